@@ -1,0 +1,16 @@
+#include "harnesses.hpp"
+
+#include <array>
+
+namespace backstop::perf {
+
+std::span<const Harness> harnesses() noexcept {
+  static constexpr std::array kHarnesses{
+      Harness{"ring",
+              "ring-buffer throughput (1P->1C, batched, 64-byte), mutex baseline, round trip",
+              &run_ring_harness},
+  };
+  return kHarnesses;
+}
+
+}  // namespace backstop::perf

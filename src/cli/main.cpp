@@ -1,0 +1,48 @@
+// The `backstop` command-line tool. Cold code: parses arguments and dispatches to a command.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "backstop/version.hpp"
+#include "bench_options.hpp"
+#include "harnesses.hpp"
+
+namespace {
+
+int run_bench(const std::string& name, const backstop::perf::BenchOptions& options) {
+  for (const auto& harness : backstop::perf::harnesses()) {
+    if (harness.name == name) return harness.run(options);
+  }
+  fmt::print(stderr, "unknown harness '{}'; known:\n", name);
+  for (const auto& harness : backstop::perf::harnesses())
+    fmt::print(stderr, "  {:<10} {}\n", harness.name, harness.summary);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Backstop: keeps a derivatives venue solvent"};
+  app.set_version_flag("--version", std::string(backstop::version()));
+  app.require_subcommand(1);
+
+  std::string harness_list;
+  for (const auto& harness : backstop::perf::harnesses())
+    harness_list += fmt::format("\n  {:<10} {}", harness.name, harness.summary);
+
+  backstop::perf::BenchOptions bench;
+  std::string bench_name;
+  CLI::App* bench_cmd = app.add_subcommand("bench", "run a performance harness" + harness_list);
+  bench_cmd->add_option("name", bench_name, "harness name")->required();
+  bench_cmd->add_flag("--json", bench.json, "print one JSON object");
+  bench_cmd->add_option("--accounts", bench.accounts, "accounts to load");
+  bench_cmd->add_option("--positions", bench.positions, "positions on the opposite side");
+  bench_cmd->add_option("--rate", bench.rate, "events per second (0: as fast as possible)");
+  bench_cmd->add_option("--journal", bench.journal_dir, "journal folder (default: journal off)");
+  bench_cmd->add_option("--scale", bench.seconds, "run-length multiplier (default 1)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (bench_cmd->parsed()) return run_bench(bench_name, bench);
+  return 0;
+}

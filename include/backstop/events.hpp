@@ -1,0 +1,158 @@
+// The risk engine's input events and output records. Fixed-size, trivially copyable PODs so that
+// they travel in ring-buffer slots and journal frames unchanged: an Event is exactly 64 bytes (one
+// cache line). The ring slot carries the sequence number; an event carries its own timestamp (time
+// is an input, so replay is deterministic). Any thread; plain values.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "backstop/account.hpp"
+#include "backstop/money.hpp"
+#include "backstop/reject_code.hpp"
+
+namespace backstop {
+
+enum class EventType : std::uint8_t {
+  kNone = 0,
+  kMarkPrice = 1,
+  kFill = 2,
+  kDeposit = 3,
+  kWithdraw = 4,
+  kFundingRate = 5,
+  kAccountConfig = 6,     // open an account (wallet) in a settlement asset
+  kInstrumentConfig = 7,  // move an instrument's price band and position limit
+};
+
+enum class Side : std::uint8_t {
+  kBuy = 0,
+  kSell = 1,
+};
+
+struct MarkPricePayload {
+  Price mark;
+};
+struct FillPayload {
+  std::uint64_t taker;
+  std::uint64_t maker;
+  Price price;
+  Qty qty;          // > 0; the taker's side is Event::side, the maker takes the other side
+  Money taker_fee;  // charged to the taker (negative: a rebate), credited to the fee pool
+  Money maker_fee;
+};
+struct TransferPayload {  // Deposit and Withdraw
+  std::uint64_t account;
+  Money amount;  // > 0
+};
+struct FundingRatePayload {
+  std::int64_t rate_e8;  // in 1e-8 (kFundingRateScale); > 0: longs pay shorts
+};
+struct AccountConfigPayload {
+  std::uint64_t account;
+  std::uint8_t asset;
+  MarginMode mode;
+};
+struct InstrumentConfigPayload {
+  Price min_price;
+  Price max_price;
+  Qty max_position;
+};
+
+struct Event {
+  EventType type;
+  Side side;                 // Fill: the taker's side
+  std::uint16_t instrument;  // dense instrument index, as configured
+  std::uint32_t reserved;
+  std::int64_t time_ns;
+  union {
+    MarkPricePayload mark;
+    FillPayload fill;
+    TransferPayload transfer;
+    FundingRatePayload funding;
+    AccountConfigPayload account;
+    InstrumentConfigPayload instrument_config;
+  };
+};
+static_assert(sizeof(Event) == 64);
+static_assert(std::is_trivially_copyable_v<Event>);
+
+// Builders zero the whole slot first so that equal events are equal bytes (journal, digest).
+inline Event blank_event(EventType type, std::uint16_t instrument, std::int64_t time_ns) noexcept {
+  Event e;
+  std::memset(&e, 0, sizeof e);
+  e.type = type;
+  e.instrument = instrument;
+  e.time_ns = time_ns;
+  return e;
+}
+inline Event make_mark(std::uint16_t instrument, Price mark, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kMarkPrice, instrument, time_ns);
+  e.mark.mark = mark;
+  return e;
+}
+inline Event make_fill(std::uint16_t instrument, Side taker_side, std::uint64_t taker,
+                       std::uint64_t maker, Price price, Qty qty, Money taker_fee = Money{0},
+                       Money maker_fee = Money{0}, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kFill, instrument, time_ns);
+  e.side = taker_side;
+  e.fill = FillPayload{taker, maker, price, qty, taker_fee, maker_fee};
+  return e;
+}
+inline Event make_deposit(std::uint64_t account, Money amount, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kDeposit, 0, time_ns);
+  e.transfer = TransferPayload{account, amount};
+  return e;
+}
+inline Event make_withdraw(std::uint64_t account, Money amount, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kWithdraw, 0, time_ns);
+  e.transfer = TransferPayload{account, amount};
+  return e;
+}
+inline Event make_funding(std::uint16_t instrument, std::int64_t rate_e8,
+                          std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kFundingRate, instrument, time_ns);
+  e.funding.rate_e8 = rate_e8;
+  return e;
+}
+inline Event make_open_account(std::uint64_t account, std::uint8_t asset,
+                               MarginMode mode = MarginMode::kCross,
+                               std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kAccountConfig, 0, time_ns);
+  e.account.account = account;
+  e.account.asset = asset;
+  e.account.mode = mode;
+  return e;
+}
+inline Event make_instrument_config(std::uint16_t instrument, Price min_price, Price max_price,
+                                    Qty max_position, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kInstrumentConfig, instrument, time_ns);
+  e.instrument_config = InstrumentConfigPayload{min_price, max_price, max_position};
+  return e;
+}
+
+enum class OutputType : std::uint8_t {
+  kBecameLiquidatable = 1,  // equity fell below maintenance margin (still >= 0)
+  kBecameBankrupt = 2,      // equity fell below zero
+  kRecovered = 3,           // back to equity >= maintenance margin
+  kUnderInitialMargin = 4,  // a fill left the account below initial margin (applied anyway)
+};
+
+// One record of an event's outcome; an event's records come sorted by (account, type).
+struct RiskOutput {
+  OutputType type;
+  std::uint8_t reserved[7];
+  std::uint64_t account;  // external id
+  Money equity;
+  Money maintenance;
+  Money initial;
+};
+static_assert(sizeof(RiskOutput) == 40);
+static_assert(std::is_trivially_copyable_v<RiskOutput>);
+
+struct EventResult {
+  RejectCode code;
+  std::uint32_t output_count;  // records in RiskEngine::outputs() for this event
+};
+
+}  // namespace backstop

@@ -1,0 +1,174 @@
+// The trigger index of one instrument (DESIGN §4): two intrusive binary heaps of trigger prices,
+// longs (max-heap: fire when the mark falls to or below the largest trigger) and shorts (min-heap:
+// fire when the mark rises to or above the smallest). Both heaps share one pre-allocated array of
+// `capacity` entries: the long heap grows from the front, the short heap from the back (its k-th
+// element lives at capacity-1-k), which is safe because an account holds at most one position per
+// instrument, so longs + shorts <= accounts <= capacity. Intrusive: each Position stores its heap
+// side and index, so an update or removal is O(log n) with no lookup. Owned by the risk engine
+// thread. Cost: peek O(1); insert / update / erase / pop O(log n). A mark tick that fires nothing
+// costs two peeks.
+#pragma once
+
+#include <cstdint>
+
+#include "backstop/account.hpp"
+
+namespace backstop {
+
+struct TriggerEntry {
+  std::int64_t trigger;    // price in ticks
+  std::uint32_t position;  // slot in the engine's position pool
+  std::uint32_t reserved;
+};
+static_assert(sizeof(TriggerEntry) == 16);
+
+class LiquidationIndex {
+ public:
+  LiquidationIndex() noexcept = default;
+  // `storage` holds `capacity` entries and outlives the index; `positions` is the position pool
+  // whose heap_side / heap_index fields this index maintains.
+  LiquidationIndex(TriggerEntry* storage, std::uint32_t capacity, Position* positions) noexcept
+      : entries_(storage), capacity_(capacity), positions_(positions) {}
+
+  std::uint32_t long_count() const noexcept { return long_count_; }
+  std::uint32_t short_count() const noexcept { return short_count_; }
+
+  // Inserts, or moves to the new key, the trigger of position `pos` on `side` (kLong or kShort).
+  // Precondition: if the position is already in a heap, it is on the same side.
+  void upsert(std::uint32_t pos, HeapSide side, std::int64_t trigger) noexcept {
+    Position& p = positions_[pos];
+    if (p.heap_side == HeapSide::kNone) {
+      const std::uint32_t i = side == HeapSide::kLong ? long_count_++ : short_count_++;
+      p.heap_side = side;
+      at(side, i) = TriggerEntry{trigger, pos, 0};
+      p.heap_index = i;
+      sift_up(side, i);
+      return;
+    }
+    const std::uint32_t i = p.heap_index;
+    const std::int64_t old = at(side, i).trigger;
+    at(side, i).trigger = trigger;
+    if (before(side, trigger, old)) {
+      sift_up(side, i);
+    } else {
+      sift_down(side, i);
+    }
+  }
+
+  // Removes the position's trigger if it has one.
+  void erase(std::uint32_t pos) noexcept {
+    Position& p = positions_[pos];
+    const HeapSide side = p.heap_side;
+    if (side == HeapSide::kNone) return;
+    remove_at(side, p.heap_index);
+  }
+
+  // The position whose long trigger has fired at `mark`, removed from the heap; kNoSlot if none.
+  std::uint32_t pop_fired_long(std::int64_t mark) noexcept {
+    if (long_count_ == 0 || at(HeapSide::kLong, 0).trigger < mark) return kNoSlot;
+    const std::uint32_t pos = at(HeapSide::kLong, 0).position;
+    remove_at(HeapSide::kLong, 0);
+    return pos;
+  }
+
+  std::uint32_t pop_fired_short(std::int64_t mark) noexcept {
+    if (short_count_ == 0 || at(HeapSide::kShort, 0).trigger > mark) return kNoSlot;
+    const std::uint32_t pos = at(HeapSide::kShort, 0).position;
+    remove_at(HeapSide::kShort, 0);
+    return pos;
+  }
+
+  // A position was copied into slot `to` (account compaction); points its heap entry at the new
+  // slot.
+  void relocate(std::uint32_t to) noexcept {
+    const Position& p = positions_[to];
+    at(p.heap_side, p.heap_index).position = to;
+  }
+
+  // The k-th entry of a side, k < count; for iteration (funding rebuild, checks), in heap order.
+  const TriggerEntry& entry(HeapSide side, std::uint32_t k) const noexcept {
+    return side == HeapSide::kLong ? entries_[k] : entries_[capacity_ - 1 - k];
+  }
+
+  // Checks the heap property and the back-pointers; O(n), for tests.
+  bool verify() const noexcept {
+    for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
+      const std::uint32_t n = side == HeapSide::kLong ? long_count_ : short_count_;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const TriggerEntry& e = entry(side, i);
+        if (positions_[e.position].heap_side != side || positions_[e.position].heap_index != i) {
+          return false;
+        }
+        if (i > 0 && before(side, e.trigger, entry(side, (i - 1) / 2).trigger)) return false;
+      }
+    }
+    return long_count_ + short_count_ <= capacity_;
+  }
+
+ private:
+  TriggerEntry& at(HeapSide side, std::uint32_t k) noexcept {
+    return side == HeapSide::kLong ? entries_[k] : entries_[capacity_ - 1 - k];
+  }
+  // True when trigger a must sit above b: the long heap fires its largest trigger first, the short
+  // heap its smallest.
+  static bool before(HeapSide side, std::int64_t a, std::int64_t b) noexcept {
+    return side == HeapSide::kLong ? a > b : a < b;
+  }
+
+  void place(HeapSide side, std::uint32_t i, const TriggerEntry& e) noexcept {
+    at(side, i) = e;
+    positions_[e.position].heap_index = i;
+  }
+
+  void sift_up(HeapSide side, std::uint32_t i) noexcept {
+    const TriggerEntry e = at(side, i);
+    while (i > 0) {
+      const std::uint32_t parent = (i - 1) / 2;
+      if (!before(side, e.trigger, at(side, parent).trigger)) break;
+      place(side, i, at(side, parent));
+      i = parent;
+    }
+    place(side, i, e);
+  }
+
+  void sift_down(HeapSide side, std::uint32_t i) noexcept {
+    const std::uint32_t n = side == HeapSide::kLong ? long_count_ : short_count_;
+    const TriggerEntry e = at(side, i);
+    for (;;) {
+      std::uint32_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && before(side, at(side, child + 1).trigger, at(side, child).trigger)) {
+        ++child;
+      }
+      if (!before(side, at(side, child).trigger, e.trigger)) break;
+      place(side, i, at(side, child));
+      i = child;
+    }
+    place(side, i, e);
+  }
+
+  void remove_at(HeapSide side, std::uint32_t i) noexcept {
+    Position& removed = positions_[at(side, i).position];
+    removed.heap_side = HeapSide::kNone;
+    removed.heap_index = kNoSlot;
+    std::uint32_t& n = side == HeapSide::kLong ? long_count_ : short_count_;
+    const std::uint32_t last = --n;
+    if (i == last) return;
+    const TriggerEntry moved = at(side, last);
+    const std::int64_t old = at(side, i).trigger;
+    place(side, i, moved);
+    if (before(side, moved.trigger, old)) {
+      sift_up(side, i);
+    } else {
+      sift_down(side, i);
+    }
+  }
+
+  TriggerEntry* entries_ = nullptr;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t long_count_ = 0;
+  std::uint32_t short_count_ = 0;
+  Position* positions_ = nullptr;
+};
+
+}  // namespace backstop

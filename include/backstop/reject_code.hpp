@@ -1,0 +1,88 @@
+// Typed outcomes of processing an event. Stable numbers, grouped by range (exchange-core's
+// CommandResultCode is the model): a code once published keeps its number forever.
+// Any thread; a plain value.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace backstop {
+
+enum class RejectCode : std::uint16_t {
+  kOk = 0,
+
+  // 100-199: invalid input, caught at the entrance; nothing was applied.
+  kUnknownEventType = 100,
+  kUnknownInstrument = 101,
+  kUnknownAccount = 102,
+  kNonPositivePrice = 103,
+  kPriceOutOfBand = 104,
+  kNonPositiveQty = 105,
+  kNonPositiveAmount = 106,
+  kSelfTrade = 107,
+  kDuplicateAccount = 108,
+  kValueOverflow = 109,
+  kAssetMismatch = 110,
+  kInvalidSide = 111,
+  kFundingRateOutOfRange = 112,
+  kInvalidConfig = 113,
+
+  // 200-299: valid input that the risk rules refuse; nothing was applied.
+  kInsufficientMargin = 200,
+  kInsufficientBalance = 201,
+  kPositionLimit = 202,
+
+  // 300-399: a capacity fixed at construction is exhausted; nothing was applied.
+  kAccountCapacity = 300,
+  kPositionCapacity = 301,
+
+  // 400-499: reserved for the pipeline (issue 5): ring full, sequence gap, duplicate.
+};
+
+inline constexpr std::string_view to_string(RejectCode code) noexcept {
+  switch (code) {
+    case RejectCode::kOk:
+      return "ok";
+    case RejectCode::kUnknownEventType:
+      return "unknown_event_type";
+    case RejectCode::kUnknownInstrument:
+      return "unknown_instrument";
+    case RejectCode::kUnknownAccount:
+      return "unknown_account";
+    case RejectCode::kNonPositivePrice:
+      return "non_positive_price";
+    case RejectCode::kPriceOutOfBand:
+      return "price_out_of_band";
+    case RejectCode::kNonPositiveQty:
+      return "non_positive_qty";
+    case RejectCode::kNonPositiveAmount:
+      return "non_positive_amount";
+    case RejectCode::kSelfTrade:
+      return "self_trade";
+    case RejectCode::kDuplicateAccount:
+      return "duplicate_account";
+    case RejectCode::kValueOverflow:
+      return "value_overflow";
+    case RejectCode::kAssetMismatch:
+      return "asset_mismatch";
+    case RejectCode::kInvalidSide:
+      return "invalid_side";
+    case RejectCode::kFundingRateOutOfRange:
+      return "funding_rate_out_of_range";
+    case RejectCode::kInvalidConfig:
+      return "invalid_config";
+    case RejectCode::kInsufficientMargin:
+      return "insufficient_margin";
+    case RejectCode::kInsufficientBalance:
+      return "insufficient_balance";
+    case RejectCode::kPositionLimit:
+      return "position_limit";
+    case RejectCode::kAccountCapacity:
+      return "account_capacity";
+    case RejectCode::kPositionCapacity:
+      return "position_capacity";
+  }
+  return "unknown";
+}
+
+}  // namespace backstop

@@ -1,0 +1,662 @@
+// The risk core: the single writer of all risk state. Applies one event at a time (MarkPrice, Fill,
+// Deposit, Withdraw, FundingRate, AccountConfig, InstrumentConfig), keeps every account's margin
+// exact and incrementally up to date, and reports the accounts that crossed their maintenance
+// margin (or zero equity) through the cushion-budget trigger index of DESIGN §4. Owned by the risk
+// engine thread (one writer, no locks). Every pool is allocated by the constructor; process() never
+// allocates, never throws, takes no lock and calls nothing virtual. Cost per event:
+//   MarkPrice that fires nothing   O(1): two heap peeks (+ one pass over the liquidatable list)
+//   MarkPrice firing k triggers    O(k * (P + P log n)), P = the account's positions
+//   Fill                           O(P log n) for each of the two accounts
+//   Deposit / Withdraw             O(P log n)
+//   FundingRate                    O(h * P log n), h = holders of the instrument: every holder's
+//                                  cushion moves at once, so the instrument's triggers are rebuilt
+//                                  (DESIGN §4 allows this; funding comes every 1-8 hours)
+//
+// Liquidatable accounts: an account with equity < MM is taken out of the trigger index and put in a
+// "flagged" list; the event that flags it outputs kBecameLiquidatable (or kBecameBankrupt), and the
+// account stays flagged - re-evaluated on every mark of an instrument it holds and whenever it is
+// touched - until it recovers (kRecovered) or, later, the waterfall (issue 4) acts on it.
+// liquidatable() lists the flagged accounts at any time.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "backstop/account.hpp"
+#include "backstop/events.hpp"
+#include "backstop/id_map.hpp"
+#include "backstop/instrument.hpp"
+#include "backstop/liquidation_index.hpp"
+#include "backstop/margin.hpp"
+#include "backstop/money.hpp"
+#include "backstop/reject_code.hpp"
+#include "backstop/risk_config.hpp"
+
+namespace backstop {
+
+struct AccountMargin {
+  Int128 equity;       // balance + Σ (upnl - accrued funding)
+  Int128 maintenance;  // Σ MM_i
+  Int128 initial;      // Σ IM_i
+};
+
+struct OrderCheck {
+  RejectCode code;    // kOk: the account can afford the order
+  Int128 free_after;  // equity - initial margin after the hypothetical fill, at the current mark
+};
+
+class RiskEngine {
+ public:
+  // Allocates every pool (cold). Throws std::invalid_argument("key: reason") on an invalid config:
+  // construction is the only place allowed to fail loudly.
+  explicit RiskEngine(const RiskConfig& config)
+      : positions_per_account_(config.positions_per_account),
+        max_accounts_(config.max_accounts),
+        asset_count_(config.asset_count),
+        max_abs_funding_rate_e8_(config.max_abs_funding_rate_e8) {
+    const std::string error = validate_config(config);
+    if (!error.empty()) throw std::invalid_argument(error);
+    instrument_count_ = static_cast<std::uint32_t>(config.instruments.size());
+    accounts_ = std::make_unique<Account[]>(max_accounts_);
+    positions_ = std::make_unique<Position[]>(std::size_t{max_accounts_} * positions_per_account_);
+    ids_ = IdMap(max_accounts_);
+    risk_ = std::make_unique<InstrumentRisk[]>(instrument_count_);
+    state_ = std::make_unique<InstrumentState[]>(instrument_count_);
+    // One heap pair per instrument, each sized for every account holding it at once.
+    triggers_ = std::make_unique<TriggerEntry[]>(std::size_t{instrument_count_} * max_accounts_);
+    index_ = std::make_unique<LiquidationIndex[]>(instrument_count_);
+    for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+      risk_[i] = make_instrument_risk(config.instruments[i]);
+      state_[i] = InstrumentState{config.instruments[i].initial_mark.raw(), 0, 0, 0};
+      index_[i] = LiquidationIndex(triggers_.get() + std::size_t{i} * max_accounts_, max_accounts_,
+                                   positions_.get());
+    }
+    flagged_ = std::make_unique<std::uint32_t[]>(max_accounts_);
+    scratch_ = std::make_unique<std::uint32_t[]>(max_accounts_);
+    // Each account changes status at most once per event and a fill adds one under-IM record.
+    output_capacity_ = std::size_t{max_accounts_} * 2 + 4;
+    outputs_ = std::make_unique<RiskOutput[]>(output_capacity_);
+  }
+
+  RiskEngine(const RiskEngine&) = delete;
+  RiskEngine& operator=(const RiskEngine&) = delete;
+
+  // Applies one event. On a rejection nothing is changed. The records of this event are in
+  // outputs() until the next call.
+  EventResult process(const Event& e) noexcept {
+    output_count_ = 0;
+    RejectCode code = RejectCode::kUnknownEventType;
+    switch (e.type) {
+      case EventType::kMarkPrice:
+        code = on_mark(e);
+        break;
+      case EventType::kFill:
+        code = on_fill(e);
+        break;
+      case EventType::kDeposit:
+        code = on_deposit(e);
+        break;
+      case EventType::kWithdraw:
+        code = on_withdraw(e);
+        break;
+      case EventType::kFundingRate:
+        code = on_funding(e);
+        break;
+      case EventType::kAccountConfig:
+        code = on_account_config(e);
+        break;
+      case EventType::kInstrumentConfig:
+        code = on_instrument_config(e);
+        break;
+      case EventType::kNone:
+        break;
+    }
+    if (output_count_ > 1) {
+      // Deterministic order whatever order the heaps fired in.
+      std::sort(outputs_.get(), outputs_.get() + output_count_,
+                [](const RiskOutput& a, const RiskOutput& b) {
+                  return a.account != b.account ? a.account < b.account : a.type < b.type;
+                });
+    }
+    return EventResult{code, static_cast<std::uint32_t>(output_count_)};
+  }
+
+  std::span<const RiskOutput> outputs() const noexcept { return {outputs_.get(), output_count_}; }
+
+  // Pre-trade check (exchange-core's risk hold is the model): could `account` afford buying/selling
+  // `size` lots of `instrument` at `price`? Evaluated at the current mark, as if filled; an order
+  // that only reduces the position is always affordable. O(the account's positions); changes
+  // nothing.
+  OrderCheck check_order(std::uint64_t account, std::uint16_t instrument, Side side, Qty size,
+                         Price price) const noexcept {
+    const std::uint32_t slot = ids_.find(account);
+    if (slot == kNoSlot) return {RejectCode::kUnknownAccount, 0};
+    if (instrument >= instrument_count_) return {RejectCode::kUnknownInstrument, 0};
+    if (side != Side::kBuy && side != Side::kSell) return {RejectCode::kInvalidSide, 0};
+    if (size.raw() <= 0) return {RejectCode::kNonPositiveQty, 0};
+    if (price.raw() <= 0) return {RejectCode::kNonPositivePrice, 0};
+    const InstrumentRisk& r = risk_[instrument];
+    if (price.raw() < r.min_price || price.raw() > r.max_price)
+      return {RejectCode::kPriceOutOfBand, 0};
+    if (accounts_[slot].asset != r.settlement_asset) return {RejectCode::kAssetMismatch, 0};
+    if (size.raw() > r.max_position) return {RejectCode::kPositionLimit, 0};
+    const std::uint32_t existing = find_position(slot, instrument);
+    if (existing == kNoSlot && accounts_[slot].position_count == positions_per_account_) {
+      return {RejectCode::kPositionCapacity, 0};
+    }
+    Position pos = existing == kNoSlot ? Position{0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0}
+                                       : positions_[existing];
+    const std::int64_t old_q = pos.qty;
+    const std::int64_t delta = side == Side::kBuy ? size.raw() : -size.raw();
+    const std::int64_t new_q = old_q + delta;
+    if ((new_q < 0 ? -new_q : new_q) > r.max_position) return {RejectCode::kPositionLimit, 0};
+    const AccountMargin before = evaluate_margin(slot);
+    Int128 equity = before.equity;
+    Int128 initial = before.initial;
+    const InstrumentState& s = state_[instrument];
+    if (old_q != 0) {
+      const PositionRisk old_risk = evaluate_position(r, s, pos);
+      equity -= old_risk.contribution;
+      initial -= old_risk.initial;
+    }
+    const TradeOutcome t = apply_trade(r, s, pos, delta, price.raw());
+    equity += t.realized - t.funding_settled;
+    if (pos.qty != 0) {
+      const PositionRisk new_risk = evaluate_position(r, s, pos);
+      equity += new_risk.contribution;
+      initial += new_risk.initial;
+    }
+    const Int128 free_after = equity - initial;
+    const bool reduces_only =
+        (old_q > 0 && new_q >= 0 && new_q < old_q) || (old_q < 0 && new_q <= 0 && new_q > old_q);
+    if (free_after < 0 && !reduces_only) return {RejectCode::kInsufficientMargin, free_after};
+    return {RejectCode::kOk, free_after};
+  }
+
+  // ---- Queries: O(1) or O(the account's positions); cold callers and tests. ----
+  std::uint32_t find_account(std::uint64_t id) const noexcept { return ids_.find(id); }
+  std::uint32_t account_count() const noexcept { return account_count_; }
+  std::uint32_t instrument_count() const noexcept { return instrument_count_; }
+  const Account& account(std::uint32_t slot) const noexcept { return accounts_[slot]; }
+  std::span<const Position> positions(std::uint32_t slot) const noexcept {
+    return {positions_.get() + std::size_t{slot} * positions_per_account_,
+            accounts_[slot].position_count};
+  }
+  const InstrumentRisk& instrument_risk(std::uint16_t i) const noexcept { return risk_[i]; }
+  const InstrumentState& instrument_state(std::uint16_t i) const noexcept { return state_[i]; }
+  const LiquidationIndex& liquidation_index(std::uint16_t i) const noexcept { return index_[i]; }
+  Money insurance_fund(std::uint8_t asset) const noexcept { return Money{insurance_[asset]}; }
+  Money fee_pool(std::uint8_t asset) const noexcept { return Money{fee_pool_[asset]}; }
+  Money net_deposits(std::uint8_t asset) const noexcept { return Money{net_deposits_[asset]}; }
+  std::uint32_t asset_count() const noexcept { return asset_count_; }
+  // The flagged (liquidatable or bankrupt) accounts' slots, in no particular order.
+  std::span<const std::uint32_t> liquidatable() const noexcept {
+    return {flagged_.get(), flagged_count_};
+  }
+
+  AccountMargin margin(std::uint32_t slot) const noexcept { return evaluate_margin(slot); }
+
+  // Liquidation price of the account's position in `instrument`, everything else fixed: the mark at
+  // which equity reaches maintenance margin, rounded towards the current mark (conservative). Long:
+  // the account is liquidatable at or below it (0: never); short: at or above it (INT64_MAX:
+  // never). Returns the current mark when the account is already liquidatable, 0 without a
+  // position.
+  Price liquidation_price(std::uint32_t slot, std::uint16_t instrument) const noexcept {
+    return solve_price(slot, instrument, true);
+  }
+  // Bankruptcy price: where equity reaches zero; same conventions.
+  Price bankruptcy_price(std::uint32_t slot, std::uint16_t instrument) const noexcept {
+    return solve_price(slot, instrument, false);
+  }
+
+  // Canonical state, for a digest (issue 5) or a scenario revaluation: instruments in index order,
+  // then accounts in slot order (slots are assigned in event order, so this order is itself
+  // replayed), then the funds per asset. Trigger heaps are derived state and are not visited;
+  // neither are a position's heap_side / heap_index fields meant to be hashed. The visitor provides
+  //   instrument(uint16, const InstrumentRisk&, const InstrumentState&)
+  //   account(uint32 slot, const Account&, std::span<const Position>)
+  //   funds(uint8 asset, Money insurance, Money fee_pool, Money net_deposits)
+  template <class Visitor>
+  void visit_state(Visitor&& v) const {
+    for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+      v.instrument(static_cast<std::uint16_t>(i), risk_[i], state_[i]);
+    }
+    for (std::uint32_t a = 0; a < account_count_; ++a)
+      v.account(a, accounts_[a], positions(a));
+    for (std::uint32_t k = 0; k < asset_count_; ++k) {
+      v.funds(static_cast<std::uint8_t>(k), Money{insurance_[k]}, Money{fee_pool_[k]},
+              Money{net_deposits_[k]});
+    }
+  }
+
+  // ---- verify_*: full recomputations, for tests and as the benchmark baseline only. ----
+
+  // Brute-force rescan: evaluates every account and counts those with equity < MM. O(accounts * P).
+  std::uint32_t verify_rescan_liquidatable() const noexcept {
+    std::uint32_t n = 0;
+    for (std::uint32_t a = 0; a < account_count_; ++a) {
+      const AccountMargin m = evaluate_margin(a);
+      n += m.equity < m.maintenance ? 1u : 0u;
+    }
+    return n;
+  }
+
+  // Every heap is a heap with correct back-pointers, every open position of a healthy account is in
+  // the heap of its side, and no flagged account has a trigger. O(accounts * P + n).
+  bool verify_index() const noexcept {
+    for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+      if (!index_[i].verify()) return false;
+    }
+    for (std::uint32_t a = 0; a < account_count_; ++a) {
+      const bool flagged = accounts_[a].status != AccountStatus::kHealthy;
+      if (flagged != (accounts_[a].flagged_index != kNoSlot)) return false;
+      for (const Position& p : positions(a)) {
+        if (p.qty == 0) return false;
+        const HeapSide want =
+            flagged ? HeapSide::kNone : (p.qty > 0 ? HeapSide::kLong : HeapSide::kShort);
+        if (p.heap_side != want) return false;
+      }
+    }
+    return true;
+  }
+
+  // Bytes held by every pool: accounts, positions, id map, trigger heaps, lists, outputs.
+  std::size_t memory_bytes() const noexcept {
+    return std::size_t{max_accounts_} * sizeof(Account) +
+           std::size_t{max_accounts_} * positions_per_account_ * sizeof(Position) +
+           ids_.memory_bytes() +
+           std::size_t{instrument_count_} * max_accounts_ * sizeof(TriggerEntry) +
+           std::size_t{instrument_count_} *
+               (sizeof(InstrumentRisk) + sizeof(InstrumentState) + sizeof(LiquidationIndex)) +
+           std::size_t{max_accounts_} * 2 * sizeof(std::uint32_t) +
+           output_capacity_ * sizeof(RiskOutput);
+  }
+
+ private:
+  struct Evaluation {
+    AccountMargin margin;
+    std::array<Int128, kMaxPositionsPerAccount> position_maintenance;
+  };
+
+  std::uint32_t position_base(std::uint32_t slot) const noexcept {
+    return slot * positions_per_account_;
+  }
+
+  std::uint32_t find_position(std::uint32_t slot, std::uint16_t instrument) const noexcept {
+    const std::uint32_t base = position_base(slot);
+    for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+      if (positions_[base + j].instrument == instrument) return base + j;
+    }
+    return kNoSlot;
+  }
+
+  AccountMargin evaluate_margin(std::uint32_t slot) const noexcept {
+    AccountMargin m{accounts_[slot].balance, 0, 0};
+    const std::uint32_t base = position_base(slot);
+    for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+      const Position& p = positions_[base + j];
+      const PositionRisk pr = evaluate_position(risk_[p.instrument], state_[p.instrument], p);
+      m.equity += pr.contribution;
+      m.maintenance += pr.maintenance;
+      m.initial += pr.initial;
+    }
+    return m;
+  }
+
+  void evaluate(std::uint32_t slot, Evaluation& ev) const noexcept {
+    ev.margin = AccountMargin{accounts_[slot].balance, 0, 0};
+    const std::uint32_t base = position_base(slot);
+    for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+      const Position& p = positions_[base + j];
+      const PositionRisk pr = evaluate_position(risk_[p.instrument], state_[p.instrument], p);
+      ev.margin.equity += pr.contribution;
+      ev.margin.maintenance += pr.maintenance;
+      ev.margin.initial += pr.initial;
+      ev.position_maintenance[j] = pr.maintenance;
+    }
+  }
+
+  void push_output(OutputType type, std::uint32_t slot, const AccountMargin& m) noexcept {
+    RiskOutput& o = outputs_[output_count_++];
+    o = RiskOutput{};
+    o.type = type;
+    o.account = accounts_[slot].id;
+    o.equity = Money{clamp_to_int64(m.equity)};
+    o.maintenance = Money{clamp_to_int64(m.maintenance)};
+    o.initial = Money{clamp_to_int64(m.initial)};
+  }
+
+  // Re-evaluates an account exactly and puts it where it belongs: healthy accounts get fresh
+  // budgets and triggers, others go to (or stay in) the flagged list without triggers.
+  void refresh(std::uint32_t slot, Evaluation& ev) noexcept {
+    evaluate(slot, ev);
+    const AccountMargin& m = ev.margin;
+    const AccountStatus status = m.equity < 0               ? AccountStatus::kBankrupt
+                                 : m.equity < m.maintenance ? AccountStatus::kLiquidatable
+                                                            : AccountStatus::kHealthy;
+    Account& acct = accounts_[slot];
+    if (status != acct.status) {
+      if (status == AccountStatus::kHealthy) {
+        unflag(slot);
+        push_output(OutputType::kRecovered, slot, m);
+      } else {
+        if (acct.status == AccountStatus::kHealthy) flag(slot);
+        push_output(status == AccountStatus::kBankrupt ? OutputType::kBecameBankrupt
+                                                       : OutputType::kBecameLiquidatable,
+                    slot, m);
+      }
+      acct.status = status;
+    }
+    const std::uint32_t base = position_base(slot);
+    if (status != AccountStatus::kHealthy) {
+      for (std::uint32_t j = 0; j < acct.position_count; ++j) {
+        index_[positions_[base + j].instrument].erase(base + j);
+      }
+      return;
+    }
+    // Cushion budgeting: split S = E - MM pro rata to each position's MM (rounded down, so Σ b_i <=
+    // S).
+    const Int128 cushion = m.equity - m.maintenance;
+    const std::uint32_t n = acct.position_count;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      Position& p = positions_[base + j];
+      const Int128 budget =
+          m.maintenance > 0 ? div_round_down(cushion * ev.position_maintenance[j], m.maintenance)
+                            : div_round_down(cushion, n);
+      const std::int64_t trigger =
+          position_trigger(risk_[p.instrument], p.qty, state_[p.instrument].mark, budget, true);
+      const HeapSide side = p.qty > 0 ? HeapSide::kLong : HeapSide::kShort;
+      LiquidationIndex& idx = index_[p.instrument];
+      if (p.heap_side != HeapSide::kNone && p.heap_side != side) idx.erase(base + j);
+      idx.upsert(base + j, side, trigger);
+    }
+  }
+
+  void flag(std::uint32_t slot) noexcept {
+    accounts_[slot].flagged_index = flagged_count_;
+    flagged_[flagged_count_++] = slot;
+  }
+  void unflag(std::uint32_t slot) noexcept {
+    const std::uint32_t i = accounts_[slot].flagged_index;
+    const std::uint32_t last = flagged_[--flagged_count_];
+    flagged_[i] = last;
+    accounts_[last].flagged_index = i;
+    accounts_[slot].flagged_index = kNoSlot;
+  }
+
+  // Re-evaluates every flagged account holding `instrument`. Backwards, because refresh() may
+  // unflag the current entry, which moves an already visited one into its place.
+  void refresh_flagged_holding(std::uint16_t instrument, Evaluation& ev) noexcept {
+    for (std::uint32_t i = flagged_count_; i-- > 0;) {
+      const std::uint32_t slot = flagged_[i];
+      if (find_position(slot, instrument) != kNoSlot) refresh(slot, ev);
+    }
+  }
+
+  RejectCode on_mark(const Event& e) noexcept {
+    if (e.instrument >= instrument_count_) return RejectCode::kUnknownInstrument;
+    const std::int64_t mark = e.mark.mark.raw();
+    if (mark <= 0) return RejectCode::kNonPositivePrice;
+    const InstrumentRisk& r = risk_[e.instrument];
+    if (mark < r.min_price || mark > r.max_price) return RejectCode::kPriceOutOfBand;
+    state_[e.instrument].mark = mark;
+    Evaluation ev;
+    if (flagged_count_ != 0) refresh_flagged_holding(e.instrument, ev);
+    // Pop every fired trigger first, then refresh: a refreshed trigger lies strictly beyond the
+    // mark, and an account holds one position per instrument, so no account is collected twice.
+    LiquidationIndex& idx = index_[e.instrument];
+    std::uint32_t fired = 0;
+    for (std::uint32_t pos; (pos = idx.pop_fired_long(mark)) != kNoSlot;) {
+      scratch_[fired++] = pos / positions_per_account_;
+    }
+    for (std::uint32_t pos; (pos = idx.pop_fired_short(mark)) != kNoSlot;) {
+      scratch_[fired++] = pos / positions_per_account_;
+    }
+    for (std::uint32_t k = 0; k < fired; ++k)
+      refresh(scratch_[k], ev);
+    return RejectCode::kOk;
+  }
+
+  // Opens (or finds) the position slot of an account in an instrument; kNoSlot when full.
+  std::uint32_t position_for_trade(std::uint32_t slot, std::uint16_t instrument) noexcept {
+    const std::uint32_t existing = find_position(slot, instrument);
+    if (existing != kNoSlot) return existing;
+    Account& acct = accounts_[slot];
+    const std::uint32_t pos = position_base(slot) + acct.position_count++;
+    positions_[pos] = Position{0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0};
+    return pos;
+  }
+
+  // Closes a flat position slot, moving the account's last position into it (and its heap entry).
+  void remove_position(std::uint32_t slot, std::uint32_t pos) noexcept {
+    index_[positions_[pos].instrument].erase(pos);
+    Account& acct = accounts_[slot];
+    const std::uint32_t last = position_base(slot) + --acct.position_count;
+    if (pos == last) return;
+    positions_[pos] = positions_[last];
+    if (positions_[pos].heap_side != HeapSide::kNone) {
+      index_[positions_[pos].instrument].relocate(pos);
+    }
+  }
+
+  // One side of a fill. Returns realized - cost_delta, the side's effect on Σ(balance - cost).
+  Int128 trade_side(std::uint32_t slot, std::uint16_t instrument, std::int64_t delta,
+                    std::int64_t price, std::int64_t fee) noexcept {
+    const std::uint32_t pos = position_for_trade(slot, instrument);
+    Position& p = positions_[pos];
+    // The side may flip; refresh() re-inserts the trigger on the right side.
+    index_[instrument].erase(pos);
+    InstrumentState& s = state_[instrument];
+    const std::int64_t old_q = p.qty;
+    const TradeOutcome t = apply_trade(risk_[instrument], s, p, delta, price);
+    accounts_[slot].balance =
+        static_cast<std::int64_t>(accounts_[slot].balance + t.realized - t.funding_settled - fee);
+    s.open_interest += std::max<std::int64_t>(p.qty, 0) - std::max<std::int64_t>(old_q, 0);
+    if (p.qty == 0) remove_position(slot, pos);
+    return t.realized - t.cost_delta;
+  }
+
+  bool within_limit(std::uint32_t slot, std::uint16_t instrument,
+                    std::int64_t delta) const noexcept {
+    const std::uint32_t pos = find_position(slot, instrument);
+    if (pos == kNoSlot && accounts_[slot].position_count == positions_per_account_) return false;
+    const std::int64_t q = (pos == kNoSlot ? 0 : positions_[pos].qty) + delta;
+    return (q < 0 ? -q : q) <= risk_[instrument].max_position;
+  }
+
+  RejectCode on_fill(const Event& e) noexcept {
+    if (e.instrument >= instrument_count_) return RejectCode::kUnknownInstrument;
+    if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
+    const FillPayload& f = e.fill;
+    const InstrumentRisk& r = risk_[e.instrument];
+    if (f.price.raw() <= 0) return RejectCode::kNonPositivePrice;
+    if (f.price.raw() < r.min_price || f.price.raw() > r.max_price)
+      return RejectCode::kPriceOutOfBand;
+    if (f.qty.raw() <= 0) return RejectCode::kNonPositiveQty;
+    if (f.qty.raw() > r.max_position) return RejectCode::kPositionLimit;
+    if (f.taker_fee.raw() > kMaxAmount || f.taker_fee.raw() < -kMaxAmount ||
+        f.maker_fee.raw() > kMaxAmount || f.maker_fee.raw() < -kMaxAmount) {
+      return RejectCode::kValueOverflow;
+    }
+    if (f.taker == f.maker) return RejectCode::kSelfTrade;
+    const std::uint32_t taker = ids_.find(f.taker);
+    const std::uint32_t maker = ids_.find(f.maker);
+    if (taker == kNoSlot || maker == kNoSlot) return RejectCode::kUnknownAccount;
+    if (accounts_[taker].asset != r.settlement_asset ||
+        accounts_[maker].asset != r.settlement_asset) {
+      return RejectCode::kAssetMismatch;
+    }
+    const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
+    if (find_position(taker, e.instrument) == kNoSlot &&
+        accounts_[taker].position_count == positions_per_account_) {
+      return RejectCode::kPositionCapacity;
+    }
+    if (find_position(maker, e.instrument) == kNoSlot &&
+        accounts_[maker].position_count == positions_per_account_) {
+      return RejectCode::kPositionCapacity;
+    }
+    if (!within_limit(taker, e.instrument, delta) || !within_limit(maker, e.instrument, -delta)) {
+      return RejectCode::kPositionLimit;
+    }
+    // Validated: from here on the fill is applied, even if it leaves an account under initial
+    // margin.
+    const Int128 effect = trade_side(taker, e.instrument, delta, f.price.raw(), f.taker_fee.raw()) +
+                          trade_side(maker, e.instrument, -delta, f.price.raw(), f.maker_fee.raw());
+    // The two sides' exact effects cancel; rounding only ever takes from the accounts, and the
+    // taken dust (a few units at most) goes to the insurance fund, so money is conserved exactly.
+    const std::uint8_t asset = r.settlement_asset;
+    insurance_[asset] -= static_cast<std::int64_t>(effect);
+    fee_pool_[asset] += f.taker_fee.raw() + f.maker_fee.raw();
+    Evaluation ev;
+    for (const std::uint32_t slot : {taker, maker}) {
+      refresh(slot, ev);
+      if (ev.margin.equity < ev.margin.initial) {
+        push_output(OutputType::kUnderInitialMargin, slot, ev.margin);
+      }
+    }
+    return RejectCode::kOk;
+  }
+
+  RejectCode on_deposit(const Event& e) noexcept {
+    const std::uint32_t slot = ids_.find(e.transfer.account);
+    if (slot == kNoSlot) return RejectCode::kUnknownAccount;
+    const std::int64_t amount = e.transfer.amount.raw();
+    if (amount <= 0) return RejectCode::kNonPositiveAmount;
+    Account& acct = accounts_[slot];
+    if (amount > kMaxAmount || acct.balance > kMaxNotional) return RejectCode::kValueOverflow;
+    acct.balance += amount;
+    net_deposits_[acct.asset] += amount;
+    Evaluation ev;
+    refresh(slot, ev);
+    return RejectCode::kOk;
+  }
+
+  RejectCode on_withdraw(const Event& e) noexcept {
+    const std::uint32_t slot = ids_.find(e.transfer.account);
+    if (slot == kNoSlot) return RejectCode::kUnknownAccount;
+    const std::int64_t amount = e.transfer.amount.raw();
+    if (amount <= 0) return RejectCode::kNonPositiveAmount;
+    Account& acct = accounts_[slot];
+    if (amount > acct.balance) return RejectCode::kInsufficientBalance;
+    const AccountMargin m = evaluate_margin(slot);
+    if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
+    acct.balance -= amount;
+    net_deposits_[acct.asset] -= amount;
+    // The cushion shrank: the account's triggers must move closer (never left stale).
+    Evaluation ev;
+    refresh(slot, ev);
+    return RejectCode::kOk;
+  }
+
+  RejectCode on_funding(const Event& e) noexcept {
+    if (e.instrument >= instrument_count_) return RejectCode::kUnknownInstrument;
+    const std::int64_t rate = e.funding.rate_e8;
+    if (rate > max_abs_funding_rate_e8_ || rate < -max_abs_funding_rate_e8_) {
+      return RejectCode::kFundingRateOutOfRange;
+    }
+    const InstrumentRisk& r = risk_[e.instrument];
+    InstrumentState& s = state_[e.instrument];
+    // Funding per lot, x = w-value of one lot at the mark * rate: longs pay ceil(x), shorts receive
+    // floor(x) (for either sign of x), and the spread times open interest goes to the insurance
+    // fund.
+    Int128 num;
+    Int128 den;
+    if (r.kind == ContractKind::kLinearPerpetual) {
+      num = Int128{s.mark} * r.multiplier * rate;
+      den = kFundingRateScale;
+    } else {
+      num = Int128{r.multiplier} * rate;
+      den = Int128{s.mark} * kFundingRateScale;
+    }
+    const auto pay = static_cast<std::int64_t>(div_round_up(num, den));
+    const auto receive = static_cast<std::int64_t>(div_round_down(num, den));
+    s.long_funding_index += pay;
+    s.short_funding_index += receive;
+    insurance_[r.settlement_asset] += s.open_interest * (pay - receive);
+    if (pay == 0 && receive == 0) return RejectCode::kOk;
+    // Every holder's cushion moved at once: rebuild the instrument's triggers (DESIGN §4).
+    Evaluation ev;
+    if (flagged_count_ != 0) refresh_flagged_holding(e.instrument, ev);
+    const LiquidationIndex& idx = index_[e.instrument];
+    std::uint32_t holders = 0;
+    for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
+      const std::uint32_t n = side == HeapSide::kLong ? idx.long_count() : idx.short_count();
+      for (std::uint32_t k = 0; k < n; ++k) {
+        scratch_[holders++] = idx.entry(side, k).position / positions_per_account_;
+      }
+    }
+    for (std::uint32_t k = 0; k < holders; ++k)
+      refresh(scratch_[k], ev);
+    return RejectCode::kOk;
+  }
+
+  RejectCode on_account_config(const Event& e) noexcept {
+    const AccountConfigPayload& a = e.account;
+    if (a.asset >= asset_count_) return RejectCode::kInvalidConfig;
+    if (a.mode != MarginMode::kCross && a.mode != MarginMode::kIsolated) {
+      return RejectCode::kInvalidConfig;
+    }
+    if (ids_.find(a.account) != kNoSlot) return RejectCode::kDuplicateAccount;
+    if (account_count_ == max_accounts_) return RejectCode::kAccountCapacity;
+    const std::uint32_t slot = account_count_++;
+    accounts_[slot] = Account{a.account, 0, kNoSlot, a.asset, 0, AccountStatus::kHealthy, a.mode};
+    ids_.insert(a.account, slot);
+    return RejectCode::kOk;
+  }
+
+  RejectCode on_instrument_config(const Event& e) noexcept {
+    if (e.instrument >= instrument_count_) return RejectCode::kUnknownInstrument;
+    const InstrumentConfigPayload& c = e.instrument_config;
+    InstrumentRisk& r = risk_[e.instrument];
+    if (c.min_price.raw() < 1 || c.max_price < c.min_price ||
+        !instrument_bounds_ok(r.kind, r.multiplier, c.max_price.raw(), c.max_position.raw())) {
+      return RejectCode::kInvalidConfig;
+    }
+    r.min_price = c.min_price.raw();
+    r.max_price = c.max_price.raw();
+    r.max_position = c.max_position.raw();
+    return RejectCode::kOk;
+  }
+
+  Price solve_price(std::uint32_t slot, std::uint16_t instrument, bool with_margin) const noexcept {
+    const std::uint32_t pos = find_position(slot, instrument);
+    if (pos == kNoSlot) return Price{0};
+    const AccountMargin m = evaluate_margin(slot);
+    const Int128 budget = with_margin ? m.equity - m.maintenance : m.equity;
+    const std::int64_t mark = state_[instrument].mark;
+    if (budget < 0) return Price{mark};
+    return Price{
+        position_trigger(risk_[instrument], positions_[pos].qty, mark, budget, with_margin)};
+  }
+
+  std::uint32_t positions_per_account_;
+  std::uint32_t max_accounts_;
+  std::uint32_t asset_count_;
+  std::int64_t max_abs_funding_rate_e8_;
+  std::uint32_t instrument_count_ = 0;
+  std::uint32_t account_count_ = 0;
+  std::uint32_t flagged_count_ = 0;
+  std::size_t output_count_ = 0;
+  std::size_t output_capacity_ = 0;
+
+  std::unique_ptr<Account[]> accounts_;
+  std::unique_ptr<Position[]> positions_;
+  IdMap ids_;
+  std::unique_ptr<InstrumentRisk[]> risk_;
+  std::unique_ptr<InstrumentState[]> state_;
+  std::unique_ptr<TriggerEntry[]> triggers_;
+  std::unique_ptr<LiquidationIndex[]> index_;
+  std::unique_ptr<std::uint32_t[]> flagged_;
+  std::unique_ptr<std::uint32_t[]> scratch_;
+  std::unique_ptr<RiskOutput[]> outputs_;
+  std::array<std::int64_t, kMaxAssets> insurance_{};
+  std::array<std::int64_t, kMaxAssets> fee_pool_{};
+  std::array<std::int64_t, kMaxAssets> net_deposits_{};
+};
+
+}  // namespace backstop

@@ -1,0 +1,128 @@
+#include "backstop/risk_config.hpp"
+
+#include <limits>
+
+namespace backstop {
+
+bool instrument_bounds_ok(ContractKind kind, std::int64_t multiplier, std::int64_t max_price,
+                          std::int64_t max_position) noexcept {
+  if (multiplier <= 0 || max_price <= 0 || max_price > kMaxPriceTicks || max_position <= 0) {
+    return false;
+  }
+  Int128 worst = Int128{max_position} * multiplier;
+  if (kind == ContractKind::kLinearPerpetual) worst *= max_price;
+  return worst <= kMaxNotional;
+}
+
+namespace {
+
+std::string check_instrument(const InstrumentSpec& s, const std::string& key,
+                             std::uint32_t asset_count) {
+  if (s.symbol.empty()) return key + ".symbol: empty";
+  if (s.kind != ContractKind::kLinearPerpetual && s.kind != ContractKind::kInversePerpetual) {
+    return key + ".kind: unknown contract kind";
+  }
+  if (s.settlement_asset >= asset_count) return key + ".settlement_asset: beyond asset_count";
+  if (s.multiplier <= 0) return key + ".multiplier: must be > 0";
+  if (s.min_price.raw() < 1) return key + ".min_price: must be >= 1 tick";
+  if (s.max_price < s.min_price) return key + ".max_price: below min_price";
+  if (s.initial_mark < s.min_price || s.initial_mark > s.max_price) {
+    return key + ".initial_mark: outside the price band";
+  }
+  if (!instrument_bounds_ok(s.kind, s.multiplier, s.max_price.raw(), s.max_position.raw())) {
+    return key +
+           ".max_position: max_position * multiplier (* max_price) exceeds 2^62 or price > 2^40";
+  }
+  if (s.brackets.empty() || s.brackets.size() > kMaxBrackets) {
+    return key + ".brackets: need 1.." + std::to_string(kMaxBrackets);
+  }
+  for (std::size_t b = 0; b < s.brackets.size(); ++b) {
+    const MarginBracket& br = s.brackets[b];
+    const std::string bkey = key + ".brackets[" + std::to_string(b) + "]";
+    if (br.maintenance_rate <= 0 || br.maintenance_rate >= kRateScale) {
+      return bkey + ".maintenance_rate: must be in (0, 1)";
+    }
+    if (br.initial_rate < br.maintenance_rate || br.initial_rate > kRateScale) {
+      return bkey + ".initial_rate: must be in [maintenance_rate, 1]";
+    }
+    if (b + 1 < s.brackets.size()) {
+      if (br.notional_cap.raw() <= 0) return bkey + ".notional_cap: must be > 0";
+      if (b > 0 && br.notional_cap <= s.brackets[b - 1].notional_cap) {
+        return bkey + ".notional_cap: must increase";
+      }
+    }
+    if (b > 0) {
+      // Continuity and convexity need rates that never decrease with the notional.
+      if (br.maintenance_rate < s.brackets[b - 1].maintenance_rate) {
+        return bkey + ".maintenance_rate: must not decrease";
+      }
+      if (br.initial_rate < s.brackets[b - 1].initial_rate) {
+        return bkey + ".initial_rate: must not decrease";
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string validate_config(const RiskConfig& config) {
+  if (config.max_accounts == 0 || config.max_accounts > (1u << 30)) {
+    return "max_accounts: must be in [1, 2^30]";
+  }
+  if (config.positions_per_account == 0 || config.positions_per_account > kMaxPositionsPerAccount) {
+    return "positions_per_account: must be in [1, " + std::to_string(kMaxPositionsPerAccount) + "]";
+  }
+  if (std::uint64_t{config.max_accounts} * config.positions_per_account >= (1ull << 32) - 1) {
+    return "positions_per_account: max_accounts * positions_per_account must fit 32 bits";
+  }
+  if (config.asset_count == 0 || config.asset_count > kMaxAssets) {
+    return "asset_count: must be in [1, " + std::to_string(kMaxAssets) + "]";
+  }
+  if (config.max_abs_funding_rate_e8 <= 0 || config.max_abs_funding_rate_e8 > kFundingRateScale) {
+    return "max_abs_funding_rate_e8: must be in (0, 1e8]";
+  }
+  if (config.instruments.empty() || config.instruments.size() > 65535) {
+    return "instruments: need 1..65535";
+  }
+  for (std::size_t i = 0; i < config.instruments.size(); ++i) {
+    std::string err = check_instrument(
+        config.instruments[i], "instruments[" + std::to_string(i) + "]", config.asset_count);
+    if (!err.empty()) return err;
+  }
+  return {};
+}
+
+InstrumentRisk make_instrument_risk(const InstrumentSpec& spec) {
+  InstrumentRisk r{};
+  r.kind = spec.kind;
+  r.settlement_asset = spec.settlement_asset;
+  r.bracket_count = static_cast<std::uint8_t>(spec.brackets.size());
+  r.multiplier = spec.multiplier;
+  r.min_price = spec.min_price.raw();
+  r.max_price = spec.max_price.raw();
+  r.max_position = spec.max_position.raw();
+  // cum_b = cum_{b-1} + cap_{b-1} * (rate_b - rate_{b-1}): MM continuous at every cap, kept scaled
+  // by kRateScale so that it is exact.
+  for (std::size_t b = 0; b < spec.brackets.size(); ++b) {
+    const MarginBracket& br = spec.brackets[b];
+    BracketParams& p = r.brackets[b];
+    p.notional_cap = b + 1 == spec.brackets.size() ? std::numeric_limits<std::int64_t>::max()
+                                                   : br.notional_cap.raw();
+    p.initial_rate = br.initial_rate;
+    p.maintenance_rate = br.maintenance_rate;
+    if (b == 0) {
+      p.cum_initial = 0;
+      p.cum_maintenance = 0;
+    } else {
+      const BracketParams& prev = r.brackets[b - 1];
+      p.cum_initial =
+          prev.cum_initial + Int128{prev.notional_cap} * (br.initial_rate - prev.initial_rate);
+      p.cum_maintenance = prev.cum_maintenance +
+                          Int128{prev.notional_cap} * (br.maintenance_rate - prev.maintenance_rate);
+    }
+  }
+  return r;
+}
+
+}  // namespace backstop

@@ -37,7 +37,9 @@ int run_ring_harness(const BenchOptions& options) {
   const ThroughputResult batched =
       median_of(kRuns, [&] { return ring_throughput_8b(n(100e6), 10); });
   const ThroughputResult wide = median_of(kRuns, [&] { return ring_throughput_64b(n(30e6), 10); });
-  const ThroughputResult mutex = median_of(3, [&] { return mutex_queue_throughput(n(3e6)); });
+  const ThroughputResult mutex = median_of(3, [&] { return blocking_queue_throughput(n(2e6)); });
+  const ThroughputResult spin_mutex =
+      median_of(3, [&] { return spinning_mutex_queue_throughput(n(3e6)); });
 
   // Alternate floor and ring so that both see the same machine weather.
   LatencyHistogram ring_rtt, floor_rtt;
@@ -46,46 +48,53 @@ int run_ring_harness(const BenchOptions& options) {
     ring_round_trips(n(250'000), ring_rtt);
   }
 
-  const bool ok =
-      single.checksum_ok && batched.checksum_ok && wide.checksum_ok && mutex.checksum_ok;
+  const bool ok = single.checksum_ok && batched.checksum_ok && wide.checksum_ok &&
+                  mutex.checksum_ok && spin_mutex.checksum_ok;
   const double ratio = single.events_per_s / mutex.events_per_s;
+  const double spin_ratio = single.events_per_s / spin_mutex.events_per_s;
   const double rtt_ratio = static_cast<double>(ring_rtt.percentile(0.5)) /
                            static_cast<double>(floor_rtt.percentile(0.5));
 
   if (options.json) {
     fmt::print(
-        "{{\"throughput_eps\":{:.0f},\"batched_throughput_eps\":{:.0f},\"throughput_64b_eps\":{:."
-        "0f},"
-        "\"mutex_throughput_eps\":{:.0f},\"ratio\":{:.2f},\"rtt_p50_ns\":{},\"rtt_p99_ns\":{},"
-        "\"rtt_p999_ns\":{},\"rtt_max_ns\":{},\"floor_rtt_p50_ns\":{},\"floor_rtt_p99_ns\":{},"
-        "\"rtt_to_floor_p50_ratio\":{:.3f},\"runs\":{},\"checksums_ok\":{}}}\n",
+        "{{\"throughput_eps\":{:.0f},\"batched_throughput_eps\":{:.0f},"
+        "\"throughput_64b_eps\":{:.0f},\"mutex_throughput_eps\":{:.0f},\"ratio\":{:.2f},"
+        "\"spinning_mutex_throughput_eps\":{:.0f},\"spinning_mutex_ratio\":{:.2f},"
+        "\"rtt_p50_ns\":{},\"rtt_p99_ns\":{},\"rtt_p999_ns\":{},\"rtt_max_ns\":{},"
+        "\"floor_rtt_p50_ns\":{},\"floor_rtt_p99_ns\":{},\"floor_rtt_p999_ns\":{},"
+        "\"floor_rtt_max_ns\":{},\"rtt_to_floor_p50_ratio\":{:.3f},\"runs\":{},"
+        "\"checksums_ok\":{}}}\n",
         single.events_per_s, batched.events_per_s, wide.events_per_s, mutex.events_per_s, ratio,
-        ring_rtt.percentile(0.5), ring_rtt.percentile(0.99), ring_rtt.percentile(0.999),
-        ring_rtt.max(), floor_rtt.percentile(0.5), floor_rtt.percentile(0.99), rtt_ratio, kRuns,
+        spin_mutex.events_per_s, spin_ratio, ring_rtt.percentile(0.5), ring_rtt.percentile(0.99),
+        ring_rtt.percentile(0.999), ring_rtt.max(), floor_rtt.percentile(0.5),
+        floor_rtt.percentile(0.99), floor_rtt.percentile(0.999), floor_rtt.max(), rtt_ratio, kRuns,
         ok ? "true" : "false");
-  } else {
-    fmt::print(
-        "ring buffer, 1 producer -> 1 consumer (busy-spin, pinned to CPUs 0 and 1), median of "
-        "{} runs\n",
-        kRuns);
-    fmt::print("  8-byte events, one publish each   {:>8.1f} M events/s\n",
-               single.events_per_s / 1e6);
-    fmt::print("  8-byte events, batches of 10      {:>8.1f} M events/s\n",
-               batched.events_per_s / 1e6);
-    fmt::print("  64-byte events, batches of 10     {:>8.1f} M events/s\n",
-               wide.events_per_s / 1e6);
-    fmt::print("  std::mutex + std::deque baseline  {:>8.1f} M events/s   ring/mutex = {:.1f}x\n",
-               mutex.events_per_s / 1e6, ratio);
-    fmt::print("round trip between the two threads (ns)      p50     p99   p99.9     max\n");
-    fmt::print("  through two rings                       {:>7} {:>7} {:>7} {:>7}\n",
-               ring_rtt.percentile(0.5), ring_rtt.percentile(0.99), ring_rtt.percentile(0.999),
-               ring_rtt.max());
-    fmt::print("  bare two-atomic ping-pong (floor)       {:>7} {:>7} {:>7} {:>7}\n",
-               floor_rtt.percentile(0.5), floor_rtt.percentile(0.99), floor_rtt.percentile(0.999),
-               floor_rtt.max());
-    fmt::print("  ring p50 / floor p50 = {:.2f}\n", rtt_ratio);
-    fmt::print("checksums: {}\n", ok ? "ok" : "MISMATCH");
+    return ok ? 0 : 1;
   }
+  fmt::print(
+      "ring buffer, 1 producer -> 1 consumer (busy-spin, threads pinned to CPUs 0 and 1), "
+      "median of {} runs\n",
+      kRuns);
+  fmt::print("  8-byte events, one publish each      {:>8.1f} M events/s\n",
+             single.events_per_s / 1e6);
+  fmt::print("  8-byte events, batches of 10         {:>8.1f} M events/s\n",
+             batched.events_per_s / 1e6);
+  fmt::print("  64-byte events, batches of 10        {:>8.1f} M events/s\n",
+             wide.events_per_s / 1e6);
+  fmt::print("baselines, 8-byte events, one per lock\n");
+  fmt::print("  mutex + deque + condition variables  {:>8.1f} M events/s   ring is {:.1f}x\n",
+             mutex.events_per_s / 1e6, ratio);
+  fmt::print("  mutex + deque, both sides polling    {:>8.1f} M events/s   ring is {:.1f}x\n",
+             spin_mutex.events_per_s / 1e6, spin_ratio);
+  fmt::print("round trip between the two threads (ns)      p50     p99   p99.9     max\n");
+  fmt::print("  through two rings                      {:>7} {:>7} {:>7} {:>7}\n",
+             ring_rtt.percentile(0.5), ring_rtt.percentile(0.99), ring_rtt.percentile(0.999),
+             ring_rtt.max());
+  fmt::print("  bare two-atomic ping-pong (floor)      {:>7} {:>7} {:>7} {:>7}\n",
+             floor_rtt.percentile(0.5), floor_rtt.percentile(0.99), floor_rtt.percentile(0.999),
+             floor_rtt.max());
+  fmt::print("  ring p50 / floor p50 = {:.2f}\n", rtt_ratio);
+  fmt::print("checksums: {}\n", ok ? "ok" : "MISMATCH");
   return ok ? 0 : 1;
 }
 

@@ -32,8 +32,11 @@ ThroughputResult ring_throughput_64b(std::int64_t events, int batch);
 ThroughputResult ring_throughput_3p1c(std::int64_t events_per_producer);
 // The diamond (journal || risk -> output) with one producer: journal yields, risk and output spin.
 ThroughputResult ring_throughput_diamond(std::int64_t events);
-// The baseline: std::mutex + std::deque bounded to the same capacity, one event per lock.
-ThroughputResult mutex_queue_throughput(std::int64_t events);
+// The baseline: std::mutex + std::deque bounded to the ring's capacity, one event per lock, with
+// condition variables (the textbook blocking queue).
+ThroughputResult blocking_queue_throughput(std::int64_t events);
+// The same queue with both sides polling the mutex instead of waiting on condition variables.
+ThroughputResult spinning_mutex_queue_throughput(std::int64_t events);
 
 // `samples` round trips (after a warm-up) recorded into `histogram`, in ns.
 void ring_round_trips(std::int64_t samples, LatencyHistogram& histogram);

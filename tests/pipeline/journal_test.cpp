@@ -1,0 +1,250 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "pipeline/journal_reader.hpp"
+#include "pipeline/journal_writer.hpp"
+
+namespace backstop::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = fs::temp_directory_path() /
+              ("backstop-journal-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(folder_);
+  }
+  void TearDown() override { fs::remove_all(folder_); }
+
+  JournalOptions options(SyncPolicy sync = SyncPolicy::kEveryBatch) const {
+    JournalOptions o;
+    o.folder = folder_;
+    o.sync = sync;
+    return o;
+  }
+
+  static std::vector<std::byte> payload_for(std::int64_t sequence) {
+    std::vector<std::byte> p(static_cast<std::size_t>(8 + sequence % 57));
+    for (std::size_t i = 0; i < p.size(); ++i)
+      p[i] = static_cast<std::byte>((sequence * 131 + static_cast<std::int64_t>(i)) & 0xFF);
+    return p;
+  }
+
+  // Writes sequences [first, last] and returns the writer's durable sequence.
+  std::int64_t write_range(const JournalOptions& o, std::int64_t first, std::int64_t last) {
+    std::string error;
+    auto writer = JournalWriter::open(o, first, error);
+    EXPECT_TRUE(writer) << error;
+    if (!writer) return -1;
+    for (std::int64_t s = first; s <= last; ++s) {
+      const auto p = payload_for(s);
+      EXPECT_TRUE(writer->append(s, static_cast<std::uint16_t>(s % 7), p));
+      if (s % 10 == 9) {
+        EXPECT_TRUE(writer->end_of_batch(static_cast<std::uint64_t>(s)));
+      }
+    }
+    EXPECT_TRUE(writer->sync());
+    return writer->durable_sequence();
+  }
+
+  std::vector<std::int64_t> read_all(JournalScan& scan, bool cut = false) {
+    std::vector<std::int64_t> sequences;
+    scan = scan_journal(
+        folder_, -1,
+        [&](const JournalRecord& r) {
+          const auto expected = payload_for(r.sequence);
+          EXPECT_EQ(r.type, r.sequence % 7);
+          EXPECT_TRUE(r.payload.size() == expected.size() &&
+                      std::memcmp(r.payload.data(), expected.data(), expected.size()) == 0)
+              << "payload of " << r.sequence;
+          sequences.push_back(r.sequence);
+        },
+        cut);
+    return sequences;
+  }
+
+  fs::path folder_;
+};
+
+TEST_F(JournalTest, RoundTripsEveryRecordInOrder) {
+  EXPECT_EQ(write_range(options(), 0, 999), 999);
+  JournalScan scan;
+  const auto seen = read_all(scan);
+  ASSERT_EQ(seen.size(), 1000u);
+  for (std::int64_t i = 0; i < 1000; ++i)
+    ASSERT_EQ(seen[i], i);
+  EXPECT_EQ(scan.damage, JournalDamage::kNone) << scan.detail;
+  EXPECT_EQ(scan.first_sequence, 0);
+  EXPECT_EQ(scan.last_sequence, 999);
+}
+
+TEST_F(JournalTest, EmptyOrMissingFolderIsAnEmptyScan) {
+  JournalScan scan;
+  EXPECT_TRUE(read_all(scan).empty());
+  EXPECT_EQ(scan.damage, JournalDamage::kNone);
+  EXPECT_EQ(scan.files, 0u);
+}
+
+TEST_F(JournalTest, RejectsSequencesThatDoNotIncrease) {
+  std::string error;
+  auto writer = JournalWriter::open(options(), 5, error);
+  ASSERT_TRUE(writer) << error;
+  const auto p = payload_for(1);
+  EXPECT_TRUE(writer->append(5, 0, p));
+  EXPECT_FALSE(writer->append(5, 0, p)) << "duplicate";
+  EXPECT_FALSE(writer->append(4, 0, p)) << "going back";
+  EXPECT_TRUE(writer->append(9, 0, p)) << "gaps are allowed: sequences only increase";
+  EXPECT_EQ(writer->last_appended(), 9);
+}
+
+TEST_F(JournalTest, RotatesFilesAndReadsAcrossThem) {
+  JournalOptions o = options();
+  o.max_file_bytes = 4096;
+  write_range(o, 0, 2999);
+  EXPECT_GT(journal_files(folder_).size(), 10u);
+  JournalScan scan;
+  const auto seen = read_all(scan);
+  EXPECT_EQ(seen.size(), 3000u);
+  EXPECT_EQ(scan.damage, JournalDamage::kNone) << scan.detail;
+  EXPECT_EQ(scan.files, journal_files(folder_).size());
+}
+
+TEST_F(JournalTest, ReadsOnlyTheSuffixAfterASequence) {
+  write_range(options(), 0, 99);
+  std::vector<std::int64_t> seen;
+  scan_journal(
+      folder_, 89, [&](const JournalRecord& r) { seen.push_back(r.sequence); }, false);
+  ASSERT_EQ(seen.size(), 10u);
+  EXPECT_EQ(seen.front(), 90);
+}
+
+TEST_F(JournalTest, SyncPoliciesMoveTheDurableSequence) {
+  std::string error;
+  JournalOptions o = options(SyncPolicy::kEveryN);
+  o.sync_every_records = 4;
+  auto writer = JournalWriter::open(o, 0, error);
+  ASSERT_TRUE(writer);
+  const auto p = payload_for(0);
+  for (int s = 0; s < 3; ++s)
+    ASSERT_TRUE(writer->append(s, 0, p));
+  EXPECT_EQ(writer->durable_sequence(), -1) << "three records: not yet synced";
+  ASSERT_TRUE(writer->append(3, 0, p));
+  EXPECT_EQ(writer->durable_sequence(), 3);
+  EXPECT_EQ(writer->syncs(), 1u);
+
+  fs::remove_all(folder_);
+  o.sync = SyncPolicy::kEveryMicros;
+  o.sync_every_us = 1000;
+  writer = JournalWriter::open(o, 0, error);
+  ASSERT_TRUE(writer->append(0, 0, p));
+  ASSERT_TRUE(writer->end_of_batch(1000));
+  EXPECT_EQ(writer->durable_sequence(), 0) << "1000 us since the start: synced";
+  ASSERT_TRUE(writer->append(1, 0, p));
+  ASSERT_TRUE(writer->end_of_batch(1500));
+  EXPECT_EQ(writer->durable_sequence(), 0) << "500 us since the last sync: not yet";
+  ASSERT_TRUE(writer->end_of_batch(2000));
+  EXPECT_EQ(writer->durable_sequence(), 1);
+}
+
+// Truncates the newest journal file by `bytes`.
+void chop(const fs::path& folder, std::uintmax_t bytes) {
+  const auto files = journal_files(folder);
+  const auto size = fs::file_size(files.back());
+  fs::resize_file(files.back(), size - bytes);
+}
+
+void flip_byte(const fs::path& file, std::uintmax_t offset) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x10));
+}
+
+TEST_F(JournalTest, TornTailAtEveryCutPointIsDetectedAndCut) {
+  // Cut the last frame at every byte boundary: never a misread record, always the same prefix.
+  write_range(options(), 0, 49);
+  const auto file = journal_files(folder_).back();
+  const auto full = fs::file_size(file);
+  const auto original = [&] {
+    std::ifstream in(file, std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+  }();
+  const std::uintmax_t last_frame = 24 + 8 + 49 % 57;
+  for (std::uintmax_t cut = 1; cut < last_frame; ++cut) {
+    {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out.write(original.data(), static_cast<std::streamsize>(full - cut));
+    }
+    JournalScan scan;
+    const auto seen = read_all(scan, /*cut=*/true);
+    ASSERT_EQ(seen.size(), 49u) << "cut " << cut;
+    EXPECT_EQ(scan.damage, JournalDamage::kTornTail);
+    EXPECT_TRUE(scan.truncated);
+    EXPECT_EQ(fs::file_size(file), full - last_frame);
+    JournalScan again;
+    EXPECT_EQ(read_all(again).size(), 49u);
+    EXPECT_EQ(again.damage, JournalDamage::kNone) << "clean after the cut";
+  }
+}
+
+TEST_F(JournalTest, CorruptByteInTheMiddleIsReportedNotSkipped) {
+  write_range(options(), 0, 99);
+  const auto file = journal_files(folder_).back();
+  const auto size_before = fs::file_size(file);
+  flip_byte(file, 32 + 24 + 3);  // inside the first frame's payload
+  JournalScan scan;
+  const auto seen = read_all(scan, /*cut=*/true);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(scan.damage, JournalDamage::kCorruptMiddle) << scan.detail;
+  EXPECT_FALSE(scan.truncated) << "corruption is never cut away silently";
+  EXPECT_EQ(fs::file_size(file), size_before);
+}
+
+TEST_F(JournalTest, CorruptOlderFileIsCorruptionNotATornTail) {
+  JournalOptions o = options();
+  o.max_file_bytes = 2048;
+  write_range(o, 0, 199);
+  const auto files = journal_files(folder_);
+  ASSERT_GT(files.size(), 2u);
+  fs::resize_file(files[0], fs::file_size(files[0]) - 5);
+  JournalScan scan;
+  read_all(scan, /*cut=*/true);
+  EXPECT_EQ(scan.damage, JournalDamage::kCorruptMiddle);
+  EXPECT_EQ(scan.damaged_file, files[0]);
+  EXPECT_FALSE(scan.truncated);
+}
+
+TEST_F(JournalTest, BadFileHeaderIsRejected) {
+  write_range(options(), 0, 9);
+  flip_byte(journal_files(folder_).back(), 2);
+  JournalScan scan;
+  EXPECT_TRUE(read_all(scan).empty());
+  EXPECT_EQ(scan.damage, JournalDamage::kBadFileHeader);
+}
+
+TEST_F(JournalTest, AppendsResumeInANewFileAfterACut) {
+  write_range(options(), 0, 19);
+  chop(folder_, 3);
+  JournalScan scan;
+  read_all(scan, true);
+  ASSERT_EQ(scan.last_sequence, 18);
+  write_range(options(), 19, 29);
+  JournalScan after;
+  const auto seen = read_all(after);
+  EXPECT_EQ(seen.size(), 30u);
+  EXPECT_EQ(after.damage, JournalDamage::kNone) << after.detail;
+}
+
+}  // namespace
+}  // namespace backstop::pipeline

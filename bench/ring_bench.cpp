@@ -36,13 +36,21 @@ void BM_Ring_OneToOne64Byte(benchmark::State& state) {
 }
 BENCHMARK(BM_Ring_OneToOne64Byte)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-void BM_MutexQueue_OneToOne(benchmark::State& state) {
+void BM_MutexQueue_OneToOneBlocking(benchmark::State& state) {
   const std::int64_t events = 2'000'000;
   for (auto _ : state)
-    report(state, backstop::perf::mutex_queue_throughput(events), events);
+    report(state, backstop::perf::blocking_queue_throughput(events), events);
   state.SetItemsProcessed(state.iterations() * events);
 }
-BENCHMARK(BM_MutexQueue_OneToOne)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MutexQueue_OneToOneBlocking)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_MutexQueue_OneToOneSpinning(benchmark::State& state) {
+  const std::int64_t events = 2'000'000;
+  for (auto _ : state)
+    report(state, backstop::perf::spinning_mutex_queue_throughput(events), events);
+  state.SetItemsProcessed(state.iterations() * events);
+}
+BENCHMARK(BM_MutexQueue_OneToOneSpinning)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void BM_Ring_ThreeToOne(benchmark::State& state) {
   const std::int64_t per_producer = 3'000'000;

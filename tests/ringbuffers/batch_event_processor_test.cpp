@@ -114,6 +114,25 @@ TEST(BatchEventProcessor, ProducerWaitsForAGatingConsumerAcrossWrapAround) {
     ASSERT_EQ(handler.values[i], i);
 }
 
+TEST(BatchEventProcessor, ConsumerMayChooseItsOwnWaitStrategy) {
+  // A busy-spin ring (the risk engine's) read by a sleeping consumer (a cold journal or audit log).
+  using BusyRing = SingleProducerRing<Slot, BusySpinWait>;
+  BusyRing ring(8);
+  BusyRing::BarrierWith<SleepingWait> barrier(ring.sequencer(), {});
+  RecordingHandler handler;
+  handler.values.reserve(100);
+  handler.end_flags.reserve(100);
+  BatchEventProcessor processor(ring, barrier, handler);
+  ring.add_gating_sequence(processor.sequence());
+  std::thread consumer([&] { processor.run(); });
+  for (std::int64_t i = 0; i < 100; ++i)
+    ring.publish_event([&](Slot& s) { s.value = i; });
+  drain_then_halt(processor, 99);
+  consumer.join();
+  ASSERT_EQ(handler.values.size(), 100u);
+  EXPECT_EQ(handler.values.back(), 99);
+}
+
 TEST(SequenceBarrier, DependentConsumerWaitsForItsUpstream) {
   SingleProducerRing<Slot> ring(8);
   Sequence upstream;

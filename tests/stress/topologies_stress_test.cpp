@@ -222,7 +222,8 @@ struct RiskStage {
 
 TEST(RingTopologyStress, DiamondJournalAndRiskThenOutput) {
   const std::int64_t n = stress_events();
-  using Ring = SingleProducerRing<Event, SleepingWait>;
+  // As in the engine: the ring spins for the risk stage; journal and output wait their own way.
+  using Ring = SingleProducerRing<Event, YieldingWait>;
   Ring ring(1024);
   JournalStage journal;
   RiskStage risk;
@@ -236,7 +237,8 @@ TEST(RingTopologyStress, DiamondJournalAndRiskThenOutput) {
       verifier.check(e);
     }
   } out;
-  Ring::Barrier bj(ring.sequencer(), {}), br(ring.sequencer(), {});
+  Ring::BarrierWith<SleepingWait> bj(ring.sequencer(), {});
+  Ring::Barrier br(ring.sequencer(), {});
   BatchEventProcessor pj(ring, bj, journal);
   BatchEventProcessor pr(ring, br, risk);
   Ring::Barrier bo(ring.sequencer(), {&pj.sequence(), &pr.sequence()});

@@ -21,11 +21,9 @@
 
 namespace ringbuffers {
 
-template <class Ring, class Handler>
+template <class Ring, class Handler, class Barrier = typename Ring::Barrier>
 class BatchEventProcessor {
  public:
-  using Barrier = typename Ring::Barrier;
-
   BatchEventProcessor(Ring& ring, Barrier& barrier, Handler& handler) noexcept
       : ring_(ring), barrier_(barrier), handler_(handler) {}
   BatchEventProcessor(const BatchEventProcessor&) = delete;

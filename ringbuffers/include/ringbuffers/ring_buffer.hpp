@@ -31,6 +31,9 @@ class RingBuffer {
   using EventType = Event;
   using SequencerType = Sequencer;
   using Barrier = SequenceBarrier<Sequencer>;
+  // A consumer's barrier with its own spinning/yielding/sleeping strategy (see SequenceBarrier).
+  template <class Wait>
+  using BarrierWith = SequenceBarrier<Sequencer, Wait>;
 
   // The one place allowed to fail loudly: a capacity that is not a power of two is a configuration
   // error found at start-up.

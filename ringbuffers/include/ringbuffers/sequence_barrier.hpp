@@ -3,11 +3,17 @@
 // slot only after every stage it depends on is done with it). Owned by its consumer thread; alert()
 // from any thread. Cost of wait_for when data is ready: one acquire load per dependency (plus one
 // flag per slot for a multi-producer ring).
+//
+// The wait strategy is the ring's by default; a consumer may pick its own spinning, yielding or
+// sleeping strategy instead (a busy risk engine and a yielding journal on one ring). Blocking needs
+// the producer's signal, so a blocking consumer requires a ring whose own strategy is BlockingWait.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <type_traits>
+#include <variant>
 
 #include "cache_line.hpp"
 #include "sequence.hpp"
@@ -15,8 +21,12 @@
 
 namespace ringbuffers {
 
-template <class Sequencer>
+template <class Sequencer, class Wait = typename Sequencer::Wait>
 class SequenceBarrier {
+  static constexpr bool kRingsStrategy = std::is_same_v<Wait, typename Sequencer::Wait>;
+  static_assert(kRingsStrategy || !std::is_same_v<Wait, BlockingWait>,
+                "a blocking consumer needs a ring whose producers signal (BlockingWait ring)");
+
  public:
   // Set-up only. `dependencies` may be empty (wait on the cursor).
   SequenceBarrier(Sequencer& sequencer,
@@ -34,7 +44,7 @@ class SequenceBarrier {
   [[nodiscard]] std::int64_t wait_for(std::int64_t sequence) noexcept {
     const Sequence& cursor = sequencer_.cursor();
     for (;;) {
-      const std::int64_t bound = sequencer_.wait_strategy().wait_for(
+      const std::int64_t bound = wait_strategy().wait_for(
           sequence, cursor, [&]() noexcept { return upstream(cursor); }, alerted_);
       if (bound == kAlerted) return kAlerted;
       if constexpr (Sequencer::kMultiProducer) {
@@ -54,7 +64,7 @@ class SequenceBarrier {
   // halt decision (see BatchEventProcessor::halt).
   void alert() noexcept {
     alerted_.store(true, std::memory_order_relaxed);
-    sequencer_.wait_strategy().signal_all();
+    wait_strategy().signal_all();
   }
   void clear_alert() noexcept { alerted_.store(false, std::memory_order_relaxed); }
   [[nodiscard]] bool alerted() const noexcept { return alerted_.load(std::memory_order_relaxed); }
@@ -62,6 +72,14 @@ class SequenceBarrier {
   [[nodiscard]] std::int64_t cursor() const noexcept { return sequencer_.cursor().get(); }
 
  private:
+  Wait& wait_strategy() noexcept {
+    if constexpr (kRingsStrategy) {
+      return sequencer_.wait_strategy();
+    } else {
+      return own_wait_;
+    }
+  }
+
   [[nodiscard]] std::int64_t upstream(const Sequence& cursor) const noexcept {
     // Acquire loads (Sequence::get): pair with the release by the producer's publish or by the
     // upstream consumers' sequence updates, so what they wrote into the slots is visible.
@@ -70,6 +88,7 @@ class SequenceBarrier {
 
   Sequencer& sequencer_;
   SequenceGroup dependencies_;
+  [[no_unique_address]] std::conditional_t<kRingsStrategy, std::monostate, Wait> own_wait_;
   alignas(kCacheLinePad) std::atomic<bool> alerted_{false};
 };
 

@@ -65,6 +65,8 @@ inline RiskConfig two_instrument_config(std::uint32_t accounts = 64, std::uint32
 // zero), so the cost bases carry the positions' part.
 inline bool conservation_holds(const RiskEngine& e) {
   std::vector<Int128> lhs(e.asset_count(), 0);
+  std::vector<Int128> net(e.instrument_count(), 0);
+  std::vector<Int128> longs(e.instrument_count(), 0);
   for (std::uint32_t a = 0; a < e.account_count(); ++a) {
     const Account& acct = e.account(a);
     lhs[acct.asset] += acct.balance;
@@ -72,6 +74,8 @@ inline bool conservation_holds(const RiskEngine& e) {
       const InstrumentState& s = e.instrument_state(p.instrument);
       lhs[acct.asset] -= Int128{p.qty} * (funding_index_for(s, p.qty) - p.funding_snapshot);
       lhs[acct.asset] -= p.cost;
+      net[p.instrument] += p.qty;
+      if (p.qty > 0) longs[p.instrument] += p.qty;
     }
   }
   for (std::uint32_t k = 0; k < e.asset_count(); ++k) {
@@ -81,18 +85,9 @@ inline bool conservation_holds(const RiskEngine& e) {
       return false;
     }
   }
-  // Open interest nets to zero per instrument.
+  // Open interest nets to zero per instrument, and the engine's running total agrees.
   for (std::uint16_t i = 0; i < e.instrument_count(); ++i) {
-    Int128 net = 0;
-    Int128 longs = 0;
-    for (std::uint32_t a = 0; a < e.account_count(); ++a) {
-      for (const Position& p : e.positions(a)) {
-        if (p.instrument != i) continue;
-        net += p.qty;
-        if (p.qty > 0) longs += p.qty;
-      }
-    }
-    if (net != 0 || longs != e.instrument_state(i).open_interest) return false;
+    if (net[i] != 0 || longs[i] != e.instrument_state(i).open_interest) return false;
   }
   return true;
 }

@@ -36,7 +36,8 @@ enum class RejectCode : std::uint16_t {
   kAccountCapacity = 300,
   kPositionCapacity = 301,
 
-  // 400-499: reserved for the pipeline (issue 5): ring full, sequence gap, duplicate.
+  // 400-499: the pipeline.
+  kJournalFailure = 400,  // the journal could not write the event; it was not applied
 };
 
 inline constexpr std::string_view to_string(RejectCode code) noexcept {
@@ -81,6 +82,8 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "account_capacity";
     case RejectCode::kPositionCapacity:
       return "position_capacity";
+    case RejectCode::kJournalFailure:
+      return "journal_failure";
   }
   return "unknown";
 }

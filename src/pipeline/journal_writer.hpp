@@ -12,26 +12,13 @@
 #include <span>
 #include <string>
 
+#include "backstop/journal_options.hpp"
 #include "pipeline/journal_format.hpp"
 
 namespace backstop::pipeline {
 
-enum class SyncPolicy : std::uint8_t {
-  kOff = 0,         // never fdatasync: the OS writes back when it likes (records are "durable"
-                    // once handed to the kernel with write(2))
-  kEveryBatch = 1,  // fdatasync at the end of every consumer batch
-  kEveryN = 2,      // after every `sync_every_records` records
-  kEveryMicros = 3  // when `sync_every_us` has passed since the last sync (checked at batch end)
-};
-
-struct JournalOptions {
-  std::filesystem::path folder;
-  SyncPolicy sync = SyncPolicy::kEveryMicros;
-  std::uint64_t sync_every_records = 1024;
-  std::uint64_t sync_every_us = 1000;
-  std::uint64_t max_file_bytes = 256ull << 20;  // rotate past this size
-  std::size_t buffer_bytes = 1u << 20;
-};
+using backstop::JournalOptions;
+using backstop::SyncPolicy;
 
 class JournalWriter {
  public:

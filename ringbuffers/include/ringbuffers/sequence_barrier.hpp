@@ -60,6 +60,17 @@ class SequenceBarrier {
     }
   }
 
+  // Never waits: the highest sequence readable now, or next - 1 when nothing from `next` on is.
+  // For consumers that must do other work while idle (a journal that syncs on a timer).
+  [[nodiscard]] std::int64_t poll_available(std::int64_t next) const noexcept {
+    const std::int64_t bound = upstream(sequencer_.cursor());
+    if (bound < next) return next - 1;
+    if constexpr (Sequencer::kMultiProducer) {
+      if (dependencies_.empty()) return sequencer_.highest_published(next, bound);
+    }
+    return bound;
+  }
+
   // Asks a waiting consumer to stop waiting. Relaxed store: the processor's own state carries the
   // halt decision (see BatchEventProcessor::halt).
   void alert() noexcept {

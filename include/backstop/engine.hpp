@@ -1,0 +1,270 @@
+// Engine: Backstop as a matching engine embeds it. Events go in through a multi-producer input
+// ring; the risk engine thread (the single writer of all risk state, busy-spinning) applies them
+// and publishes what happened into an output ring; a journal thread (sleeping wait) appends every
+// input to the journal in parallel (DESIGN §1, the diamond). The embedding thread polls outputs,
+// and an output is released only once its input is durable under the journal's sync policy.
+//
+//   publisher threads ─try_publish─▶ INPUT RING ─┬─▶ risk thread ──▶ OUTPUT RING ─poll()─▶ embedder
+//                                                └─▶ journal thread ── durable sequence ──┘ (gate)
+//
+// Synchronous mode (no start()): process() applies one event on the caller's thread through the
+// very same stages (journal append, risk, output ring), so poll() sees the same outputs in the same
+// order.
+//
+// Threads: try_publish* from any number of producer threads; poll() from one consumer thread;
+// start/stop/process and the accessors from the owning thread. Hot-path cost: try_publish is one
+// claim (CAS) and a 64-byte copy; poll is one acquire load per batch plus the handler.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "backstop/events.hpp"
+#include "backstop/journal_options.hpp"
+#include "backstop/risk_config.hpp"
+#include "backstop/risk_engine.hpp"
+#include "ringbuffers/ringbuffers.hpp"
+
+namespace backstop {
+
+namespace pipeline {
+class JournalWriter;
+}
+
+struct EngineConfig {
+  RiskConfig risk;
+  std::int64_t input_ring_size = 1 << 16;   // power of two
+  std::int64_t output_ring_size = 1 << 16;  // power of two
+  JournalOptions journal;                   // folder empty: journal off
+  int risk_cpu = 1;                         // CPU the risk thread pins itself to; -1: no pinning
+};
+
+// Empty when valid; otherwise "key: reason" for the first invalid value.
+std::string validate_engine_config(const EngineConfig& config);
+
+enum class PublishStatus : std::uint8_t {
+  kAccepted = 0,
+  kRingFull = 1,  // back-pressure: try again later; nothing was written
+  kRejected = 2,  // invalid at the entrance; `code` says why; nothing was written
+};
+
+struct PublishResult {
+  PublishStatus status;
+  RejectCode code;
+  std::int64_t sequence;  // the input sequence when accepted, else -1
+};
+
+enum class OutputKind : std::uint8_t {
+  kRisk = 1,      // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
+  kRejected = 2,  // the input event was refused; `code` says why
+};
+
+// One output record, in input order; an input's records are contiguous.
+struct alignas(64) OutputEvent {
+  std::int64_t input_sequence;
+  OutputKind kind;
+  std::uint8_t input_type;  // EventType of the input
+  RejectCode code;          // kRejected: the reason
+  std::uint32_t reserved;
+  RiskOutput risk;  // kRisk
+};
+static_assert(sizeof(OutputEvent) == 64);
+
+class Engine {
+ public:
+  using InputRing = ringbuffers::MultiProducerRing<Event, ringbuffers::BusySpinWait>;
+  using OutputRing = ringbuffers::SingleProducerRing<OutputEvent, ringbuffers::BusySpinWait>;
+
+  // Builds every pool and ring (cold). Throws std::invalid_argument("key: reason") on an invalid
+  // configuration, std::runtime_error when the journal cannot be opened.
+  explicit Engine(const EngineConfig& config);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the risk thread and, with a journal, the journal thread. Synchronous process() must not
+  // be called while started.
+  void start();
+  // Waits until every published event is handled and journaled, then stops the threads.
+  void stop();
+  [[nodiscard]] bool running() const noexcept { return running_; }
+
+  // ---- producer side (any thread) ----
+
+  [[nodiscard]] PublishResult try_publish(const Event& event) noexcept {
+    const RejectCode code = check_at_entrance(event);
+    if (code != RejectCode::kOk) return {PublishStatus::kRejected, code, -1};
+    const std::optional<std::int64_t> sequence = input_.try_next();
+    if (!sequence) return {PublishStatus::kRingFull, RejectCode::kOk, -1};
+    input_[*sequence] = event;
+    input_.publish(*sequence);
+    return {PublishStatus::kAccepted, RejectCode::kOk, *sequence};
+  }
+
+  // All or nothing: either every event is accepted (one claim, one publish) or none is. A batch
+  // with an invalid event is rejected whole, with the first reason; `sequence` is then the index of
+  // the offending event in the batch.
+  [[nodiscard]] PublishResult try_publish_batch(std::span<const Event> events) noexcept {
+    if (events.empty()) return {PublishStatus::kAccepted, RejectCode::kOk, -1};
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const RejectCode code = check_at_entrance(events[i]);
+      if (code != RejectCode::kOk)
+        return {PublishStatus::kRejected, code, static_cast<std::int64_t>(i)};
+    }
+    const auto n = static_cast<std::int64_t>(events.size());
+    if (n > input_.size()) return {PublishStatus::kRejected, RejectCode::kValueOverflow, -1};
+    const std::optional<std::int64_t> hi = input_.try_next(n);
+    if (!hi) return {PublishStatus::kRingFull, RejectCode::kOk, -1};
+    for (std::int64_t i = 0; i < n; ++i)
+      input_[*hi - n + 1 + i] = events[static_cast<std::size_t>(i)];
+    input_.publish(*hi - n + 1, *hi);
+    return {PublishStatus::kAccepted, RejectCode::kOk, *hi};
+  }
+
+  // ---- output side (one consumer thread) ----
+
+  // Hands every released output to `handler(const OutputEvent&)` and returns how many. Released:
+  // published by the risk stage and, with a journal, its input durable.
+  template <class Handler>
+  std::size_t poll(Handler&& handler) noexcept {
+    const std::int64_t available = output_.cursor();
+    const std::int64_t durable = durable_input_.get();  // acquire: pairs with the journal's set()
+    std::int64_t next = output_read_.get_relaxed() + 1;
+    std::size_t handled = 0;
+    for (; next <= available; ++next) {
+      const OutputEvent& out = output_[next];
+      if (out.input_sequence > durable) break;  // its input is not on disk yet
+      handler(out);
+      ++handled;
+    }
+    // Release: the risk thread may reuse these output slots only after we have read them.
+    if (handled > 0) output_read_.set(next - 1);
+    return handled;
+  }
+
+  // ---- synchronous mode (owning thread, not started) ----
+
+  // Applies one event on the caller's thread through the same stages as the threaded pipeline
+  // (entrance check, journal, risk) and hands its outputs straight to `handler(const OutputEvent&)`
+  // instead of the output ring: the same records, in the same order, as poll() would give. With a
+  // journal whose policy is not kOff the input is fdatasynced before any output is handed out.
+  template <class Handler>
+  PublishResult process(const Event& event, Handler&& handler) noexcept {
+    const RejectCode code = check_at_entrance(event);
+    if (code != RejectCode::kOk) return {PublishStatus::kRejected, code, -1};
+    const std::optional<std::int64_t> sequence = input_.try_next();
+    if (!sequence) return {PublishStatus::kRingFull, RejectCode::kOk, -1};
+    Event& slot = input_[*sequence];
+    slot = event;
+    input_.publish(*sequence);
+    const bool journaled = !journal_ || journal_append_now(slot, *sequence);
+    journal_done_.set(*sequence);
+    if (!journaled) {
+      // Not on disk, so not applied: the slot is passed over by both stages.
+      risk_processor_.sequence().set(*sequence);
+      return {PublishStatus::kRejected, RejectCode::kJournalFailure, *sequence};
+    }
+    const RejectCode result = risk_stage_.apply(slot, *sequence, handler);
+    risk_processor_.sequence().set(*sequence);
+    return {PublishStatus::kAccepted, result, *sequence};
+  }
+
+  // ---- state (owning thread, when not started or after stop()) ----
+
+  [[nodiscard]] const RiskEngine& risk() const noexcept { return *risk_; }
+  [[nodiscard]] std::int64_t last_input_sequence() const noexcept { return input_.cursor(); }
+  [[nodiscard]] std::int64_t durable_input_sequence() const noexcept {
+    return durable_input_.get();
+  }
+  [[nodiscard]] const std::string& journal_error() const noexcept { return journal_error_; }
+  [[nodiscard]] std::uint64_t risk_rejections() const noexcept { return risk_stage_.rejections; }
+
+ private:
+  static constexpr std::int64_t kNothingDurable = -1;
+  static constexpr std::int64_t kNoJournal = INT64_MAX;
+
+  // Stateless checks the publisher can make without touching risk state; everything that needs
+  // state (unknown account, price band) is checked by the risk stage and comes back as an output.
+  static RejectCode check_at_entrance(const Event& e) noexcept {
+    switch (e.type) {
+      case EventType::kMarkPrice:
+        return e.mark.mark.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositivePrice;
+      case EventType::kFill:
+        if (e.fill.price.raw() <= 0) return RejectCode::kNonPositivePrice;
+        if (e.fill.qty.raw() <= 0) return RejectCode::kNonPositiveQty;
+        if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
+        return RejectCode::kOk;
+      case EventType::kDeposit:
+      case EventType::kWithdraw:
+        return e.transfer.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
+      case EventType::kFundingRate:
+      case EventType::kAccountConfig:
+      case EventType::kInstrumentConfig:
+        return RejectCode::kOk;
+      case EventType::kNone:
+        break;
+    }
+    return RejectCode::kUnknownEventType;
+  }
+
+  // The risk stage: applies an input and emits its outputs, in a fixed order (a rejection, else the
+  // risk engine's records). Runs on the risk thread, or on the caller's in synchronous mode; both
+  // modes share apply(), so their outputs are the same by construction.
+  struct RiskStage {
+    RiskEngine* risk = nullptr;
+    OutputRing* output = nullptr;
+    std::uint64_t rejections = 0;
+
+    template <class Emit>
+    RejectCode apply(const Event& e, std::int64_t sequence, Emit&& emit) noexcept {
+      const EventResult result = risk->process(e);
+      const auto type = static_cast<std::uint8_t>(e.type);
+      if (result.code != RejectCode::kOk) {
+        ++rejections;
+        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{}});
+      }
+      for (const RiskOutput& r : risk->outputs())
+        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r});
+      return result.code;
+    }
+
+    void on_event(Event& e, std::int64_t sequence, bool /*end_of_batch*/) noexcept {
+      // Waits (spinning) while the output ring is full: the embedder's poll() is the back-pressure.
+      apply(e, sequence, [this](const OutputEvent& out) {
+        output->publish_event([&](OutputEvent& slot) { slot = out; });
+      });
+    }
+  };
+
+  using RiskProcessor = ringbuffers::BatchEventProcessor<InputRing, RiskStage>;
+  using JournalBarrier = InputRing::BarrierWith<ringbuffers::SleepingWait>;
+
+  void journal_loop() noexcept;
+  // Synchronous mode: append, and make durable unless the policy is kOff.
+  bool journal_append_now(const Event& e, std::int64_t sequence) noexcept;
+
+  std::unique_ptr<RiskEngine> risk_;
+  InputRing input_;
+  OutputRing output_;
+  RiskStage risk_stage_;
+  InputRing::Barrier risk_barrier_;
+  RiskProcessor risk_processor_;
+  JournalBarrier journal_barrier_;
+  ringbuffers::Sequence journal_done_;   // the journal thread's progress through the input ring
+  ringbuffers::Sequence durable_input_;  // highest input sequence on disk (kNoJournal: no journal)
+  ringbuffers::Sequence output_read_;    // the poller's progress through the output ring
+  std::unique_ptr<pipeline::JournalWriter> journal_;
+  std::string journal_error_;
+  std::atomic<bool> journal_stop_{false};
+  std::thread risk_thread_;
+  std::thread journal_thread_;
+  int risk_cpu_ = -1;
+  bool running_ = false;
+};
+
+}  // namespace backstop

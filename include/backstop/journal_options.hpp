@@ -1,0 +1,27 @@
+// How the input journal is written: folder, fdatasync policy, rotation. Plain configuration; read
+// once by the thread that builds the engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+namespace backstop {
+
+enum class SyncPolicy : std::uint8_t {
+  kOff = 0,         // never fdatasync: records count as durable once handed to the kernel
+  kEveryBatch = 1,  // fdatasync at the end of every journal batch
+  kEveryN = 2,      // after every `sync_every_records` records
+  kEveryMicros = 3  // once `sync_every_us` has passed since the last sync
+};
+
+struct JournalOptions {
+  std::filesystem::path folder;  // empty: no journal
+  SyncPolicy sync = SyncPolicy::kEveryMicros;
+  std::uint64_t sync_every_records = 1024;
+  std::uint64_t sync_every_us = 1000;
+  std::uint64_t max_file_bytes = 256ull << 20;  // rotate past this size
+  std::size_t buffer_bytes = 1u << 20;
+};
+
+}  // namespace backstop

@@ -34,39 +34,43 @@ bool JsonObjectScanner::scan_string(std::string_view& out, bool& escaped) noexce
   // pos_ is at the opening quote.
   const std::size_t start = ++pos_;
   escaped = false;
-  while (pos_ < text_.size()) {
-    const char c = text_[pos_];
+  const char* const data = text_.data();
+  const std::size_t size = text_.size();
+  for (;;) {
+    // The common case, plain characters, in a tight loop; escapes and errors fall out of it.
+    while (pos_ < size && data[pos_] != '"' && data[pos_] != '\\' &&
+           static_cast<unsigned char>(data[pos_]) >= 0x20) {
+      ++pos_;
+    }
+    if (pos_ >= size) break;
+    const char c = data[pos_];
     if (c == '"') {
       out = text_.substr(start, pos_ - start);
       ++pos_;
       return true;
     }
-    if (static_cast<unsigned char>(c) < 0x20) {
+    if (c != '\\') {
       error_ = "control character in string";
       return false;
     }
-    if (c == '\\') {
-      escaped = true;
-      if (pos_ + 1 >= text_.size()) break;
-      const char e = text_[pos_ + 1];
-      if (e == 'u') {
-        if (pos_ + 5 >= text_.size() || !is_hex(text_[pos_ + 2]) || !is_hex(text_[pos_ + 3]) ||
-            !is_hex(text_[pos_ + 4]) || !is_hex(text_[pos_ + 5])) {
-          error_ = "bad \\u escape";
-          return false;
-        }
-        pos_ += 6;
-        continue;
-      }
-      if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
-          e != 't') {
-        error_ = "bad escape";
+    escaped = true;
+    if (pos_ + 1 >= size) break;
+    const char e = data[pos_ + 1];
+    if (e == 'u') {
+      if (pos_ + 5 >= size || !is_hex(data[pos_ + 2]) || !is_hex(data[pos_ + 3]) ||
+          !is_hex(data[pos_ + 4]) || !is_hex(data[pos_ + 5])) {
+        error_ = "bad \\u escape";
         return false;
       }
-      pos_ += 2;
+      pos_ += 6;
       continue;
     }
-    ++pos_;
+    if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
+        e != 't') {
+      error_ = "bad escape";
+      return false;
+    }
+    pos_ += 2;
   }
   error_ = "unterminated string";
   return false;
@@ -146,7 +150,7 @@ bool JsonObjectScanner::scan_composite(std::string_view& out) noexcept {
   return false;
 }
 
-JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexcept {
+JsonStep JsonObjectScanner::next_key(std::string_view& key) noexcept {
   switch (state_) {
     case 0:
       skip_ws();
@@ -158,8 +162,6 @@ JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexce
         state_ = 3;
         return JsonStep::kEnd;
       }
-      break;
-    case 1:
       break;
     case 2:
       skip_ws();
@@ -174,6 +176,8 @@ JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexce
       break;
     case 3:
       return JsonStep::kEnd;
+    case 5:
+      return fail("key read twice without its value");
     default:
       return JsonStep::kError;
   }
@@ -186,6 +190,12 @@ JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexce
   ++pos_;
   skip_ws();
   if (pos_ >= text_.size()) return fail("expected a value");
+  state_ = 5;
+  return JsonStep::kMember;
+}
+
+JsonStep JsonObjectScanner::value(JsonValue& value) noexcept {
+  if (state_ != 5) return state_ == 4 ? JsonStep::kError : fail("value without a key");
   const char c = text_[pos_];
   bool ok = true;
   value.escaped = false;
@@ -214,6 +224,24 @@ JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexce
   if (!ok) return fail(error_);
   state_ = 2;
   return JsonStep::kMember;
+}
+
+std::string_view JsonObjectScanner::pending_value_text() const noexcept {
+  return state_ == 5 ? text_.substr(pos_) : std::string_view{};
+}
+
+JsonStep JsonObjectScanner::skip_value(std::size_t length) noexcept {
+  if (state_ != 5) return state_ == 4 ? JsonStep::kError : fail("value without a key");
+  if (length == 0 || length > text_.size() - pos_) return fail("bad value length");
+  pos_ += length;
+  state_ = 2;
+  return JsonStep::kMember;
+}
+
+JsonStep JsonObjectScanner::next(std::string_view& key, JsonValue& value) noexcept {
+  const JsonStep step = next_key(key);
+  if (step != JsonStep::kMember) return step;
+  return this->value(value);
 }
 
 bool json_find(std::string_view text, std::string_view key, JsonValue& value) noexcept {

@@ -43,6 +43,15 @@ class JsonObjectScanner {
 
   [[nodiscard]] JsonStep next(std::string_view& key, JsonValue& value) noexcept;
 
+  // next() in two halves, so that a nested object can be read in place by a child scanner
+  // instead of being scanned twice: next_key() stops at the value; then either value() reads it,
+  // or the caller reads pending_value_text() (the value and everything after it) itself and
+  // calls skip_value() with the length it consumed (e.g. a child scanner's end_offset()).
+  [[nodiscard]] JsonStep next_key(std::string_view& key) noexcept;
+  [[nodiscard]] JsonStep value(JsonValue& value) noexcept;
+  std::string_view pending_value_text() const noexcept;
+  [[nodiscard]] JsonStep skip_value(std::size_t length) noexcept;
+
   // Offset just past the closing '}' (meaningful after next() returned kEnd).
   std::size_t end_offset() const noexcept { return pos_; }
   // Why the scan failed; a string literal, "" while no error.
@@ -57,7 +66,8 @@ class JsonObjectScanner {
 
   std::string_view text_;
   std::size_t pos_ = 0;
-  std::uint8_t state_ = 0;  // 0 before '{', 1 after '{', 2 after a member, 3 done, 4 failed
+  // 0 before '{', 2 after a member, 3 done, 4 failed, 5 between a key and its value.
+  std::uint8_t state_ = 0;
   const char* error_ = "";
 };
 

@@ -813,31 +813,41 @@ struct MarketReader::Impl {
     JsonObjectScanner top(line);
     std::string_view key;
     JsonValue value;
-    std::string_view data;
+    EventFields ev;
+    bool has_data = false;
     bool bare = false;
     bool snapshot = false;
     for (;;) {
-      const JsonStep step = top.next(key, value);
+      JsonStep step = top.next_key(key);
       if (step == JsonStep::kError) return reject(top.error());
       if (step == JsonStep::kEnd) break;
+      if (key == "data") {
+        // Read the event in place with a child scanner rather than scanning it twice.
+        JsonObjectScanner child(top.pending_value_text());
+        if (!top.pending_value_text().starts_with('{')) return reject("'data' is not an object");
+        if (!scan_event(child, ev)) return false;
+        has_data = true;
+        step = top.skip_value(child.end_offset());
+      } else {
+        step = top.value(value);
+      }
+      if (step == JsonStep::kError) return reject(top.error());
       if (key == "stream") {
         // Book streams are counted and skipped before their (long) payload is scanned.
         if (value.text.ends_with("@bookTicker") || contains(value.text, "@depth")) {
           ++stats.skipped;
           return true;
         }
-      } else if (key == "data") {
-        if (value.type != JsonType::kObject) return reject("'data' is not an object");
-        data = value.text;
       } else if (key == "e") {
         bare = true;
       } else if (key == "lastUpdateId") {
         snapshot = true;
       }
     }
-    if (trim(line.substr(top.end_offset())).size() != 0)
+    if (trim(line.substr(top.end_offset())).size() != 0) {
       return reject("text after the JSON object");
-    if (data.empty()) {
+    }
+    if (!has_data) {
       if (snapshot && !bare) {
         // A REST order-book snapshot ({"lastUpdateId":..,"bids":..,"asks":..}) that capture
         // tools write to seed the book: well formed, but not something we read.
@@ -845,64 +855,74 @@ struct MarketReader::Impl {
         return true;
       }
       if (!bare) return reject("no 'data' object");
-      data = line;
+      JsonObjectScanner again(line);
+      if (!scan_event(again, ev)) return false;
     }
-    return parse_event(data, local_ns);
+    return build_event(ev, local_ns);
   }
 
-  bool parse_event(std::string_view data, std::int64_t local_ns) noexcept {
-    JsonObjectScanner scanner(data);
-    std::string_view key;
-    JsonValue value;
+  // The flat fields of a Binance event that the readers use; views into the line.
+  struct EventFields {
     JsonValue e, ev_time, trade_time, sym, id, agg_id, price, qty, maker, index, rate, order;
     bool has_e = false, has_E = false, has_T = false, has_s = false, has_t = false, has_a = false,
          has_p = false, has_q = false, has_m = false, has_i = false, has_r = false, has_o = false;
+  };
+
+  bool scan_event(JsonObjectScanner& scanner, EventFields& f) noexcept {
+    std::string_view key;
+    JsonValue value;
     for (;;) {
       const JsonStep step = scanner.next(key, value);
       if (step == JsonStep::kError) return reject(scanner.error());
-      if (step == JsonStep::kEnd) break;
+      if (step == JsonStep::kEnd) return true;
       if (key.size() != 1) continue;
       switch (key[0]) {
         case 'e':
-          e = value, has_e = true;
+          f.e = value, f.has_e = true;
           break;
         case 'E':
-          ev_time = value, has_E = true;
+          f.ev_time = value, f.has_E = true;
           break;
         case 'T':
-          trade_time = value, has_T = true;
+          f.trade_time = value, f.has_T = true;
           break;
         case 's':
-          sym = value, has_s = true;
+          f.sym = value, f.has_s = true;
           break;
         case 't':
-          id = value, has_t = true;
+          f.id = value, f.has_t = true;
           break;
         case 'a':
-          agg_id = value, has_a = true;
+          f.agg_id = value, f.has_a = true;
           break;
         case 'p':
-          price = value, has_p = true;
+          f.price = value, f.has_p = true;
           break;
         case 'q':
-          qty = value, has_q = true;
+          f.qty = value, f.has_q = true;
           break;
         case 'm':
-          maker = value, has_m = true;
+          f.maker = value, f.has_m = true;
           break;
         case 'i':
-          index = value, has_i = true;
+          f.index = value, f.has_i = true;
           break;
         case 'r':
-          rate = value, has_r = true;
+          f.rate = value, f.has_r = true;
           break;
         case 'o':
-          order = value, has_o = true;
+          f.order = value, f.has_o = true;
           break;
         default:
           break;
       }
     }
+  }
+
+  bool build_event(const EventFields& f, std::int64_t local_ns) noexcept {
+    const auto& [e, ev_time, trade_time, sym, id, agg_id, price, qty, maker, index, rate, order,
+                 has_e, has_E, has_T, has_s, has_t, has_a, has_p, has_q, has_m, has_i, has_r,
+                 has_o] = f;
     if (!has_e || e.type != JsonType::kString) return reject("event without 'e'");
     std::int64_t event_ns = 0;
     if (has_E && !json_time(ev_time, "E", event_ns)) return false;

@@ -103,5 +103,38 @@ TEST(JsonScan, ReportsWhereTheObjectEnds) {
   EXPECT_EQ(s.next(key, value), JsonStep::kEnd);
 }
 
+TEST(JsonScan, ReadsANestedObjectInPlaceWithAChildScanner) {
+  const std::string_view text = R"({"stream":"s","data":{"e":"trade","p":"1.5"},"tail":true})";
+  JsonObjectScanner top(text);
+  std::string_view key;
+  JsonValue value;
+  ASSERT_EQ(top.next_key(key), JsonStep::kMember);
+  EXPECT_EQ(key, "stream");
+  ASSERT_EQ(top.value(value), JsonStep::kMember);
+  ASSERT_EQ(top.next_key(key), JsonStep::kMember);
+  EXPECT_EQ(key, "data");
+  JsonObjectScanner child(top.pending_value_text());
+  ASSERT_EQ(child.next(key, value), JsonStep::kMember);
+  ASSERT_EQ(child.next(key, value), JsonStep::kMember);
+  EXPECT_EQ(value.text, "1.5");
+  ASSERT_EQ(child.next(key, value), JsonStep::kEnd);
+  ASSERT_EQ(top.skip_value(child.end_offset()), JsonStep::kMember);
+  ASSERT_EQ(top.next(key, value), JsonStep::kMember);
+  EXPECT_EQ(key, "tail");
+  EXPECT_EQ(value.type, JsonType::kTrue);
+  EXPECT_EQ(top.next(key, value), JsonStep::kEnd);
+  EXPECT_EQ(top.end_offset(), text.size());
+}
+
+TEST(JsonScan, RejectsMisusedTwoStepCalls) {
+  JsonObjectScanner a(R"({"a":1})");
+  JsonValue value;
+  EXPECT_EQ(a.value(value), JsonStep::kError);  // no key read yet
+  JsonObjectScanner b(R"({"a":1})");
+  std::string_view key;
+  ASSERT_EQ(b.next_key(key), JsonStep::kMember);
+  EXPECT_EQ(b.skip_value(100), JsonStep::kError);  // longer than the text
+}
+
 }  // namespace
 }  // namespace backstop::replay

@@ -1137,6 +1137,12 @@ struct MarketReader::Impl {
   bool malformed_line(std::uint64_t line_number) {
     ++stats.malformed;
     batch_size = batch_pos = 0;
+    const bool keep = stats.messages.size() < options.max_messages;
+    if (!keep && !options.fatal_malformed) {
+      // Past the cap a bad line is only counted: a file of garbage costs no allocation per line.
+      ++stats.messages_dropped;
+      return true;
+    }
     std::string message = fmt::format("{}:{}: {}", source.name(), line_number,
                                       reason != nullptr ? reason : "malformed");
     if (!bad_field.empty()) {
@@ -1144,18 +1150,9 @@ struct MarketReader::Impl {
       message += fmt::format(" in '{}': '{}'{}", bad_field, bad_text.substr(0, kShown),
                              bad_text.size() > kShown ? "..." : "");
     }
-    if (options.fatal_malformed) {
-      fail(ReadStatus::kMalformed, message);
-      if (stats.messages.size() < options.max_messages)
-        stats.messages.push_back(std::move(message));
-      return false;
-    }
-    if (stats.messages.size() < options.max_messages) {
-      stats.messages.push_back(std::move(message));
-    } else {
-      ++stats.messages_dropped;
-    }
-    return true;
+    if (options.fatal_malformed) fail(ReadStatus::kMalformed, message);
+    if (keep) stats.messages.push_back(std::move(message));
+    return !options.fatal_malformed;
   }
 
   ReadStatus next(MarketRecord& out) {

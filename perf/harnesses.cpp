@@ -9,6 +9,8 @@ std::span<const Harness> harnesses() noexcept {
       Harness{"ring",
               "ring-buffer throughput (1P->1C, batched, 64-byte), mutex baseline, round trip",
               &run_ring_harness},
+      Harness{"pipeline", "end-to-end publish -> output latency and throughput of the Engine",
+              &run_pipeline_harness},
   };
   return kHarnesses;
 }

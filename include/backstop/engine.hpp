@@ -42,6 +42,7 @@ struct EngineConfig {
   std::int64_t output_ring_size = 1 << 16;  // power of two
   JournalOptions journal;                   // folder empty: journal off
   int risk_cpu = 1;                         // CPU the risk thread pins itself to; -1: no pinning
+  bool acknowledge_inputs = false;          // emit a kProcessed output after each input's others
 };
 
 // Empty when valid; otherwise "key: reason" for the first invalid value.
@@ -60,8 +61,9 @@ struct PublishResult {
 };
 
 enum class OutputKind : std::uint8_t {
-  kRisk = 1,      // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
-  kRejected = 2,  // the input event was refused; `code` says why
+  kRisk = 1,       // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
+  kRejected = 2,   // the input event was refused; `code` says why
+  kProcessed = 3,  // the input is applied (only with EngineConfig::acknowledge_inputs)
 };
 
 // One output record, in input order; an input's records are contiguous.
@@ -219,6 +221,7 @@ class Engine {
     RiskEngine* risk = nullptr;
     OutputRing* output = nullptr;
     std::uint64_t rejections = 0;
+    bool acknowledge = false;
 
     template <class Emit>
     RejectCode apply(const Event& e, std::int64_t sequence, Emit&& emit) noexcept {
@@ -230,6 +233,8 @@ class Engine {
       }
       for (const RiskOutput& r : risk->outputs())
         emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r});
+      if (acknowledge)
+        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{}});
       return result.code;
     }
 

@@ -51,7 +51,7 @@ Engine::Engine(const EngineConfig& config)
     : risk_(std::make_unique<RiskEngine>(checked(config).risk)),
       input_(config.input_ring_size),
       output_(config.output_ring_size),
-      risk_stage_{risk_.get(), &output_, 0},
+      risk_stage_{risk_.get(), &output_, 0, config.acknowledge_inputs},
       risk_barrier_(input_.sequencer(), {}),
       risk_processor_(input_, risk_barrier_, risk_stage_),
       journal_barrier_(input_.sequencer(), {}),

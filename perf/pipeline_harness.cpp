@@ -120,12 +120,16 @@ PipelineRun run_threaded(const EngineConfig& config, const std::vector<Event>& p
   };
   for (std::size_t i = 0; i < events.size();) {
     if (rate > 0) {
-      // Open loop: event i is due at start + i / rate; poll while waiting for its time.
+      // Open loop: event i is due at start + i / rate; poll while waiting for its time. Latency is
+      // measured from when it was due, not from when it got in, so a stall that delays later
+      // publishes is charged to them too (no coordinated omission).
       const auto due = start + static_cast<std::uint64_t>(static_cast<double>(i) * interval_ns);
       while (now_ns() < due)
         engine.poll(on_output);
+      stamps[i] = due;
+    } else {
+      stamps[i] = now_ns();
     }
-    stamps[i] = now_ns();
     const PublishResult r = engine.try_publish(events[i]);
     if (r.status == PublishStatus::kAccepted) {
       ++i;

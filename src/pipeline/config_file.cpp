@@ -1,0 +1,248 @@
+#include "pipeline/config_file.hpp"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace backstop::pipeline {
+namespace {
+
+// Reads typed values out of one TOML table, remembering the first error with its full key.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, std::string& error)
+      : table_(table), prefix_(std::move(prefix)), error_(error) {}
+
+  [[nodiscard]] std::string key(std::string_view name) const {
+    return prefix_.empty() ? std::string(name) : fmt::format("{}.{}", prefix_, name);
+  }
+  bool failed() const { return !error_.empty(); }
+  void fail(std::string_view name, std::string_view reason) {
+    if (error_.empty()) error_ = fmt::format("{}: {}", key(name), reason);
+  }
+
+  // Integer in [min, max]; absent keeps `out`.
+  template <class T>
+  void integer(std::string_view name, T& out, std::int64_t min, std::int64_t max) {
+    known_.insert(std::string(name));
+    const toml::node* node = table_.get(name);
+    if (node == nullptr) return;
+    const auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value) return fail(name, "must be an integer");
+    if (*value < min || *value > max)
+      return fail(name, fmt::format("must be between {} and {}", min, max));
+    out = static_cast<T>(*value);
+  }
+  void boolean(std::string_view name, bool& out) {
+    known_.insert(std::string(name));
+    const toml::node* node = table_.get(name);
+    if (node == nullptr) return;
+    if (!node->is_boolean()) return fail(name, "must be true or false");
+    out = *node->value<bool>();
+  }
+  void string(std::string_view name, std::string& out) {
+    known_.insert(std::string(name));
+    const toml::node* node = table_.get(name);
+    if (node == nullptr) return;
+    if (!node->is_string()) return fail(name, "must be a string");
+    out = *node->value<std::string>();
+  }
+  const toml::node* raw(std::string_view name) {
+    known_.insert(std::string(name));
+    return table_.get(name);
+  }
+  // Any key not read is unknown: reported, never ignored.
+  void reject_unknown() {
+    for (const auto& [k, v] : table_) {
+      if (!known_.contains(std::string(k.str()))) fail(k.str(), "unknown key");
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string prefix_;
+  std::string& error_;
+  std::set<std::string> known_;
+};
+
+constexpr std::int64_t kMax = INT64_MAX;
+
+void read_instrument(const toml::table& t, std::size_t index,
+                     const std::vector<std::string>& assets, InstrumentSpec& s,
+                     std::string& error) {
+  TableReader r(t, fmt::format("instrument[{}]", index), error);
+  r.string("symbol", s.symbol);
+  if (s.symbol.empty()) r.fail("symbol", "required");
+  std::string kind = "linear";
+  r.string("kind", kind);
+  if (kind == "linear") {
+    s.kind = ContractKind::kLinearPerpetual;
+  } else if (kind == "inverse") {
+    s.kind = ContractKind::kInversePerpetual;
+  } else {
+    r.fail("kind", "must be \"linear\" or \"inverse\"");
+  }
+  std::string asset = assets.empty() ? "" : assets.front();
+  r.string("settlement_asset", asset);
+  const auto found = std::find(assets.begin(), assets.end(), asset);
+  if (found == assets.end()) {
+    r.fail("settlement_asset", fmt::format("\"{}\" is not in risk.assets", asset));
+  } else {
+    s.settlement_asset = static_cast<std::uint8_t>(found - assets.begin());
+  }
+  r.integer("multiplier", s.multiplier, 1, kMax);
+  r.integer("tick_size_e8", s.tick_size_e8, 1, kMax);
+  r.integer("lot_size_e8", s.lot_size_e8, 1, kMax);
+  std::int64_t min_price = s.min_price.raw(), max_price = s.max_price.raw(),
+               initial_mark = s.initial_mark.raw(), max_position = s.max_position.raw();
+  r.integer("min_price", min_price, 1, kMax);
+  r.integer("max_price", max_price, 1, kMax);
+  r.integer("initial_mark", initial_mark, 1, kMax);
+  r.integer("max_position", max_position, 1, kMax);
+  s.min_price = Price{min_price};
+  s.max_price = Price{max_price};
+  s.initial_mark = Price{initial_mark};
+  s.max_position = Qty{max_position};
+  const toml::node* brackets = r.raw("brackets");
+  if (brackets == nullptr) {
+    r.fail("brackets", "required: an array of {notional_cap, initial_rate, maintenance_rate}");
+  } else if (const toml::array* list = brackets->as_array()) {
+    s.brackets.clear();
+    for (std::size_t b = 0; b < list->size() && error.empty(); ++b) {
+      const toml::table* bt = list->get(b)->as_table();
+      if (bt == nullptr) {
+        r.fail(fmt::format("brackets[{}]", b), "must be a table");
+        break;
+      }
+      TableReader br(*bt, r.key(fmt::format("brackets[{}]", b)), error);
+      std::int64_t cap = 0;
+      MarginBracket m{};
+      br.integer("notional_cap", cap, 0, kMax);
+      br.integer("initial_rate", m.initial_rate, 1, 1'000'000);
+      br.integer("maintenance_rate", m.maintenance_rate, 1, 1'000'000);
+      m.notional_cap = Money{cap};
+      br.reject_unknown();
+      s.brackets.push_back(m);
+    }
+  } else {
+    r.fail("brackets", "must be an array of tables");
+  }
+  r.reject_unknown();
+}
+
+}  // namespace
+
+std::optional<EngineConfig> parse_engine_config(std::string_view text, std::string_view source,
+                                                std::string& error) {
+  error.clear();
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    error = fmt::format("{}:{}:{}: {}", source, where.line, where.column, e.description());
+    return std::nullopt;
+  }
+  EngineConfig config;
+  TableReader top(root, "", error);
+  const auto section = [&](std::string_view name) -> const toml::table* {
+    const toml::node* node = top.raw(name);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) top.fail(name, "must be a table");
+    return node->as_table();
+  };
+
+  if (const toml::table* t = section("engine")) {
+    TableReader r(*t, "engine", error);
+    r.integer("input_ring_size", config.input_ring_size, 2, std::int64_t{1} << 30);
+    r.integer("output_ring_size", config.output_ring_size, 2, std::int64_t{1} << 30);
+    r.integer("risk_cpu", config.risk_cpu, -1, 1023);
+    r.boolean("acknowledge_inputs", config.acknowledge_inputs);
+    r.reject_unknown();
+  }
+  std::vector<std::string> assets{"USDT"};
+  if (const toml::table* t = section("risk")) {
+    TableReader r(*t, "risk", error);
+    r.integer("max_accounts", config.risk.max_accounts, 1, std::int64_t{1} << 31);
+    r.integer("positions_per_account", config.risk.positions_per_account, 1,
+              kMaxPositionsPerAccount);
+    r.integer("max_abs_funding_rate_e8", config.risk.max_abs_funding_rate_e8, 0, 100'000'000);
+    if (const toml::node* a = r.raw("assets")) {
+      const toml::array* list = a->as_array();
+      if (list == nullptr || list->empty() || list->size() > kMaxAssets) {
+        r.fail("assets", fmt::format("must be an array of 1 to {} asset names", kMaxAssets));
+      } else {
+        assets.clear();
+        for (const auto& item : *list) {
+          if (!item.is_string()) {
+            r.fail("assets", "every asset name must be a string");
+            break;
+          }
+          assets.push_back(*item.value<std::string>());
+        }
+      }
+    }
+    r.reject_unknown();
+  }
+  config.risk.asset_count = static_cast<std::uint32_t>(assets.size());
+  if (const toml::table* t = section("journal")) {
+    TableReader r(*t, "journal", error);
+    std::string folder, sync = "every_us";
+    r.string("folder", folder);
+    config.journal.folder = folder;
+    r.string("sync", sync);
+    if (sync == "off") {
+      config.journal.sync = SyncPolicy::kOff;
+    } else if (sync == "every_batch") {
+      config.journal.sync = SyncPolicy::kEveryBatch;
+    } else if (sync == "every_n") {
+      config.journal.sync = SyncPolicy::kEveryN;
+    } else if (sync == "every_us") {
+      config.journal.sync = SyncPolicy::kEveryMicros;
+    } else {
+      r.fail("sync", "must be \"off\", \"every_batch\", \"every_n\" or \"every_us\"");
+    }
+    r.integer("sync_every_records", config.journal.sync_every_records, 1, kMax);
+    r.integer("sync_every_us", config.journal.sync_every_us, 1, kMax);
+    r.integer("max_file_bytes", config.journal.max_file_bytes, 4096, kMax);
+    r.reject_unknown();
+  }
+  if (const toml::node* node = top.raw("instrument")) {
+    const toml::array* list = node->as_array();
+    if (list == nullptr) top.fail("instrument", "must be an array of tables ([[instrument]])");
+    for (std::size_t i = 0; list != nullptr && i < list->size() && error.empty(); ++i) {
+      const toml::table* t = list->get(i)->as_table();
+      if (t == nullptr) {
+        top.fail(fmt::format("instrument[{}]", i), "must be a table");
+        break;
+      }
+      InstrumentSpec spec;
+      read_instrument(*t, i, assets, spec, error);
+      config.risk.instruments.push_back(std::move(spec));
+    }
+  } else {
+    top.fail("instrument", "at least one [[instrument]] is required");
+  }
+  top.reject_unknown();
+  if (!error.empty()) return std::nullopt;
+  error = validate_engine_config(config);
+  if (!error.empty()) return std::nullopt;
+  return config;
+}
+
+std::optional<EngineConfig> load_engine_config(const std::filesystem::path& file,
+                                               std::string& error) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    error = fmt::format("{}: cannot open", file.string());
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_engine_config(text.str(), file.string(), error);
+}
+
+}  // namespace backstop::pipeline

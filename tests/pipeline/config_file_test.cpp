@@ -1,0 +1,138 @@
+#include "pipeline/config_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace backstop::pipeline {
+namespace {
+
+const std::string kValid = R"(
+[engine]
+input_ring_size = 4096
+output_ring_size = 8192
+risk_cpu = -1
+acknowledge_inputs = true
+
+[risk]
+max_accounts = 1000
+positions_per_account = 3
+assets = ["USDT", "BTC"]
+
+[journal]
+folder = "/tmp/backstop-journal"
+sync = "every_n"
+sync_every_records = 64
+
+[[instrument]]
+symbol = "BTCUSDT"
+kind = "linear"
+settlement_asset = "USDT"
+multiplier = 100
+tick_size_e8 = 10000000
+lot_size_e8 = 100000
+min_price = 1
+max_price = 100000000
+initial_mark = 600000
+max_position = 1000000
+brackets = [
+  { notional_cap = 50000000000, initial_rate = 8000, maintenance_rate = 4000 },
+  { notional_cap = 0, initial_rate = 50000, maintenance_rate = 25000 },
+]
+
+[[instrument]]
+symbol = "BTCUSD_PERP"
+kind = "inverse"
+settlement_asset = "BTC"
+multiplier = 100000000000
+tick_size_e8 = 10000000
+lot_size_e8 = 100000000
+min_price = 10
+max_price = 100000000
+initial_mark = 500000
+max_position = 10000000
+brackets = [ { notional_cap = 0, initial_rate = 10000, maintenance_rate = 5000 } ]
+)";
+
+std::string with(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  std::string error;
+  EXPECT_FALSE(parse_engine_config(text, "test.toml", error).has_value());
+  return error;
+}
+
+TEST(ConfigFile, ReadsEverySection) {
+  std::string error;
+  const auto config = parse_engine_config(kValid, "test.toml", error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->input_ring_size, 4096);
+  EXPECT_EQ(config->output_ring_size, 8192);
+  EXPECT_EQ(config->risk_cpu, -1);
+  EXPECT_TRUE(config->acknowledge_inputs);
+  EXPECT_EQ(config->risk.max_accounts, 1000u);
+  EXPECT_EQ(config->risk.positions_per_account, 3u);
+  EXPECT_EQ(config->risk.asset_count, 2u);
+  EXPECT_EQ(config->journal.sync, SyncPolicy::kEveryN);
+  EXPECT_EQ(config->journal.sync_every_records, 64u);
+  ASSERT_EQ(config->risk.instruments.size(), 2u);
+  const InstrumentSpec& inverse = config->risk.instruments[1];
+  EXPECT_EQ(inverse.kind, ContractKind::kInversePerpetual);
+  EXPECT_EQ(inverse.settlement_asset, 1);
+  EXPECT_EQ(inverse.multiplier, 100'000'000'000);
+  ASSERT_EQ(config->risk.instruments[0].brackets.size(), 2u);
+  EXPECT_EQ(config->risk.instruments[0].brackets[0].notional_cap.raw(), 50'000'000'000);
+  EXPECT_EQ(config->risk.instruments[0].brackets[1].maintenance_rate, 25'000);
+}
+
+TEST(ConfigFile, EveryInvalidValueNamesItsKeyAndReason) {
+  EXPECT_EQ(error_of(with(kValid, "input_ring_size = 4096", "input_ring_size = 4000")),
+            "engine.input_ring_size: must be a power of two >= 2");
+  EXPECT_EQ(error_of(with(kValid, "max_accounts = 1000", "max_accounts = \"many\"")),
+            "risk.max_accounts: must be an integer");
+  EXPECT_EQ(error_of(with(kValid, "max_accounts = 1000", "max_acounts = 1000")),
+            "risk.max_acounts: unknown key");
+  EXPECT_EQ(error_of(with(kValid, "sync = \"every_n\"", "sync = \"sometimes\"")),
+            "journal.sync: must be \"off\", \"every_batch\", \"every_n\" or \"every_us\"");
+  EXPECT_EQ(error_of(with(kValid, "kind = \"inverse\"", "kind = \"option\"")),
+            "instrument[1].kind: must be \"linear\" or \"inverse\"");
+  EXPECT_EQ(error_of(with(kValid, "settlement_asset = \"BTC\"", "settlement_asset = \"ETH\"")),
+            "instrument[1].settlement_asset: \"ETH\" is not in risk.assets");
+  EXPECT_EQ(error_of(with(kValid, "initial_rate = 8000", "initial_rate = -1")),
+            "instrument[0].brackets[0].initial_rate: must be between 1 and 1000000");
+  EXPECT_EQ(error_of(with(kValid, "positions_per_account = 3", "positions_per_account = 99")),
+            "risk.positions_per_account: must be between 1 and 16");
+  EXPECT_EQ(error_of(with(kValid, "acknowledge_inputs = true", "acknowledge_inputs = 1")),
+            "engine.acknowledge_inputs: must be true or false");
+}
+
+TEST(ConfigFile, SyntaxErrorsGiveLineAndColumn) {
+  const std::string error = error_of("[engine]\ninput_ring_size = = 3\n");
+  EXPECT_EQ(error.rfind("test.toml:2:", 0), 0u) << error;
+}
+
+TEST(ConfigFile, AnInstrumentIsRequired) {
+  EXPECT_EQ(error_of("[risk]\nmax_accounts = 10\n"),
+            "instrument: at least one [[instrument]] is required");
+}
+
+TEST(ConfigFile, RiskRulesFromTheCoreStillApply) {
+  // The reader checks types and ranges; the core's validate_config checks the domain rules.
+  const std::string error = error_of(
+      with(kValid, "min_price = 10\nmax_price = 100000000", "min_price = 10\nmax_price = 5"));
+  EXPECT_FALSE(error.empty());
+  EXPECT_NE(error.find("instrument"), std::string::npos) << error;
+}
+
+TEST(ConfigFile, MissingFileIsAnError) {
+  std::string error;
+  EXPECT_FALSE(load_engine_config("/nonexistent/backstop.toml", error));
+  EXPECT_EQ(error, "/nonexistent/backstop.toml: cannot open");
+}
+
+}  // namespace
+}  // namespace backstop::pipeline

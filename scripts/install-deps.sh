@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config git
+  g++ clang cmake make pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libfmt-dev libcli11-dev libtomlplusplus-dev libxxhash-dev zlib1g-dev
 )

@@ -12,3 +12,19 @@ cmake --build build-tsan -j"$(nproc)" --target backstop_stress_tests --target ba
   --target backstop_pipeline_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan -L "stress|ringbuffers|pipeline" --output-on-failure -j1
+
+# Fuzzing: libFuzzer (clang) with ASan and UBSan, each target for a bounded time, starting from the
+# regression inputs in tests/fuzz/corpus (new units go to a scratch folder, not into the repo).
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DBACKSTOP_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target backstop_fuzz_events --target backstop_fuzz_journal \
+  --target backstop_fuzz_config
+fuzz_seconds="${BACKSTOP_FUZZ_SECONDS:-20}"
+for target in events journal config; do
+  scratch="$(mktemp -d)"
+  echo "fuzzing ${target} for ${fuzz_seconds}s"
+  ./build-fuzz/tests/fuzz/backstop_fuzz_${target} -max_total_time="${fuzz_seconds}" \
+    -print_final_stats=1 "${scratch}" "tests/fuzz/corpus/${target}" 2>&1 | tail -n 3
+  rm -rf "${scratch}"
+done
+echo "fuzzing: 3 passed, 0 failed"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "pipeline/journal_reader.hpp"
@@ -244,6 +245,36 @@ TEST_F(JournalTest, AppendsResumeInANewFileAfterACut) {
   const auto seen = read_all(after);
   EXPECT_EQ(seen.size(), 30u);
   EXPECT_EQ(after.damage, JournalDamage::kNone) << after.detail;
+}
+
+}  // namespace
+}  // namespace backstop::pipeline
+
+namespace backstop::pipeline {
+namespace {
+
+// The fuzzer's seed journals are written by an independent encoder (a Python script following
+// journal_format.hpp); the reader must accept the whole one and cut the torn one.
+TEST(JournalFormat, IndependentlyEncodedSeedsReadAsDocumented) {
+  namespace fs = std::filesystem;
+  const fs::path seeds = fs::path(BACKSTOP_SOURCE_DIR) / "tests/fuzz/corpus/journal";
+  const fs::path folder =
+      fs::temp_directory_path() / ("backstop-journal-seed-" + std::to_string(::getpid()));
+  for (const auto& [name, records, damage] :
+       {std::tuple{"five_records.log", 5u, JournalDamage::kNone},
+        std::tuple{"torn_tail.log", 4u, JournalDamage::kTornTail}}) {
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    fs::copy_file(seeds / name, folder / journal_file_name(0));
+    std::vector<std::int64_t> sequences;
+    const JournalScan scan = scan_journal(
+        folder, -1, [&](const JournalRecord& r) { sequences.push_back(r.sequence); }, false);
+    EXPECT_EQ(scan.records, records) << name;
+    EXPECT_EQ(scan.damage, damage) << name;
+    for (std::size_t i = 0; i < sequences.size(); ++i)
+      EXPECT_EQ(sequences[i], std::int64_t(i));
+  }
+  fs::remove_all(folder);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ class RingBuffer {
   ~RingBuffer() {
     for (std::int64_t i = 0; i <= mask_; ++i)
       slots_[i].~Event();
-    ::operator delete (reinterpret_cast<std::byte*>(slots_) - kCacheLinePad, bytes(mask_ + 1),
+    ::operator delete (reinterpret_cast<std::byte*>(slots_) - kCacheLinePad,
                        std::align_val_t{kCacheLinePad});
   }
   RingBuffer(const RingBuffer&) = delete;

@@ -1,17 +1,10 @@
 #!/usr/bin/env bash
-# Quick start 2: install, build, run the whole suite; then the stress tests again under ThreadSanitizer.
+# Quick start 2: install, build, run the whole suite; fuzz each libFuzzer target for a bounded time;
+# then the threaded tests again under ThreadSanitizer (last, so ctest's summary closes the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
 ctest --test-dir build --output-on-failure -j1
-
-# ThreadSanitizer: its own build folder, only the binaries with threads in them (rings, pipeline).
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSTOP_WERROR=ON \
-  -DBACKSTOP_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j"$(nproc)" --target backstop_stress_tests --target backstop_ringbuffers_tests \
-  --target backstop_pipeline_tests
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest --test-dir build-tsan -L "stress|ringbuffers|pipeline" --output-on-failure -j1
 
 # Fuzzing: libFuzzer (clang) with ASan and UBSan, each target for a bounded time, starting from the
 # regression inputs in tests/fuzz/corpus (new units go to a scratch folder, not into the repo).
@@ -27,4 +20,11 @@ for target in events journal config; do
     -print_final_stats=1 "${scratch}" "tests/fuzz/corpus/${target}" 2>&1 | tail -n 3
   rm -rf "${scratch}"
 done
-echo "fuzzing: 3 passed, 0 failed"
+
+# ThreadSanitizer: its own build folder, only the binaries with threads in them (rings, pipeline).
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSTOP_WERROR=ON \
+  -DBACKSTOP_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target backstop_stress_tests --target backstop_ringbuffers_tests \
+  --target backstop_pipeline_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan -L "stress|ringbuffers|pipeline" --output-on-failure -j1

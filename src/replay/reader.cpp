@@ -258,7 +258,8 @@ Format detect_format(std::string_view path, std::string_view first_line) noexcep
 
 namespace {
 
-// Logical columns of the CSV formats; ColumnMap says where each sits in a line.
+// Logical columns of the CSV formats; Impl::column says where each sits in a line (from the
+// header when there is one, else the format's default positions).
 enum class Col : std::uint8_t {
   kExchange,
   kSymbol,

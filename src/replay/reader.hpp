@@ -3,7 +3,7 @@
 // detect the format from the header line and the file name unless told, and pull neutral
 // MarketRecords one at a time. Malformed lines are counted and reported with file and line number,
 // then skipped, or stop the read when ReaderOptions::fatal_malformed is set. Nothing throws out of
-// the try_ API: every outcome is a ReadStatus.
+// this API (allocation failure included): every outcome is a ReadStatus.
 //
 // Usage:
 //   MarketReader reader;
@@ -50,7 +50,10 @@ enum class Format : std::uint8_t {
   // ({"lastUpdateId":..}) and other events are counted in ReadStats::skipped and produce no
   // record (book messages are skipped by stream name, before their payload is scanned).
   kBinanceStream = 7,
-  // Tardis.dev normalized CSV (header required by Tardis, optional here):
+  // Tardis.dev normalized CSV (header required by Tardis, optional here). A derivative_ticker
+  // line yields one record per non-empty field, in this order: FundingRate (aux_ts_ns = the
+  // funding_timestamp it applies at), OpenInterest, IndexPrice, MarkPrice; last_price and
+  // predicted_funding_rate are not read. Consumers dedupe repeated values if they care.
   kTardisTrades = 8,             // exchange,symbol,timestamp,local_timestamp,id,side,price,amount
   kTardisLiquidations = 9,       // same columns, one liquidation per line
   kTardisDerivativeTicker = 10,  // exchange,symbol,timestamp,local_timestamp,funding_timestamp,
@@ -67,8 +70,9 @@ std::string_view to_string(Format format) noexcept;
 // Accepts the names to_string produces ("binance-trades", "tardis-trades", ...), for a CLI flag.
 [[nodiscard]] bool try_parse_format(std::string_view name, Format& out) noexcept;
 // Decides the format from the file name (any path) and the file's first non-blank line; kAuto
-// when neither says. Header lines decide first, then file-name words (aggTrades, bookDepth,
-// fundingRate, Kline, liquidation, derivative_ticker), then the shape of a data line.
+// when neither says. A header line decides first; without one, the shape of the data line (column
+// count, which columns are numbers, booleans, buy/sell or a date-time), helped by file-name words
+// (aggTrades, bookDepth, fundingRate, liquidation) where shapes collide.
 [[nodiscard]] Format detect_format(std::string_view path, std::string_view first_line) noexcept;
 // The instrument named in a file name, e.g. "BTCUSD_PERP" in
 // "binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv"; empty when none is found.

@@ -1,10 +1,13 @@
-// The readers' parse loop must not allocate per line: after the first records (buffers sized),
-// reading the rest of an input performs no heap allocation. Global operator new is replaced in
-// this test binary to count calls; the count is only read around the measured loops.
+// The readers' parse loop must not allocate per line: after the first records (buffers sized,
+// zlib's inflate state set up), reading the rest of an input performs no heap allocation at all,
+// neither operator new nor malloc (zlib and fmt allocate through malloc). This binary replaces both
+// with counting versions, as tests/alloc/risk_engine_alloc_test.cpp does.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <new>
@@ -12,43 +15,109 @@
 
 #include "replay/reader.hpp"
 
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void __libc_free(void*);
+}
+
 namespace {
-std::atomic<long> g_allocations{0};
+std::atomic<std::uint64_t> g_allocations{0};
+void count() noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
 }  // namespace
 
+extern "C" {
+void* malloc(std::size_t n) {
+  count();
+  return __libc_malloc(n);
+}
+void* calloc(std::size_t k, std::size_t n) {
+  count();
+  return __libc_calloc(k, n);
+}
+void* realloc(void* p, std::size_t n) {
+  count();
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t a, std::size_t n) {
+  count();
+  return __libc_memalign(a, n);
+}
+void* memalign(std::size_t a, std::size_t n) {
+  count();
+  return __libc_memalign(a, n);
+}
+int posix_memalign(void** out, std::size_t a, std::size_t n) {
+  count();
+  *out = __libc_memalign(a, n);
+  return *out == nullptr ? 12 /* ENOMEM */ : 0;
+}
+void free(void* p) {
+  __libc_free(p);
+}
+}
+
 void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  count();
+  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) {
-  return ::operator new(n);
+  count();
+  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  count();
+  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  count();
+  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
 }
 void operator delete(void* p) noexcept {
-  std::free(p);
+  __libc_free(p);
 }
 void operator delete[](void* p) noexcept {
-  std::free(p);
+  __libc_free(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
+  __libc_free(p);
 }
 void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
+  __libc_free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  __libc_free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  __libc_free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  __libc_free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  __libc_free(p);
 }
 
 namespace backstop::replay {
 namespace {
 
 // Reads `warmup` records, then counts allocations while reading the rest.
-long allocations_after_warmup(MarketReader& reader, int warmup, std::uint64_t& records) {
+std::uint64_t allocations_after_warmup(MarketReader& reader, int warmup, std::uint64_t& records) {
   MarketRecord r;
   records = 0;
   for (int i = 0; i < warmup; ++i) {
     EXPECT_EQ(reader.next(r), ReadStatus::kOk);
     ++records;
   }
-  const long before = g_allocations.load(std::memory_order_relaxed);
+  const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
   while (reader.next(r) == ReadStatus::kOk)
     ++records;
   return g_allocations.load(std::memory_order_relaxed) - before;
@@ -63,7 +132,7 @@ TEST(ReaderAllocations, CsvParseLoopDoesNotAllocate) {
   MarketReader reader;
   ASSERT_EQ(reader.try_open_memory("BTCUSDT-trades.csv", text), ReadStatus::kOk);
   std::uint64_t records = 0;
-  EXPECT_EQ(allocations_after_warmup(reader, 10, records), 0);
+  EXPECT_EQ(allocations_after_warmup(reader, 10, records), 0u);
   EXPECT_EQ(records, 20000u);
 }
 
@@ -89,7 +158,7 @@ TEST(ReaderAllocations, GzipStreamParseLoopDoesNotAllocate) {
   MarketReader reader;
   ASSERT_EQ(reader.try_open(path), ReadStatus::kOk);
   std::uint64_t records = 0;
-  EXPECT_EQ(allocations_after_warmup(reader, 10, records), 0);
+  EXPECT_EQ(allocations_after_warmup(reader, 10, records), 0u);
   EXPECT_EQ(records, 20000u);
   std::filesystem::remove(path);
 }
@@ -104,10 +173,10 @@ TEST(ReaderAllocations, MalformedLinesBeyondTheMessageCapDoNotAllocate) {
   ASSERT_EQ(reader.try_open_memory("BTCUSDT-trades.csv", text, options), ReadStatus::kOk);
   MarketRecord r;
   // The first few malformed lines format their messages; the rest are only counted.
-  const long before = g_allocations.load(std::memory_order_relaxed);
+  const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
   EXPECT_EQ(reader.next(r), ReadStatus::kEnd);
-  const long during = g_allocations.load(std::memory_order_relaxed) - before;
-  EXPECT_LE(during, 3 * 4);  // a handful per kept message, none per dropped line
+  const std::uint64_t during = g_allocations.load(std::memory_order_relaxed) - before;
+  EXPECT_LE(during, 3u * 4u);  // a handful per kept message, none per dropped line
   EXPECT_EQ(reader.stats().malformed, 5000u);
   EXPECT_EQ(reader.stats().messages_dropped, 4997u);
 }

@@ -931,8 +931,9 @@ struct MarketReader::Impl {
         has_s && sym.type == JsonType::kString ? Symbol::from(sym.text) : default_symbol;
     if (e.text == "trade" || e.text == "aggTrade") {
       const bool agg = e.text == "aggTrade";
-      if (!has_p || !has_q || !has_m || !(agg ? has_a : has_t))
-        return reject("trade without p, q, m or id");
+      if (!has_p || !has_q || !has_m || !(agg ? has_a : has_t) || !(has_T || has_E)) {
+        return reject("trade without p, q, m, id or time");
+      }
       MarketRecord& r = emit(RecordKind::kTrade);
       r.symbol = symbol;
       r.local_ts_ns = local_ns;

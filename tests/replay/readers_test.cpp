@@ -348,18 +348,22 @@ TEST(BinanceStreamReader, ReportsBrokenJsonAsMalformed) {
       R"(4 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"T":1,"s":"X","t":1,"p":"1","q":"1"}})"
       "\n"
       R"(5 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"T":1,"s":"X","t":1,"p":"1","q":"1","m":false}} x)"
+      "\n"
+      R"(6 {"stream":"btcusdt@trade","data":{"e":"trade","s":"X","t":1,"p":"1","q":"1","m":false}})"
       "\n";
   const ReadAll r = read_memory("stream.jsonl", text);
   EXPECT_EQ(r.end_status, ReadStatus::kEnd);
   EXPECT_EQ(r.records.size(), 1u);
-  EXPECT_EQ(r.stats.malformed, 4u);
-  ASSERT_EQ(r.stats.messages.size(), 4u);
+  EXPECT_EQ(r.stats.malformed, 5u);
+  ASSERT_EQ(r.stats.messages.size(), 5u);
   EXPECT_NE(r.stats.messages[0].find("stream.jsonl:2: "), std::string::npos) << r.stats.messages[0];
   EXPECT_NE(r.stats.messages[1].find("stream.jsonl:3: not a number in 'p': 'abc'"),
             std::string::npos)
       << r.stats.messages[1];
   EXPECT_NE(r.stats.messages[2].find(":4: "), std::string::npos);
   EXPECT_NE(r.stats.messages[3].find(":5: text after"), std::string::npos);
+  EXPECT_NE(r.stats.messages[4].find(":6: trade without"), std::string::npos)
+      << r.stats.messages[4];
 }
 
 // ---- Tardis / BitMEX -------------------------------------------------------------------------

@@ -39,12 +39,13 @@ struct Position {
   std::int64_t qty;               // signed lots; never 0 for an open position
   std::int64_t cost;              // signed cost basis C (Money): upnl = q*w(mark) - C
   std::int64_t funding_snapshot;  // the funding index of its side when last settled
+  std::int64_t trigger;           // copy of its heap key (derived), read without touching the heap
   std::uint32_t heap_index;       // slot in its instrument's trigger heap, kNoSlot if none
   std::uint16_t instrument;
   HeapSide heap_side;
   std::uint8_t reserved;
 };
-static_assert(sizeof(Position) == 32);
+static_assert(sizeof(Position) == 40);
 
 struct Account {
   std::uint64_t id;             // the venue's external id

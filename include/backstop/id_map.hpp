@@ -1,8 +1,9 @@
-// Open-addressing map from a venue's 64-bit external ids to pool slots (uint32). Linear probing
-// over a power-of-two table sized at construction (at least twice the pool, so probes stay short);
-// no erase (accounts are never deleted; a closed account keeps its slot). Owned by the risk engine
-// thread. Cost: O(1) expected, one or two cache lines per lookup; never allocates after
-// construction.
+// Open-addressing map from a venue's 64-bit external ids to pool slots (uint32). The table holds
+// only slots (4 bytes each); the key of a slot is read from the pool record itself, which the
+// caller is about to touch anyway, so a lookup costs one probe into a small table plus the record's
+// cache line. Linear probing over a power-of-two table sized at construction (>= 1.5x the pool,
+// load <= 2/3); no erase (accounts are never deleted; a closed account keeps its slot). Owned by
+// the risk engine thread. Cost: O(1) expected; never allocates after construction.
 #pragma once
 
 #include <bit>
@@ -16,38 +17,34 @@ namespace backstop {
 class IdMap {
  public:
   IdMap() = default;
-  // Allocates (cold): capacity = the next power of two >= 2 * max_entries.
+  // Allocates (cold).
   explicit IdMap(std::uint32_t max_entries)
-      : mask_(std::bit_ceil(std::uint64_t{max_entries} * 2 + 2) - 1),
-        entries_(std::make_unique<Entry[]>(mask_ + 1)) {
+      : mask_(std::bit_ceil(std::uint64_t{max_entries} + max_entries / 2 + 2) - 1),
+        slots_(std::make_unique<std::uint32_t[]>(mask_ + 1)) {
     for (std::uint64_t i = 0; i <= mask_; ++i)
-      entries_[i] = Entry{0, kNoSlot, 0};
+      slots_[i] = kNoSlot;
   }
 
-  std::uint32_t find(std::uint64_t key) const noexcept {
+  // `key_of(slot)` returns the key stored at a slot of the pool.
+  template <class KeyOf>
+  std::uint32_t find(std::uint64_t key, const KeyOf& key_of) const noexcept {
     for (std::uint64_t i = hash(key) & mask_;; i = (i + 1) & mask_) {
-      const Entry& e = entries_[i];
-      if (e.value == kNoSlot) return kNoSlot;
-      if (e.key == key) return e.value;
+      const std::uint32_t slot = slots_[i];
+      if (slot == kNoSlot || key_of(slot) == key) return slot;
     }
   }
 
   // Precondition: key absent and fewer than max_entries inserted (the table then has free slots).
-  void insert(std::uint64_t key, std::uint32_t value) noexcept {
+  void insert(std::uint64_t key, std::uint32_t slot) noexcept {
     std::uint64_t i = hash(key) & mask_;
-    while (entries_[i].value != kNoSlot)
+    while (slots_[i] != kNoSlot)
       i = (i + 1) & mask_;
-    entries_[i] = Entry{key, value, 0};
+    slots_[i] = slot;
   }
 
-  std::size_t memory_bytes() const noexcept { return (mask_ + 1) * sizeof(Entry); }
+  std::size_t memory_bytes() const noexcept { return (mask_ + 1) * sizeof(std::uint32_t); }
 
  private:
-  struct Entry {
-    std::uint64_t key;
-    std::uint32_t value;  // kNoSlot marks an empty entry
-    std::uint32_t reserved;
-  };
   // Fibonacci hashing: sequential ids spread over the table; the high bits are the well-mixed ones.
   static std::uint64_t hash(std::uint64_t key) noexcept {
     const std::uint64_t h = key * 0x9E3779B97F4A7C15ull;
@@ -55,7 +52,7 @@ class IdMap {
   }
 
   std::uint64_t mask_ = 0;
-  std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<std::uint32_t[]> slots_;
 };
 
 }  // namespace backstop

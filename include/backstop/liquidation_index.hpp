@@ -37,6 +37,7 @@ class LiquidationIndex {
   // Precondition: if the position is already in a heap, it is on the same side.
   void upsert(std::uint32_t pos, HeapSide side, std::int64_t trigger) noexcept {
     Position& p = positions_[pos];
+    p.trigger = trigger;
     if (p.heap_side == HeapSide::kNone) {
       const std::uint32_t i = side == HeapSide::kLong ? long_count_++ : short_count_++;
       p.heap_side = side;
@@ -52,6 +53,41 @@ class LiquidationIndex {
       sift_up(side, i);
     } else {
       sift_down(side, i);
+    }
+  }
+
+  // Moves the position's trigger only if `trigger` is more conservative (closer to the mark: higher
+  // for a long, lower for a short) than the one it has; otherwise keeps the stored one, which is
+  // then still safe (its non-firing range lies inside the new one's). A trigger made stale this way
+  // fires early and is refreshed exactly then. Inserts when the position has no trigger on `side`.
+  // Cost: no heap access when nothing moves, else a sift-up, which is short because it climbs only
+  // as far as the new key's rank.
+  void tighten(std::uint32_t pos, HeapSide side, std::int64_t trigger) noexcept {
+    const Position& p = positions_[pos];
+    if (p.heap_side == side) {
+      // The position's copy of its key: no cache miss into the heap when nothing moves.
+      const std::int64_t old = p.trigger;
+      if (side == HeapSide::kLong ? trigger <= old : trigger >= old) return;
+    } else if (p.heap_side != HeapSide::kNone) {
+      erase(pos);
+    }
+    upsert(pos, side, trigger);
+  }
+
+  // Starts loading the position's heap entry and its parent ahead of a tighten(), so that the cache
+  // misses of several positions overlap instead of queueing (at 1M accounts the heaps are far
+  // larger than the caches).
+  void prefetch(std::uint32_t pos) const noexcept {
+    const Position& p = positions_[pos];
+    if (p.heap_side == HeapSide::kNone) return;
+    const std::uint32_t i = p.heap_index;
+    const std::uint32_t parent = i == 0 ? 0 : (i - 1) / 2;
+    if (p.heap_side == HeapSide::kLong) {
+      __builtin_prefetch(entries_ + i, 1);
+      __builtin_prefetch(entries_ + parent, 1);
+    } else {
+      __builtin_prefetch(entries_ + (capacity_ - 1 - i), 1);
+      __builtin_prefetch(entries_ + (capacity_ - 1 - parent), 1);
     }
   }
 
@@ -96,7 +132,8 @@ class LiquidationIndex {
       const std::uint32_t n = side == HeapSide::kLong ? long_count_ : short_count_;
       for (std::uint32_t i = 0; i < n; ++i) {
         const TriggerEntry& e = entry(side, i);
-        if (positions_[e.position].heap_side != side || positions_[e.position].heap_index != i) {
+        const Position& p = positions_[e.position];
+        if (p.heap_side != side || p.heap_index != i || p.trigger != e.trigger) {
           return false;
         }
         if (i > 0 && before(side, e.trigger, entry(side, (i - 1) / 2).trigger)) return false;

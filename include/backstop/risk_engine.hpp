@@ -78,8 +78,9 @@ class RiskEngine {
     }
     flagged_ = std::make_unique<std::uint32_t[]>(max_accounts_);
     scratch_ = std::make_unique<std::uint32_t[]>(max_accounts_);
-    // Each account changes status at most once per event and a fill adds one under-IM record.
-    output_capacity_ = std::size_t{max_accounts_} * 2 + 4;
+    // An account changes status at most once per event (a second refresh in the same event finds
+    // the same status); a fill adds at most two under-IM records.
+    output_capacity_ = std::size_t{max_accounts_} + 4;
     outputs_ = std::make_unique<RiskOutput[]>(output_capacity_);
   }
 
@@ -134,7 +135,7 @@ class RiskEngine {
   // nothing.
   OrderCheck check_order(std::uint64_t account, std::uint16_t instrument, Side side, Qty size,
                          Price price) const noexcept {
-    const std::uint32_t slot = ids_.find(account);
+    const std::uint32_t slot = find_slot(account);
     if (slot == kNoSlot) return {RejectCode::kUnknownAccount, 0};
     if (instrument >= instrument_count_) return {RejectCode::kUnknownInstrument, 0};
     if (side != Side::kBuy && side != Side::kSell) return {RejectCode::kInvalidSide, 0};
@@ -149,8 +150,9 @@ class RiskEngine {
     if (existing == kNoSlot && accounts_[slot].position_count == positions_per_account_) {
       return {RejectCode::kPositionCapacity, 0};
     }
-    Position pos = existing == kNoSlot ? Position{0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0}
-                                       : positions_[existing];
+    Position pos = existing == kNoSlot
+                       ? Position{0, 0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0}
+                       : positions_[existing];
     const std::int64_t old_q = pos.qty;
     const std::int64_t delta = side == Side::kBuy ? size.raw() : -size.raw();
     const std::int64_t new_q = old_q + delta;
@@ -179,7 +181,7 @@ class RiskEngine {
   }
 
   // ---- Queries: O(1) or O(the account's positions); cold callers and tests. ----
-  std::uint32_t find_account(std::uint64_t id) const noexcept { return ids_.find(id); }
+  std::uint32_t find_account(std::uint64_t id) const noexcept { return find_slot(id); }
   std::uint32_t account_count() const noexcept { return account_count_; }
   std::uint32_t instrument_count() const noexcept { return instrument_count_; }
   const Account& account(std::uint32_t slot) const noexcept { return accounts_[slot]; }
@@ -200,6 +202,10 @@ class RiskEngine {
   }
 
   AccountMargin margin(std::uint32_t slot) const noexcept { return evaluate_margin(slot); }
+
+  // Triggers popped by mark ticks since construction (each costs one account recompute); a
+  // statistic for benchmarks and tuning.
+  std::uint64_t triggers_fired() const noexcept { return triggers_fired_; }
 
   // Liquidation price of the account's position in `instrument`, everything else fixed: the mark at
   // which equity reaches maintenance margin, rounded towards the current mark (conservative). Long:
@@ -283,6 +289,10 @@ class RiskEngine {
     std::array<Int128, kMaxPositionsPerAccount> position_maintenance;
   };
 
+  std::uint32_t find_slot(std::uint64_t id) const noexcept {
+    return ids_.find(id, [this](std::uint32_t slot) { return accounts_[slot].id; });
+  }
+
   std::uint32_t position_base(std::uint32_t slot) const noexcept {
     return slot * positions_per_account_;
   }
@@ -334,6 +344,12 @@ class RiskEngine {
   // Re-evaluates an account exactly and puts it where it belongs: healthy accounts get fresh
   // budgets and triggers, others go to (or stay in) the flagged list without triggers.
   void refresh(std::uint32_t slot, Evaluation& ev) noexcept {
+    {
+      const std::uint32_t base = position_base(slot);
+      for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+        index_[positions_[base + j].instrument].prefetch(base + j);
+      }
+    }
     evaluate(slot, ev);
     const AccountMargin& m = ev.margin;
     const AccountStatus status = m.equity < 0               ? AccountStatus::kBankrupt
@@ -370,10 +386,8 @@ class RiskEngine {
                             : div_round_down(cushion, n);
       const std::int64_t trigger =
           position_trigger(risk_[p.instrument], p.qty, state_[p.instrument].mark, budget, true);
-      const HeapSide side = p.qty > 0 ? HeapSide::kLong : HeapSide::kShort;
-      LiquidationIndex& idx = index_[p.instrument];
-      if (p.heap_side != HeapSide::kNone && p.heap_side != side) idx.erase(base + j);
-      idx.upsert(base + j, side, trigger);
+      index_[p.instrument].tighten(base + j, p.qty > 0 ? HeapSide::kLong : HeapSide::kShort,
+                                   trigger);
     }
   }
 
@@ -417,6 +431,7 @@ class RiskEngine {
     for (std::uint32_t pos; (pos = idx.pop_fired_short(mark)) != kNoSlot;) {
       scratch_[fired++] = pos / positions_per_account_;
     }
+    triggers_fired_ += fired;
     for (std::uint32_t k = 0; k < fired; ++k)
       refresh(scratch_[k], ev);
     return RejectCode::kOk;
@@ -428,7 +443,7 @@ class RiskEngine {
     if (existing != kNoSlot) return existing;
     Account& acct = accounts_[slot];
     const std::uint32_t pos = position_base(slot) + acct.position_count++;
-    positions_[pos] = Position{0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0};
+    positions_[pos] = Position{0, 0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0};
     return pos;
   }
 
@@ -449,15 +464,19 @@ class RiskEngine {
                     std::int64_t price, std::int64_t fee) noexcept {
     const std::uint32_t pos = position_for_trade(slot, instrument);
     Position& p = positions_[pos];
-    // The side may flip; refresh() re-inserts the trigger on the right side.
-    index_[instrument].erase(pos);
     InstrumentState& s = state_[instrument];
     const std::int64_t old_q = p.qty;
     const TradeOutcome t = apply_trade(risk_[instrument], s, p, delta, price);
     accounts_[slot].balance =
         static_cast<std::int64_t>(accounts_[slot].balance + t.realized - t.funding_settled - fee);
     s.open_interest += std::max<std::int64_t>(p.qty, 0) - std::max<std::int64_t>(old_q, 0);
-    if (p.qty == 0) remove_position(slot, pos);
+    if (p.qty == 0) {
+      remove_position(slot, pos);
+    } else if (p.heap_side != HeapSide::kNone && (p.heap_side == HeapSide::kLong) != (p.qty > 0)) {
+      // Flipped: the trigger belongs to the other heap now; refresh() inserts it there. Otherwise
+      // the old trigger stays and refresh() tightens it if the trade made it unsafe.
+      index_[instrument].erase(pos);
+    }
     return t.realized - t.cost_delta;
   }
 
@@ -484,9 +503,14 @@ class RiskEngine {
       return RejectCode::kValueOverflow;
     }
     if (f.taker == f.maker) return RejectCode::kSelfTrade;
-    const std::uint32_t taker = ids_.find(f.taker);
-    const std::uint32_t maker = ids_.find(f.maker);
+    const std::uint32_t taker = find_slot(f.taker);
+    const std::uint32_t maker = find_slot(f.maker);
     if (taker == kNoSlot || maker == kNoSlot) return RejectCode::kUnknownAccount;
+    // Both accounts' positions are needed below; start both loads now so they overlap.
+    __builtin_prefetch(positions_.get() + position_base(taker));
+    __builtin_prefetch(positions_.get() + position_base(maker));
+    __builtin_prefetch(positions_.get() + position_base(taker) + 2);
+    __builtin_prefetch(positions_.get() + position_base(maker) + 2);
     if (accounts_[taker].asset != r.settlement_asset ||
         accounts_[maker].asset != r.settlement_asset) {
       return RejectCode::kAssetMismatch;
@@ -523,7 +547,7 @@ class RiskEngine {
   }
 
   RejectCode on_deposit(const Event& e) noexcept {
-    const std::uint32_t slot = ids_.find(e.transfer.account);
+    const std::uint32_t slot = find_slot(e.transfer.account);
     if (slot == kNoSlot) return RejectCode::kUnknownAccount;
     const std::int64_t amount = e.transfer.amount.raw();
     if (amount <= 0) return RejectCode::kNonPositiveAmount;
@@ -537,7 +561,7 @@ class RiskEngine {
   }
 
   RejectCode on_withdraw(const Event& e) noexcept {
-    const std::uint32_t slot = ids_.find(e.transfer.account);
+    const std::uint32_t slot = find_slot(e.transfer.account);
     if (slot == kNoSlot) return RejectCode::kUnknownAccount;
     const std::int64_t amount = e.transfer.amount.raw();
     if (amount <= 0) return RejectCode::kNonPositiveAmount;
@@ -601,7 +625,7 @@ class RiskEngine {
     if (a.mode != MarginMode::kCross && a.mode != MarginMode::kIsolated) {
       return RejectCode::kInvalidConfig;
     }
-    if (ids_.find(a.account) != kNoSlot) return RejectCode::kDuplicateAccount;
+    if (find_slot(a.account) != kNoSlot) return RejectCode::kDuplicateAccount;
     if (account_count_ == max_accounts_) return RejectCode::kAccountCapacity;
     const std::uint32_t slot = account_count_++;
     accounts_[slot] = Account{a.account, 0, kNoSlot, a.asset, 0, AccountStatus::kHealthy, a.mode};
@@ -643,6 +667,7 @@ class RiskEngine {
   std::uint32_t flagged_count_ = 0;
   std::size_t output_count_ = 0;
   std::size_t output_capacity_ = 0;
+  std::uint64_t triggers_fired_ = 0;
 
   std::unique_ptr<Account[]> accounts_;
   std::unique_ptr<Position[]> positions_;

@@ -7,6 +7,10 @@
 //   publisher threads ─try_publish─▶ INPUT RING ─┬─▶ risk thread ──▶ OUTPUT RING ─poll()─▶ embedder
 //                                                └─▶ journal thread ── durable sequence ──┘ (gate)
 //
+// Recovery: an engine built on a journal folder that already holds a journal replays it first (a
+// torn tail is cut, corruption refuses to start), so its state is the state before the crash, and
+// input sequences continue from the last journaled one.
+//
 // Synchronous mode (no start()): process() applies one event on the caller's thread through the
 // very same stages (journal append, risk, output ring), so poll() sees the same outputs in the same
 // order.
@@ -60,6 +64,14 @@ struct PublishResult {
   std::int64_t sequence;  // the input sequence when accepted, else -1
 };
 
+// What the constructor found in the journal folder.
+struct RecoveryReport {
+  std::uint64_t replayed = 0;       // journal records applied
+  std::int64_t last_sequence = -1;  // the last input sequence recovered (-1: fresh start)
+  bool torn_tail_cut = false;       // a torn write at the end was detected and cut
+  std::string detail;               // what was cut, and where
+};
+
 enum class OutputKind : std::uint8_t {
   kRisk = 1,       // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
   kRejected = 2,   // the input event was refused; `code` says why
@@ -105,7 +117,7 @@ class Engine {
     if (!sequence) return {PublishStatus::kRingFull, RejectCode::kOk, -1};
     input_[*sequence] = event;
     input_.publish(*sequence);
-    return {PublishStatus::kAccepted, RejectCode::kOk, *sequence};
+    return {PublishStatus::kAccepted, RejectCode::kOk, base_sequence_ + *sequence};
   }
 
   // All or nothing: either every event is accepted (one claim, one publish) or none is. A batch
@@ -125,7 +137,7 @@ class Engine {
     for (std::int64_t i = 0; i < n; ++i)
       input_[*hi - n + 1 + i] = events[static_cast<std::size_t>(i)];
     input_.publish(*hi - n + 1, *hi);
-    return {PublishStatus::kAccepted, RejectCode::kOk, *hi};
+    return {PublishStatus::kAccepted, RejectCode::kOk, base_sequence_ + *hi};
   }
 
   // ---- output side (one consumer thread) ----
@@ -164,22 +176,27 @@ class Engine {
     Event& slot = input_[*sequence];
     slot = event;
     input_.publish(*sequence);
-    const bool journaled = !journal_ || journal_append_now(slot, *sequence);
+    const std::int64_t global = base_sequence_ + *sequence;
+    const bool journaled = !journal_ || journal_append_now(slot, global);
     journal_done_.set(*sequence);
     if (!journaled) {
       // Not on disk, so not applied: the slot is passed over by both stages.
       risk_processor_.sequence().set(*sequence);
-      return {PublishStatus::kRejected, RejectCode::kJournalFailure, *sequence};
+      return {PublishStatus::kRejected, RejectCode::kJournalFailure, global};
     }
-    const RejectCode result = risk_stage_.apply(slot, *sequence, handler);
+    const RejectCode result = risk_stage_.apply(slot, global, handler);
     risk_processor_.sequence().set(*sequence);
-    return {PublishStatus::kAccepted, result, *sequence};
+    return {PublishStatus::kAccepted, result, global};
   }
 
   // ---- state (owning thread, when not started or after stop()) ----
 
   [[nodiscard]] const RiskEngine& risk() const noexcept { return *risk_; }
-  [[nodiscard]] std::int64_t last_input_sequence() const noexcept { return input_.cursor(); }
+  // Input sequences count across restarts: the first input after a recovery continues the journal.
+  [[nodiscard]] std::int64_t last_input_sequence() const noexcept {
+    return base_sequence_ + input_.cursor();
+  }
+  [[nodiscard]] const RecoveryReport& recovery() const noexcept { return recovery_; }
   [[nodiscard]] std::int64_t durable_input_sequence() const noexcept {
     return durable_input_.get();
   }
@@ -222,6 +239,7 @@ class Engine {
     OutputRing* output = nullptr;
     std::uint64_t rejections = 0;
     bool acknowledge = false;
+    std::int64_t base_sequence = 0;  // ring sequence 0 is this input sequence
 
     template <class Emit>
     RejectCode apply(const Event& e, std::int64_t sequence, Emit&& emit) noexcept {
@@ -240,7 +258,7 @@ class Engine {
 
     void on_event(Event& e, std::int64_t sequence, bool /*end_of_batch*/) noexcept {
       // Waits (spinning) while the output ring is full: the embedder's poll() is the back-pressure.
-      apply(e, sequence, [this](const OutputEvent& out) {
+      apply(e, base_sequence + sequence, [this](const OutputEvent& out) {
         output->publish_event([&](OutputEvent& slot) { slot = out; });
       });
     }
@@ -249,10 +267,13 @@ class Engine {
   using RiskProcessor = ringbuffers::BatchEventProcessor<InputRing, RiskStage>;
   using JournalBarrier = InputRing::BarrierWith<ringbuffers::SleepingWait>;
 
+  void recover(const JournalOptions& options);
   void journal_loop() noexcept;
   // Synchronous mode: append, and make durable unless the policy is kOff.
   bool journal_append_now(const Event& e, std::int64_t sequence) noexcept;
 
+  std::int64_t base_sequence_ = 0;  // input sequence of ring sequence 0 (after a recovery: > 0)
+  RecoveryReport recovery_;
   std::unique_ptr<RiskEngine> risk_;
   InputRing input_;
   OutputRing output_;

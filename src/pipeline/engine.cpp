@@ -6,8 +6,10 @@
 #include <sched.h>
 
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 
+#include "pipeline/journal_reader.hpp"
 #include "pipeline/journal_writer.hpp"
 
 namespace backstop {
@@ -61,12 +63,41 @@ Engine::Engine(const EngineConfig& config)
   input_.add_gating_sequence(risk_processor_.sequence());
   output_.add_gating_sequence(output_read_);
   if (!config.journal.folder.empty()) {
+    recover(config.journal);
     std::string error;
-    journal_ = pipeline::JournalWriter::open(config.journal, 0, error);
+    journal_ = pipeline::JournalWriter::open(config.journal, base_sequence_, error);
     if (!journal_) throw std::runtime_error(error);
     input_.add_gating_sequence(journal_done_);
-    durable_input_.set(kNothingDurable);
+    durable_input_.set(base_sequence_ - 1);
   }
+}
+
+void Engine::recover(const JournalOptions& options) {
+  // Replays every journaled input, in order, through the risk engine alone: its outputs were
+  // released (or not) before the crash and are not released again.
+  const pipeline::JournalScan scan = pipeline::scan_journal(
+      options.folder, -1,
+      [&](const pipeline::JournalRecord& record) {
+        Event e;
+        if (record.payload.size() != sizeof e) return;  // not an engine journal: caught below
+        std::memcpy(&e, record.payload.data(), sizeof e);
+        (void)risk_->process(e);
+        ++recovery_.replayed;
+      },
+      /*cut_torn_tail=*/true);
+  if (scan.damage != pipeline::JournalDamage::kNone &&
+      scan.damage != pipeline::JournalDamage::kTornTail) {
+    throw std::runtime_error("journal: cannot recover: " + scan.detail);
+  }
+  if (recovery_.replayed != scan.records) {
+    throw std::runtime_error("journal: cannot recover: records of the wrong size in " +
+                             options.folder.string());
+  }
+  recovery_.last_sequence = scan.last_sequence;
+  recovery_.torn_tail_cut = scan.truncated;
+  recovery_.detail = scan.detail;
+  base_sequence_ = scan.last_sequence + 1;
+  risk_stage_.base_sequence = base_sequence_;
 }
 
 Engine::~Engine() {
@@ -129,7 +160,8 @@ void Engine::journal_loop() noexcept {
       for (std::int64_t s = next; s <= available && !failed; ++s) {
         const Event& e = input_[s];
         const auto* bytes = reinterpret_cast<const std::byte*>(&e);
-        failed = !journal_->append(s, static_cast<std::uint16_t>(e.type), {bytes, sizeof e});
+        failed = !journal_->append(base_sequence_ + s, static_cast<std::uint16_t>(e.type),
+                                   {bytes, sizeof e});
       }
       // A failed journal stops releasing outputs (durable stops moving) but never blocks the
       // producers: the ring keeps flowing, and the failure is reported by journal_error().

@@ -40,6 +40,8 @@ std::unique_ptr<JournalWriter> JournalWriter::open(const JournalOptions& options
     return nullptr;
   }
   std::unique_ptr<JournalWriter> writer(new JournalWriter(options));
+  // Everything before next_sequence is already on disk (a recovered journal) or never existed.
+  writer->last_appended_ = writer->last_written_ = writer->durable_ = next_sequence - 1;
   if (!writer->open_file(next_sequence)) {
     error = writer->error_;
     return nullptr;

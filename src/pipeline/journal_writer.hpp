@@ -23,7 +23,8 @@ using backstop::SyncPolicy;
 class JournalWriter {
  public:
   // Opens (creating the folder if needed) and starts a new file whose first record will be
-  // `next_sequence`. Returns null with `error` set when the folder or file cannot be made.
+  // `next_sequence`; sequences before it count as durable (a recovered journal's). Returns null
+  // with `error` set when the folder or file cannot be made.
   static std::unique_ptr<JournalWriter> open(const JournalOptions& options,
                                              std::int64_t next_sequence, std::string& error);
   ~JournalWriter();
@@ -43,7 +44,8 @@ class JournalWriter {
   bool sync() noexcept;
 
   [[nodiscard]] std::int64_t last_appended() const noexcept { return last_appended_; }
-  // Highest sequence on disk under the policy (kOff: handed to the kernel); -1 before any.
+  // Highest sequence on disk under the policy (kOff: handed to the kernel); next_sequence - 1
+  // before any.
   [[nodiscard]] std::int64_t durable_sequence() const noexcept { return durable_; }
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   [[nodiscard]] std::uint64_t syncs() const noexcept { return syncs_; }

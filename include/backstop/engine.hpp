@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "backstop/events.hpp"
 #include "backstop/journal_options.hpp"
@@ -85,9 +86,11 @@ struct alignas(64) OutputEvent {
   std::uint8_t input_type;  // EventType of the input
   RejectCode code;          // kRejected: the reason
   std::uint32_t reserved;
-  RiskOutput risk;  // kRisk
+  RiskOutput risk;          // kRisk
+  std::uint64_t reserved2;  // explicit, so that equal outputs are equal bytes (no padding)
 };
 static_assert(sizeof(OutputEvent) == 64);
+static_assert(std::has_unique_object_representations_v<OutputEvent>);
 
 class Engine {
  public:
@@ -247,12 +250,12 @@ class Engine {
       const auto type = static_cast<std::uint8_t>(e.type);
       if (result.code != RejectCode::kOk) {
         ++rejections;
-        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{}});
+        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{}, 0});
       }
       for (const RiskOutput& r : risk->outputs())
-        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r});
+        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r, 0});
       if (acknowledge)
-        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{}});
+        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{}, 0});
       return result.code;
     }
 

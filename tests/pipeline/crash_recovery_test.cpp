@@ -110,7 +110,7 @@ TEST(CrashRecovery, SigkillAtRandomPointsLosesNothingDurableAndRecoversTheSameSt
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "fork() under ThreadSanitizer is not supported; covered by the normal build";
 #endif
-  const std::vector<Event> events = crash_stream(60'000);
+  const std::vector<Event> events = crash_stream(400'000);
   // The uninterrupted run: outputs per input and the final digest.
   std::vector<std::vector<OutputEvent>> expected_outputs(events.size());
   std::uint64_t expected_final = 0;
@@ -141,7 +141,7 @@ TEST(CrashRecovery, SigkillAtRandomPointsLosesNothingDurableAndRecoversTheSameSt
     ASSERT_GE(child, 0);
     if (child == 0) child_main(folder, events, shared);
     // Kill somewhere between "barely started" and "well into the stream".
-    std::this_thread::sleep_for(std::chrono::microseconds(2'000 + rng() % 150'000));
+    std::this_thread::sleep_for(std::chrono::microseconds(2'000 + rng() % 100'000));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);

@@ -11,6 +11,9 @@ std::span<const Harness> harnesses() noexcept {
               &run_ring_harness},
       Harness{"pipeline", "end-to-end publish -> output latency and throughput of the Engine",
               &run_pipeline_harness},
+      Harness{"margin",
+              "risk core: mark tick via the trigger index vs full rescan, fill, funding, memory",
+              &run_margin_harness},
   };
   return kHarnesses;
 }

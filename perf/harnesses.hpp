@@ -19,5 +19,6 @@ std::span<const Harness> harnesses() noexcept;
 // One function per harness, each in its own perf/<name>_harness.cpp.
 int run_ring_harness(const BenchOptions& options);
 int run_pipeline_harness(const BenchOptions& options);
+int run_margin_harness(const BenchOptions& options);
 
 }  // namespace backstop::perf

@@ -1,0 +1,233 @@
+// `backstop bench margin --accounts N [--json]`: the risk core's costs at one population size.
+// Builds N accounts holding 1-3 linear positions each (perf/margin_population.hpp), then measures
+// on the harness thread (pinned to CPU 1 where allowed):
+//   - a mark tick that fires nothing, through the trigger index (each tick timed with the TSC),
+//   - the same tick plus a brute-force rescan of every account (the baseline),
+//   - a fill between two random accounts (both recomputed, their triggers moved),
+//   - a funding event (rebuild of every holder's triggers),
+//   - the same tick at 1,000 accounts, for the scaling ratio,
+//   - bytes per account and per position,
+// and fails (exit 1) unless the index and a full rescan agree on the liquidatable set at the end.
+// Cold code; single-threaded.
+#include <x86intrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "harnesses.hpp"
+#include "latency_histogram.hpp"
+#include "margin_population.hpp"
+#include "thread_tools.hpp"
+
+namespace backstop::perf {
+
+namespace {
+
+// TSC ticks per nanosecond, measured against the steady clock over ~50 ms.
+double tsc_per_ns() {
+  const std::uint64_t t0 = now_ns();
+  const std::uint64_t c0 = __rdtsc();
+  while (now_ns() - t0 < 50'000'000) {
+  }
+  const std::uint64_t t1 = now_ns();
+  const std::uint64_t c1 = __rdtsc();
+  return static_cast<double>(c1 - c0) / static_cast<double>(t1 - t0);
+}
+
+inline std::uint64_t stamp() noexcept {
+  _mm_lfence();  // keep the measured work between the two stamps
+  const std::uint64_t t = __rdtsc();
+  _mm_lfence();
+  return t;
+}
+
+// The median cost of an empty stamp pair, subtracted from every sample.
+std::uint64_t stamp_overhead_ticks() {
+  std::vector<std::uint64_t> v(10'001);
+  for (auto& x : v) {
+    const std::uint64_t a = stamp();
+    x = stamp() - a;
+  }
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+struct TickStats {
+  LatencyHistogram hist;
+  double mean_ns = 0;
+  std::uint64_t fired = 0;
+};
+
+// `ticks` marks alternating 1-4 ticks around the start: they cross no trigger.
+TickStats measure_ticks(RiskEngine& e, std::uint32_t ticks, double per_ns, std::uint64_t overhead) {
+  TickStats s;
+  const std::int64_t m0 = e.instrument_state(kTickedInstrument).mark;
+  auto mark_at = [m0](std::uint32_t k) {
+    return Price{m0 + ((k & 1) ? 1 : -1) * static_cast<std::int64_t>(1 + (k & 3))};
+  };
+  for (std::uint32_t k = 0; k < 100'000; ++k)
+    e.process(make_mark(kTickedInstrument, mark_at(k)));
+  const std::uint64_t fired_before = e.triggers_fired();
+  const std::uint64_t start = stamp();
+  for (std::uint32_t k = 0; k < ticks; ++k) {
+    const Event ev = make_mark(kTickedInstrument, mark_at(k));
+    const std::uint64_t a = stamp();
+    e.process(ev);
+    const std::uint64_t b = stamp();
+    const std::uint64_t d = b - a > overhead ? b - a - overhead : 0;
+    s.hist.record(static_cast<std::uint64_t>(static_cast<double>(d) / per_ns));
+  }
+  // Batch mean (no per-tick stamps) as a cross-check of the per-tick figures.
+  const std::uint64_t batch_start = stamp();
+  for (std::uint32_t k = 0; k < ticks; ++k)
+    e.process(make_mark(kTickedInstrument, mark_at(k)));
+  s.mean_ns = static_cast<double>(stamp() - batch_start) / per_ns / ticks;
+  (void)start;
+  s.fired = e.triggers_fired() - fired_before;
+  return s;
+}
+
+}  // namespace
+
+int run_margin_harness(const BenchOptions& options) {
+  std::int64_t accounts = options.accounts > 0 ? options.accounts : 1'000'000;
+  accounts = std::max<std::int64_t>(2, accounts + (accounts % 2));
+  const bool pinned = pin_current_thread(1);
+  const double per_ns = tsc_per_ns();
+  const std::uint64_t overhead = stamp_overhead_ticks();
+
+  const std::uint64_t build_start = now_ns();
+  MarginPopulation pop = build_margin_population(static_cast<std::uint32_t>(accounts), 3, 20251010);
+  const double build_s = static_cast<double>(now_ns() - build_start) / 1e9;
+  RiskEngine& e = *pop.engine;
+
+  const TickStats tick = measure_ticks(e, 1'000'000, per_ns, overhead);
+
+  // Rescan baseline: the same tick, then every account recomputed.
+  LatencyHistogram rescan;
+  {
+    const std::int64_t m0 = e.instrument_state(kTickedInstrument).mark;
+    const int samples = static_cast<int>(std::clamp<std::int64_t>(200'000'000 / accounts, 7, 2001));
+    std::uint32_t liquidatable = 0;
+    for (int k = 0; k < samples; ++k) {
+      const std::uint64_t a = now_ns();
+      e.process(make_mark(kTickedInstrument, Price{m0 + ((k & 1) ? 1 : -1)}));
+      liquidatable += e.verify_rescan_liquidatable();
+      rescan.record(now_ns() - a);
+    }
+    if (liquidatable != 0) fmt::print(stderr, "rescan found liquidatable accounts\n");
+  }
+
+  // Fills between random pairs (accounts 2k+1, 2k+2 hold the same instruments), alternating
+  // direction so the population stays as built.
+  LatencyHistogram fill;
+  {
+    std::uint64_t x = 88172645463325252ull;
+    auto next_pair = [&] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return static_cast<std::uint32_t>(x % (pop.accounts / 2)) * 2;
+    };
+    for (std::uint32_t k = 0; k < 600'000; ++k) {
+      const std::uint32_t a = next_pair();
+      const Position& p = e.positions(a)[0];
+      const Event ev = make_fill(p.instrument, (k & 1) ? Side::kBuy : Side::kSell, a + 1, a + 2,
+                                 Price{e.instrument_state(p.instrument).mark}, Qty{1});
+      const std::uint64_t t0 = stamp();
+      e.process(ev);
+      const std::uint64_t t1 = stamp();
+      if (k >= 100'000) {  // the first 100k warm the caches and settle the triggers
+        const std::uint64_t d = t1 - t0 > overhead ? t1 - t0 - overhead : 0;
+        fill.record(static_cast<std::uint64_t>(static_cast<double>(d) / per_ns));
+      }
+    }
+  }
+
+  // Funding: every holder of the instrument has its triggers rebuilt.
+  LatencyHistogram funding;
+  for (int k = 0; k < (accounts >= 500'000 ? 3 : 11); ++k) {
+    const std::uint64_t a = now_ns();
+    e.process(make_funding(kTickedInstrument, (k & 1) ? 10'000 : -10'000));
+    funding.record(now_ns() - a);
+  }
+
+  // The same tick at 1,000 accounts, for the scaling ratio.
+  MarginPopulation small = build_margin_population(1'000, 3, 7);
+  const TickStats tick_1k = measure_ticks(*small.engine, 1'000'000, per_ns, overhead);
+
+  // Memory: this population (capacity 3 positions per account), and an account sized for exactly
+  // 2 positions in the same 3-instrument venue.
+  const double bytes_per_account =
+      static_cast<double>(e.memory_bytes()) / static_cast<double>(accounts);
+  const double position_bytes =
+      static_cast<double>(accounts) * 3 * sizeof(Position) +
+      static_cast<double>(accounts) * e.instrument_count() * sizeof(TriggerEntry);
+  const double bytes_per_position = position_bytes / static_cast<double>(pop.open_positions);
+  double bytes_per_account_2pos = 0;
+  {
+    RiskEngine two(margin_population_config(static_cast<std::uint32_t>(accounts), 2));
+    bytes_per_account_2pos =
+        static_cast<double>(two.memory_bytes()) / static_cast<double>(accounts);
+  }
+
+  // Correctness: the index and a full rescan agree, and the heaps are sound.
+  const bool index_ok = e.verify_index();
+  const bool sets_agree = e.verify_rescan_liquidatable() == e.liquidatable().size();
+  const bool ok = index_ok && sets_agree && tick.fired == 0;
+
+  const double tick_p50 = static_cast<double>(tick.hist.percentile(0.5));
+  const double rescan_p50 = static_cast<double>(rescan.percentile(0.5));
+  const double ratio = rescan_p50 / std::max(1.0, tick_p50);
+  const double scaling =
+      tick_p50 / std::max(1.0, static_cast<double>(tick_1k.hist.percentile(0.5)));
+  if (options.json) {
+    fmt::print(
+        "{{\"accounts\":{},\"positions\":{},\"holders_of_ticked_instrument\":{},"
+        "\"mark_tick_ns_p50\":{},\"mark_tick_ns_p99\":{},\"mark_tick_ns_max\":{},"
+        "\"mark_tick_ns_mean_batch\":{:.1f},\"mark_tick_ns_p50_1k\":{},\"mark_tick_scaling_vs_1k\":"
+        "{:.2f},"
+        "\"rescan_tick_ns_p50\":{},\"index_vs_rescan_ratio\":{:.0f},"
+        "\"fill_ns_p50\":{},\"fill_ns_p99\":{},\"funding_rebuild_ns_p50\":{},"
+        "\"bytes_per_account\":{:.1f},\"bytes_per_account_2_positions\":{:.1f},"
+        "\"bytes_per_position\":{:.1f},\"build_s\":{:.2f},\"pinned\":{},\"check_ok\":{}}}\n",
+        accounts, pop.open_positions, pop.holders_of_instrument0, tick.hist.percentile(0.5),
+        tick.hist.percentile(0.99), tick.hist.max(), tick.mean_ns, tick_1k.hist.percentile(0.5),
+        scaling, rescan.percentile(0.5), ratio, fill.percentile(0.5), fill.percentile(0.99),
+        funding.percentile(0.5), bytes_per_account, bytes_per_account_2pos, bytes_per_position,
+        build_s, pinned, ok);
+  } else {
+    fmt::print(
+        "risk core, {} accounts ({} positions, {} holding the ticked instrument), built in "
+        "{:.2f} s; harness thread {}pinned\n",
+        accounts, pop.open_positions, pop.holders_of_instrument0, build_s, pinned ? "" : "not ");
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "ns", "p50", "p99", "max");
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}   (batch mean {:.1f})\n",
+               "mark tick, index, fires nothing", tick.hist.percentile(0.5),
+               tick.hist.percentile(0.99), tick.hist.max(), tick.mean_ns);
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}   (batch mean {:.1f}, flagged {})\n",
+               "mark tick, index, 1k accounts", tick_1k.hist.percentile(0.5),
+               tick_1k.hist.percentile(0.99), tick_1k.hist.max(), tick_1k.mean_ns,
+               small.engine->liquidatable().size());
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "mark tick, full rescan", rescan.percentile(0.5),
+               rescan.percentile(0.99), rescan.max());
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "fill (2 accounts)", fill.percentile(0.5),
+               fill.percentile(0.99), fill.max());
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "funding (rebuild holders' triggers)",
+               funding.percentile(0.5), funding.percentile(0.99), funding.max());
+    fmt::print("  index vs rescan: {:.0f}x; tick at N vs 1k: {:.2f}x\n", ratio, scaling);
+    fmt::print(
+        "  bytes per account {:.1f} (capacity 3 positions), {:.1f} (capacity 2); per open "
+        "position {:.1f}\n",
+        bytes_per_account, bytes_per_account_2pos, bytes_per_position);
+    fmt::print("  check: index sound {}, index and rescan agree {}, ticks fired {}\n", index_ok,
+               sets_agree, tick.fired);
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace backstop::perf

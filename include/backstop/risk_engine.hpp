@@ -536,6 +536,13 @@ class RiskEngine {
     const std::uint8_t asset = r.settlement_asset;
     insurance_[asset] -= static_cast<std::int64_t>(effect);
     fee_pool_[asset] += f.taker_fee.raw() + f.maker_fee.raw();
+    // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
+    for (const std::uint32_t slot : {taker, maker}) {
+      const std::uint32_t base = position_base(slot);
+      for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+        index_[positions_[base + j].instrument].prefetch(base + j);
+      }
+    }
     Evaluation ev;
     for (const std::uint32_t slot : {taker, maker}) {
       refresh(slot, ev);

@@ -7,6 +7,7 @@
 #include "backstop/version.hpp"
 #include "bench_options.hpp"
 #include "harnesses.hpp"
+#include "replay_command.hpp"
 
 namespace {
 
@@ -42,7 +43,11 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--journal", bench.journal_dir, "journal folder (default: journal off)");
   bench_cmd->add_option("--scale", bench.seconds, "run-length multiplier (default 1)");
 
+  backstop::cli::ReplayCliOptions replay;
+  CLI::App* replay_cmd = backstop::cli::add_replay_command(app, replay);
+
   CLI11_PARSE(app, argc, argv);
   if (bench_cmd->parsed()) return run_bench(bench_name, bench);
+  if (replay_cmd->parsed()) return backstop::cli::run_replay_command(replay);
   return 0;
 }

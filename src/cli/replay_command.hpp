@@ -1,0 +1,32 @@
+// `backstop replay`: the project's main job. Declares the subcommand's options and the two calls
+// main.cpp makes (register the subcommand, run it). Cold; the main thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace backstop::cli {
+
+struct ReplayCliOptions {
+  std::vector<std::string> files;
+  std::string config;
+  std::uint64_t seed = 1;
+  std::uint32_t accounts = 10'000;
+  std::string shock;
+  double taker_fee_bp = 5.0;
+  double maker_fee_bp = 2.0;
+  std::uint64_t check_every = 1 << 16;
+  bool json = false;
+  bool threaded = false;
+  bool strict = false;
+};
+
+CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& options);
+int run_replay_command(const ReplayCliOptions& options);
+
+}  // namespace backstop::cli

@@ -1,0 +1,187 @@
+// The replay driver: turns market-data files (or the embedded default scenario) into the risk
+// engine's input events - a seeded population of accounts, each real trade mapped to a taker and a
+// maker from it, marks, funding - runs them through the Engine (synchronous by default, threaded on
+// request; both give the same state digest) and summarises what happened. Cold code around the
+// engine; the calling thread owns everything (the threaded mode adds the engine's own threads).
+// Cost: O(records log records) to merge and order the input, O(1) amortised per trade to pick
+// accounts, then the engine's own cost per event.
+//
+// Models (parameters are named constants in the headers that own them):
+//   instruments    instrument_map.hpp: linear vs inverse by symbol, tick/lot from the data.
+//   population     population.hpp: collateral, leverage buckets, long/short bias; the collateral
+//                  scale is fitted so that the population's total target notional (Σ collateral x
+//                  leverage) is kCapacityShare (0.5) of the day's traded notional in USD.
+//   trades         each trade (side = the taker's side, size rounded to lots) is split into at most
+//                  kMaxChunks fills; for each, a taker and a maker (different accounts of the
+//                  instrument's settlement asset) are drawn uniformly, at most kMaxDraws tries
+//                  each, and an account is accepted only if it has room in that direction: a
+//                  long-biased account may buy up to its target (|position| x price x multiplier
+//                  <= collateral x leverage, per instrument, in lots rounded down) and sell only
+//                  down to flat; a short-biased account the mirror. The fill takes the smallest of
+//                  the remaining size and both rooms; what cannot be placed is dropped and counted
+//                  (unplaced_lots). Fees: taker kTakerFee / maker kMakerFee of the notional
+//                  (5 / 2 bp by default), rounded up (the venue's favour).
+//   marks          from a mark series when the input has one for the instrument (Binance
+//                  markPrice / price klines walked O-L-H-C or O-H-L-C, scenario.hpp; Tardis
+//                  derivative_ticker mark_price; stream markPriceUpdate), consecutive equal marks
+//                  dropped; otherwise derived from the trades: the median of the last 5 prints,
+//                  emitted when it changed and at least 100 ms of exchange time passed since the
+//                  last mark.
+//   funding        from funding-rate records: for each funding time, the last rate published at
+//                  or before it, applied at that time if the input reaches it; rate to 1e-8,
+//                  nearest, clamped to the engine's cap.
+//   synthesis      an instrument with no trade prints (candles only, marks only) gets synthetic
+//                  trades: 4 at each of the 4 points of each candle's path (16 per bar), sizes
+//                  volume/16 when the bar has volume, else drawn from the calibrated trade-size
+//                  distribution (scenario.hpp); for a mark-only series, one trade per changed mark,
+//                  at most one per second. The side follows the move into the point.
+//   shock          --shock PCT:MIN: from the midpoint of the input's time span, every price
+//   (trades,
+//                  marks, candles) is multiplied by a factor ramping linearly from 1 to 1+PCT/100
+//                  over MIN minutes of exchange time, then held; integer arithmetic in parts per
+//                  billion, rounded to the nearest tick.
+// Ignored records (counted): index prices, open interest, book depth (input for the liquidation
+// slippage of the waterfall, issue 4).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backstop/engine.hpp"
+#include "replay/reader.hpp"
+
+namespace backstop::replay {
+
+inline constexpr double kCapacityShare = 0.5;
+inline constexpr int kMaxChunks = 8;
+inline constexpr int kMaxDraws = 16;
+inline constexpr std::int64_t kMarkMinIntervalNs = 100'000'000;
+inline constexpr std::size_t kMarkMedianWindow = 5;
+inline constexpr int kSynthTradesPerPoint = 4;
+inline constexpr std::int64_t kSynthMarkTradeIntervalNs = 1'000'000'000;
+
+struct Shock {
+  std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000
+  std::int64_t duration_ns = 0;  // MIN minutes
+};
+// "PCT:MIN", e.g. "-30:10"; PCT in (-90, 1000], MIN > 0 (decimals allowed in both).
+[[nodiscard]] bool try_parse_shock(std::string_view text, Shock& out, std::string& error);
+
+struct ReplayOptions {
+  std::vector<std::string> files;  // empty: the embedded default scenario
+  std::uint64_t seed = 1;
+  std::uint32_t accounts = 10'000;
+  std::optional<Shock> shock;
+  bool threaded = false;
+  bool strict = false;              // a malformed line stops the replay
+  std::int64_t taker_fee_e6 = 500;  // 5 bp, in millionths of the notional
+  std::int64_t maker_fee_e6 = 200;  // 2 bp
+  // From --config: rings, journal, risk-thread CPU, funding cap and capacities. The replay sets the
+  // instruments, the asset count and raises max_accounts / positions_per_account as it needs.
+  std::optional<EngineConfig> engine;
+  // Conservation check cadence in events (synchronous mode; 1: after every event); always at the
+  // end. Threaded mode checks at the end only.
+  std::uint64_t check_every = 1 << 16;
+  ProgressFn progress;  // reader progress, per file
+  // Synchronous mode only: called after each event with the engine and the event's index (tests).
+  std::function<void(const RiskEngine&, std::uint64_t)> after_event;
+};
+
+struct FileSummary {
+  std::string path;
+  std::string format;
+  std::uint64_t lines = 0;
+  std::uint64_t records = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t skipped = 0;
+  std::vector<std::string> messages;  // "file:line: reason", the first few
+};
+
+struct InstrumentSummary {
+  std::string symbol;
+  std::string kind;  // "linear" / "inverse"
+  std::string asset;
+  int price_exponent = 0;
+  int lot_exponent = 0;
+  std::int64_t multiplier = 0;
+  std::uint64_t trades = 0;            // real trade prints used
+  std::uint64_t synthetic_trades = 0;  // synthesized around candles / marks
+  std::uint64_t fills = 0;
+  std::uint64_t marks = 0;
+  std::uint64_t fundings = 0;
+  std::string mark_source;  // "series" or "trades"
+  std::int64_t first_mark = 0;
+  std::int64_t min_mark = 0;
+  std::int64_t last_mark = 0;
+  std::int64_t open_interest_end = 0;
+};
+
+struct AssetSummary {
+  std::string name;
+  int money_exponent = 0;
+  std::uint32_t accounts = 0;
+  std::int64_t deposits = 0;
+  std::int64_t insurance_fund_start = 0;
+  std::int64_t insurance_fund_min = 0;
+  std::int64_t insurance_fund_end = 0;
+  std::int64_t fee_pool_end = 0;
+  std::int64_t socialized_loss = 0;  // waterfall not wired yet (issue 4): 0
+  std::int64_t bad_debt = 0;         // waterfall not wired yet (issue 4): 0
+};
+
+struct ReplaySummary {
+  std::string scenario;  // "default" or "files"
+  std::uint64_t seed = 0;
+  bool threaded = false;
+  std::uint64_t events = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t marks = 0;
+  std::uint64_t fundings = 0;
+  std::uint32_t accounts = 0;
+  std::uint64_t liquidations = 0;         // distinct accounts flagged liquidatable (or bankrupt)
+  std::uint64_t bankruptcies = 0;         // distinct accounts that went below zero equity
+  std::uint64_t became_liquidatable = 0;  // output counts per kind
+  std::uint64_t became_bankrupt = 0;
+  std::uint64_t recovered = 0;
+  std::uint64_t under_initial_margin = 0;
+  std::uint64_t liquidatable_at_end = 0;
+  std::uint64_t rejections = 0;
+  std::uint64_t default_fund_draws = 0;  // waterfall not wired yet (issue 4): 0
+  std::uint64_t adl_fills = 0;           // waterfall not wired yet (issue 4): 0
+  bool waterfall_wired = false;
+  std::uint64_t unplaced_lots = 0;
+  std::uint64_t inexact_prices = 0;  // prices off the tick grid (interpolated marks), rounded
+  std::uint64_t rounded_sizes = 0;
+  double collateral_scale = 1.0;
+  bool insurance_min_sampled_every_event = true;
+  bool conservation_ok = true;
+  std::uint64_t conservation_checks = 0;
+  std::string conservation_detail;
+  std::string digest;
+  std::string shock;  // as given, "" when none
+  std::vector<FileSummary> files;
+  std::vector<InstrumentSummary> instruments;
+  std::vector<AssetSummary> assets;
+  std::uint64_t malformed_lines = 0;
+  double wall_s = 0;
+  double parse_s = 0;
+  double build_s = 0;
+  double engine_s = 0;
+  double events_per_s = 0;
+};
+
+// Runs the replay. Empty optional with `error` set when a file cannot be read (or is malformed
+// under --strict) or the configuration is invalid.
+[[nodiscard]] std::optional<ReplaySummary> run_replay(const ReplayOptions& options,
+                                                      std::string& error);
+
+// One JSON object. Without timings: the fields that depend only on input and seed (the golden
+// test compares these).
+[[nodiscard]] std::string summary_json(const ReplaySummary& s, bool with_timings = true);
+[[nodiscard]] std::string summary_text(const ReplaySummary& s);
+
+}  // namespace backstop::replay

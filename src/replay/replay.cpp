@@ -672,7 +672,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
       for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
         fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
       if (every != 0 && (i + 1) % every == 0) check();
-      if (options.after_event) options.after_event(risk, i);
+      if (options.after_event) options.after_event(risk, events[i]);
     }
   } else {
     summary.insurance_min_sampled_every_event = false;

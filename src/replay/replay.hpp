@@ -87,8 +87,8 @@ struct ReplayOptions {
   // end. Threaded mode checks at the end only.
   std::uint64_t check_every = 1 << 16;
   ProgressFn progress;  // reader progress, per file
-  // Synchronous mode only: called after each event with the engine and the event's index (tests).
-  std::function<void(const RiskEngine&, std::uint64_t)> after_event;
+  // Synchronous mode only: called after each event with the engine and the event (tests).
+  std::function<void(const RiskEngine&, const Event&)> after_event;
 };
 
 struct FileSummary {

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
-# The main job. Until the replay lands (issue 6) it is the ring-buffer benchmark.
-./build/backstop bench ring
+# The main job: replay the embedded default scenario (a generated crash day calibrated on real
+# Binance data, 10,000 seeded accounts) through the engine and print the summary.
+./build/backstop replay

@@ -8,9 +8,15 @@
 //   MarkPrice firing k triggers    O(k * (P + P log n)), P = the account's positions
 //   Fill                           O(P log n) for each of the two accounts
 //   Deposit / Withdraw             O(P log n)
-//   FundingRate                    O(h * P log n), h = holders of the instrument: every holder's
-//                                  cushion moves at once, so the instrument's triggers are rebuilt
-//                                  (DESIGN §4 allows this; funding comes every 1-8 hours)
+//   FundingRate                    O(h * P log n), h = holders on the paying side: every payer's
+//                                  cushion shrinks at once, so their triggers are rebuilt (DESIGN
+//                                  §4 allows this; funding comes every 1-8 hours). Receivers keep
+//                                  theirs.
+//
+// Triggers are conservative and may be stale only in the safe direction: outside a pop, a refresh
+// moves a trigger only when the fresh one is closer to the mark (LiquidationIndex::tighten); a
+// trigger left further out than needed fires early, costs one exact recompute, and is re-split
+// then.
 //
 // Liquidatable accounts: an account with equity < MM is taken out of the trigger index and put in a
 // "flagged" list; the event that flags it outputs kBecameLiquidatable (or kBecameBankrupt), and the
@@ -610,12 +616,15 @@ class RiskEngine {
     s.short_funding_index += receive;
     insurance_[r.settlement_asset] += s.open_interest * (pay - receive);
     if (pay == 0 && receive == 0) return RejectCode::kOk;
-    // Every holder's cushion moved at once: rebuild the instrument's triggers (DESIGN §4).
+    // Every payer's cushion shrank at once: rebuild their triggers (DESIGN §4). Receivers' cushions
+    // grew, so their triggers stay safe (conservative); only flagged receivers may recover.
     Evaluation ev;
     if (flagged_count_ != 0) refresh_flagged_holding(e.instrument, ev);
     const LiquidationIndex& idx = index_[e.instrument];
     std::uint32_t holders = 0;
     for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
+      const bool pays = side == HeapSide::kLong ? pay > 0 : receive < 0;
+      if (!pays) continue;
       const std::uint32_t n = side == HeapSide::kLong ? idx.long_count() : idx.short_count();
       for (std::uint32_t k = 0; k < n; ++k) {
         scratch_[holders++] = idx.entry(side, k).position / positions_per_account_;

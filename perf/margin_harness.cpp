@@ -3,7 +3,7 @@
 // on the harness thread (pinned to CPU 1 where allowed):
 //   - a mark tick that fires nothing, through the trigger index (each tick timed with the TSC),
 //   - the same tick plus a brute-force rescan of every account (the baseline),
-//   - a fill between two random accounts (both recomputed, their triggers moved),
+//   - a fill between two accounts (both recomputed, their triggers moved): uniform and skewed,
 //   - a funding event (rebuild of every holder's triggers),
 //   - the same tick at 1,000 accounts, for the scaling ratio,
 //   - bytes per account and per position,
@@ -122,16 +122,20 @@ int run_margin_harness(const BenchOptions& options) {
     if (liquidatable != 0) fmt::print(stderr, "rescan found liquidatable accounts\n");
   }
 
-  // Fills between random pairs (accounts 2k+1, 2k+2 hold the same instruments), alternating
-  // direction so the population stays as built.
-  LatencyHistogram fill;
-  {
+  // Fills between pairs (accounts 2k+1, 2k+2 hold the same instruments), alternating direction so
+  // the population stays as built. Uniform: every pair equally likely (the cache-hostile worst
+  // case). Skewed: 90% of fills among 1% of the pairs, as when market makers take most fills.
+  auto measure_fills = [&](bool skewed) {
+    LatencyHistogram h;
     std::uint64_t x = 88172645463325252ull;
+    const std::uint32_t pairs = pop.accounts / 2;
+    const std::uint32_t hot = std::max<std::uint32_t>(1, pairs / 100);
     auto next_pair = [&] {
       x ^= x << 13;
       x ^= x >> 7;
       x ^= x << 17;
-      return static_cast<std::uint32_t>(x % (pop.accounts / 2)) * 2;
+      const bool in_hot = skewed && (x >> 60) < 15;  // 15/16 ~ 94% ~ "90%"
+      return static_cast<std::uint32_t>((x >> 8) % (in_hot ? hot : pairs)) * 2;
     };
     for (std::uint32_t k = 0; k < 600'000; ++k) {
       const std::uint32_t a = next_pair();
@@ -143,10 +147,13 @@ int run_margin_harness(const BenchOptions& options) {
       const std::uint64_t t1 = stamp();
       if (k >= 100'000) {  // the first 100k warm the caches and settle the triggers
         const std::uint64_t d = t1 - t0 > overhead ? t1 - t0 - overhead : 0;
-        fill.record(static_cast<std::uint64_t>(static_cast<double>(d) / per_ns));
+        h.record(static_cast<std::uint64_t>(static_cast<double>(d) / per_ns));
       }
     }
-  }
+    return h;
+  };
+  const LatencyHistogram fill = measure_fills(false);
+  const LatencyHistogram fill_skewed = measure_fills(true);
 
   // Funding: every holder of the instrument has its triggers rebuilt.
   LatencyHistogram funding;
@@ -192,14 +199,15 @@ int run_margin_harness(const BenchOptions& options) {
         "\"mark_tick_ns_mean_batch\":{:.1f},\"mark_tick_ns_p50_1k\":{},\"mark_tick_scaling_vs_1k\":"
         "{:.2f},"
         "\"rescan_tick_ns_p50\":{},\"index_vs_rescan_ratio\":{:.0f},"
-        "\"fill_ns_p50\":{},\"fill_ns_p99\":{},\"funding_rebuild_ns_p50\":{},"
+        "\"fill_ns_p50\":{},\"fill_ns_p99\":{},\"fill_skewed_ns_p50\":{},\"fill_skewed_ns_p99\":{},"
+        "\"funding_rebuild_ns_p50\":{},"
         "\"bytes_per_account\":{:.1f},\"bytes_per_account_2_positions\":{:.1f},"
         "\"bytes_per_position\":{:.1f},\"build_s\":{:.2f},\"pinned\":{},\"check_ok\":{}}}\n",
         accounts, pop.open_positions, pop.holders_of_instrument0, tick.hist.percentile(0.5),
         tick.hist.percentile(0.99), tick.hist.max(), tick.mean_ns, tick_1k.hist.percentile(0.5),
         scaling, rescan.percentile(0.5), ratio, fill.percentile(0.5), fill.percentile(0.99),
-        funding.percentile(0.5), bytes_per_account, bytes_per_account_2pos, bytes_per_position,
-        build_s, pinned, ok);
+        fill_skewed.percentile(0.5), fill_skewed.percentile(0.99), funding.percentile(0.5),
+        bytes_per_account, bytes_per_account_2pos, bytes_per_position, build_s, pinned, ok);
   } else {
     fmt::print(
         "risk core, {} accounts ({} positions, {} holding the ticked instrument), built in "
@@ -215,8 +223,10 @@ int run_margin_harness(const BenchOptions& options) {
                small.engine->liquidatable().size());
     fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "mark tick, full rescan", rescan.percentile(0.5),
                rescan.percentile(0.99), rescan.max());
-    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "fill (2 accounts)", fill.percentile(0.5),
-               fill.percentile(0.99), fill.max());
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "fill (2 accounts), uniform pairs",
+               fill.percentile(0.5), fill.percentile(0.99), fill.max());
+    fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "fill, 90% among 1% of pairs",
+               fill_skewed.percentile(0.5), fill_skewed.percentile(0.99), fill_skewed.max());
     fmt::print("  {:<38} {:>10} {:>10} {:>10}\n", "funding (rebuild holders' triggers)",
                funding.percentile(0.5), funding.percentile(0.99), funding.max());
     fmt::print("  index vs rescan: {:.0f}x; tick at N vs 1k: {:.2f}x\n", ratio, scaling);

@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "backstop/events.hpp"
 #include "backstop/journal_options.hpp"
@@ -67,10 +68,13 @@ struct PublishResult {
 
 // What the constructor found in the journal folder.
 struct RecoveryReport {
-  std::uint64_t replayed = 0;       // journal records applied
-  std::int64_t last_sequence = -1;  // the last input sequence recovered (-1: fresh start)
-  bool torn_tail_cut = false;       // a torn write at the end was detected and cut
-  std::string detail;               // what was cut, and where
+  std::int64_t snapshot_sequence = -1;  // the snapshot recovery started from (-1: none)
+  std::string snapshot_file;
+  std::vector<std::string> passed_over;  // snapshots not used, each with its reason
+  std::uint64_t replayed = 0;            // journal records applied after the snapshot
+  std::int64_t last_sequence = -1;       // the last input sequence recovered (-1: fresh start)
+  bool torn_tail_cut = false;            // a torn write at the end was detected and cut
+  std::string detail;                    // what was cut, and where
 };
 
 enum class OutputKind : std::uint8_t {
@@ -200,6 +204,9 @@ class Engine {
     return base_sequence_ + input_.cursor();
   }
   [[nodiscard]] const RecoveryReport& recovery() const noexcept { return recovery_; }
+  // Writes a snapshot of the current state into the journal folder (owning thread, engine not
+  // running). Recovery then replays only the journal after it. False with `error` set.
+  bool save_snapshot(std::string& error) const;
   [[nodiscard]] std::int64_t durable_input_sequence() const noexcept {
     return durable_input_.get();
   }
@@ -270,7 +277,7 @@ class Engine {
   using RiskProcessor = ringbuffers::BatchEventProcessor<InputRing, RiskStage>;
   using JournalBarrier = InputRing::BarrierWith<ringbuffers::SleepingWait>;
 
-  void recover(const JournalOptions& options);
+  void recover(const EngineConfig& config);
   void journal_loop() noexcept;
   // Synchronous mode: append, and make durable unless the policy is kOff.
   bool journal_append_now(const Event& e, std::int64_t sequence) noexcept;
@@ -292,6 +299,7 @@ class Engine {
   std::atomic<bool> journal_stop_{false};
   std::thread risk_thread_;
   std::thread journal_thread_;
+  std::filesystem::path journal_folder_;
   int risk_cpu_ = -1;
   bool running_ = false;
 };

@@ -56,7 +56,12 @@ struct OrderCheck {
   Int128 free_after;  // equity - initial margin after the hypothetical fill, at the current mark
 };
 
+// Snapshot save and restore (src/pipeline/risk_state_io.hpp): cold, reads and rebuilds the pools.
+struct RiskStateIo;
+
 class RiskEngine {
+  friend struct RiskStateIo;
+
  public:
   // Allocates every pool (cold). Throws std::invalid_argument("key: reason") on an invalid config:
   // construction is the only place allowed to fail loudly.
@@ -202,6 +207,16 @@ class RiskEngine {
   Money fee_pool(std::uint8_t asset) const noexcept { return Money{fee_pool_[asset]}; }
   Money net_deposits(std::uint8_t asset) const noexcept { return Money{net_deposits_[asset]}; }
   std::uint32_t asset_count() const noexcept { return asset_count_; }
+  // The whole pools, for an off-hot-path copy (snapshot, scenario revaluation): plain trivially
+  // copyable records, positions of slot a at [a * positions_per_account, + position_count).
+  std::span<const Account> account_pool() const noexcept {
+    return {accounts_.get(), account_count_};
+  }
+  std::span<const Position> position_pool() const noexcept {
+    return {positions_.get(), std::size_t{account_count_} * positions_per_account_};
+  }
+  std::uint32_t positions_per_account() const noexcept { return positions_per_account_; }
+
   // The flagged (liquidatable or bankrupt) accounts' slots, in no particular order.
   std::span<const std::uint32_t> liquidatable() const noexcept {
     return {flagged_.get(), flagged_count_};

@@ -11,6 +11,7 @@
 
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/journal_writer.hpp"
+#include "pipeline/recovery.hpp"
 
 namespace backstop {
 namespace {
@@ -63,7 +64,8 @@ Engine::Engine(const EngineConfig& config)
   input_.add_gating_sequence(risk_processor_.sequence());
   output_.add_gating_sequence(output_read_);
   if (!config.journal.folder.empty()) {
-    recover(config.journal);
+    journal_folder_ = config.journal.folder;
+    recover(config);
     std::string error;
     journal_ = pipeline::JournalWriter::open(config.journal, base_sequence_, error);
     if (!journal_) throw std::runtime_error(error);
@@ -72,32 +74,22 @@ Engine::Engine(const EngineConfig& config)
   }
 }
 
-void Engine::recover(const JournalOptions& options) {
-  // Replays every journaled input, in order, through the risk engine alone: its outputs were
-  // released (or not) before the crash and are not released again.
-  const pipeline::JournalScan scan = pipeline::scan_journal(
-      options.folder, -1,
-      [&](const pipeline::JournalRecord& record) {
-        Event e;
-        if (record.payload.size() != sizeof e) return;  // not an engine journal: caught below
-        std::memcpy(&e, record.payload.data(), sizeof e);
-        (void)risk_->process(e);
-        ++recovery_.replayed;
-      },
-      /*cut_torn_tail=*/true);
-  if (scan.damage != pipeline::JournalDamage::kNone &&
-      scan.damage != pipeline::JournalDamage::kTornTail) {
-    throw std::runtime_error("journal: cannot recover: " + scan.detail);
-  }
-  if (recovery_.replayed != scan.records) {
-    throw std::runtime_error("journal: cannot recover: records of the wrong size in " +
-                             options.folder.string());
-  }
-  recovery_.last_sequence = scan.last_sequence;
-  recovery_.torn_tail_cut = scan.truncated;
-  recovery_.detail = scan.detail;
-  base_sequence_ = scan.last_sequence + 1;
+void Engine::recover(const EngineConfig& config) {
+  // The snapshot plus every journaled input after it, through the risk engine alone: their outputs
+  // were released (or not) before the crash and are not released again.
+  risk_ =
+      pipeline::recover_risk(config.risk, config.journal.folder, /*cut_torn_tail=*/true, recovery_);
+  risk_stage_.risk = risk_.get();
+  base_sequence_ = recovery_.last_sequence + 1;
   risk_stage_.base_sequence = base_sequence_;
+}
+
+bool Engine::save_snapshot(std::string& error) const {
+  if (running_ || journal_folder_.empty()) {
+    error = running_ ? "snapshot: stop the engine first" : "snapshot: the engine has no journal";
+    return false;
+  }
+  return pipeline::save_risk_snapshot(journal_folder_, *risk_, last_input_sequence(), error);
 }
 
 Engine::~Engine() {

@@ -1,0 +1,26 @@
+// Rebuilds risk state from a journal folder: the newest valid snapshot (older ones, then none, when
+// a snapshot is damaged or does not fit), then every journaled input after it, in order. Used by
+// the Engine when it starts on an existing journal, and by the `backstop snapshot` / `digest`
+// tools, which read a live journal without touching it. Cold; the owning thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "backstop/engine.hpp"
+#include "backstop/risk_engine.hpp"
+
+namespace backstop::pipeline {
+
+// Throws std::runtime_error when the journal is corrupt (not merely torn at its end) or does not
+// continue from the snapshot. With `cut_torn_tail` (the journal's owner only) a torn tail is cut
+// off the file; without, it just ends the replay.
+std::unique_ptr<RiskEngine> recover_risk(const RiskConfig& config,
+                                         const std::filesystem::path& folder, bool cut_torn_tail,
+                                         RecoveryReport& report);
+
+// Writes a snapshot of `risk` as of input `sequence` into `folder`. False with `error` set.
+bool save_risk_snapshot(const std::filesystem::path& folder, const RiskEngine& risk,
+                        std::int64_t sequence, std::string& error);
+
+}  // namespace backstop::pipeline

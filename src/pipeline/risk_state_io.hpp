@@ -1,0 +1,28 @@
+// Saves the risk engine's canonical state into bytes and restores it into a freshly built engine
+// with the same configuration: the payload of a snapshot file. Only canonical state is written
+// (instruments' mutable parameters and state, accounts, positions, funds); derived state (the id
+// map, trigger heaps, the flagged list) is rebuilt on load, so a restored engine has the same
+// digest and produces the same outputs as the one saved. Cold: O(accounts + positions); the owning
+// thread, with the engine idle.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "backstop/risk_engine.hpp"
+
+namespace backstop {
+
+struct RiskStateIo {
+  static constexpr std::uint32_t kFormat = 1;
+
+  static void save(const RiskEngine& risk, std::vector<std::byte>& out);
+
+  // Precondition: `risk` is freshly constructed (no event processed). False with `error` set when
+  // the bytes are malformed or do not fit this engine's configuration; `risk` must then be thrown
+  // away.
+  static bool load(RiskEngine& risk, const std::vector<std::byte>& bytes, std::string& error);
+};
+
+}  // namespace backstop

@@ -7,7 +7,10 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "core/test_support.hpp"
@@ -176,6 +179,65 @@ TEST(Engine, ThreadedPipelineMatchesSynchronousModeOutputsAndDigest) {
       ASSERT_TRUE(same_output(outputs[i], expected.outputs[i])) << "seed " << seed << " at " << i;
     EXPECT_EQ(pipeline::state_digest(engine.risk()), expected.digest) << "seed " << seed;
   }
+}
+
+// Real marks: the 2025-10-10 BTCUSD_PERP crash, one-minute bars (open, high, low, close walked in
+// order), on the linear instrument, with random fills between them.
+std::vector<Event> real_mark_stream(std::uint32_t accounts) {
+  const std::string path =
+      std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+  std::ifstream in(path);
+  std::vector<Event> out;
+  if (!in) return out;
+  std::mt19937_64 rng(17);
+  for (std::uint32_t a = 1; a <= accounts; ++a) {
+    out.push_back(make_open_account(a, 0));
+    out.push_back(
+        make_deposit(a, Money{static_cast<std::int64_t>(200 + rng() % 3000) * 1'000'000}));
+  }
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::stringstream fields(line);
+    std::string cell;
+    std::vector<std::string> cells;
+    while (std::getline(fields, cell, ','))
+      cells.push_back(cell);
+    for (int column : {1, 2, 3, 4}) {
+      // Prices have at most 8 decimals; one tick is 0.1 USD. Rounded down: a test stream only.
+      const auto ticks =
+          static_cast<std::int64_t>(std::stod(cells[static_cast<std::size_t>(column)]) * 10);
+      out.push_back(make_mark(0, Price{ticks}));
+      for (int k = 0; k < 3; ++k) {
+        const std::uint64_t taker = 1 + rng() % accounts;
+        const std::uint64_t maker = 1 + (taker + rng() % (accounts - 1)) % accounts;
+        out.push_back(make_fill(0, rng() % 2 ? Side::kBuy : Side::kSell, taker, maker, Price{ticks},
+                                Qty{static_cast<std::int64_t>(1 + rng() % 100)}));
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Engine, ThreadedPipelineMatchesSynchronousModeOnRealMarks) {
+  const EngineConfig config = small_config(300);
+  const auto events = real_mark_stream(300);
+  if (events.empty()) GTEST_SKIP() << "../shared/data not found: real-data pipeline test skipped";
+  const SyncRun expected = run_sync(config, events);
+  ASSERT_GT(expected.outputs.size(), 20u);
+  Engine engine(config);
+  std::vector<OutputEvent> outputs;
+  engine.start();
+  for (std::size_t next = 0; next < events.size();) {
+    if (engine.try_publish(events[next]).status == PublishStatus::kAccepted) ++next;
+    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  }
+  engine.stop();
+  engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  ASSERT_EQ(outputs.size(), expected.outputs.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    ASSERT_EQ(std::memcmp(&outputs[i], &expected.outputs[i], sizeof(OutputEvent)), 0) << i;
+  EXPECT_EQ(pipeline::state_digest(engine.risk()), expected.digest);
 }
 
 TEST(Engine, FullInputRingIsBackPressureNotLoss) {

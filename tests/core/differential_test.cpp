@@ -69,6 +69,7 @@ void run_stream(std::uint64_t seed, std::uint32_t instruments, std::uint32_t acc
   ::testing::Test::RecordProperty("max_liquidatable", static_cast<int>(d.max_liquidatable));
   ::testing::Test::RecordProperty("outputs", static_cast<int>(d.outputs_seen));
   ::testing::Test::RecordProperty("refused_orders", static_cast<int>(d.refused_orders));
+  ::testing::Test::RecordProperty("triggers_fired", static_cast<int>(d.engine.triggers_fired()));
 }
 
 // 24 seeds x 42,000 events + set-up = 1,000,000+ events; instruments 1-5; 1,000-1,500 accounts.

@@ -159,6 +159,9 @@ TEST(RealMarksReplay, EngineMatchesBruteForceThroughTheOctober2025Crash) {
   EXPECT_GT(became_liquidatable, 10u);
   ::testing::Test::RecordProperty("events", static_cast<int>(d.events));
   ::testing::Test::RecordProperty("became_liquidatable", static_cast<int>(became_liquidatable));
+  // How often the index recomputed an account on a tick (exact recomputes, most of them early fires
+  // of conservative triggers), against how many crossings there were.
+  ::testing::Test::RecordProperty("triggers_fired", static_cast<int>(d.engine.triggers_fired()));
 }
 
 }  // namespace

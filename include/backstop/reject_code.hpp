@@ -31,13 +31,16 @@ enum class RejectCode : std::uint16_t {
   kInsufficientMargin = 200,
   kInsufficientBalance = 201,
   kPositionLimit = 202,
+  kDeficitUnresolved = 203,  // a withdrawal while the asset has bad debt or an unresolved bankruptcy
 
   // 300-399: a capacity fixed at construction is exhausted; nothing was applied.
   kAccountCapacity = 300,
   kPositionCapacity = 301,
 
   // 400-499: the pipeline.
-  kJournalFailure = 400,  // the journal could not write the event; it was not applied
+  kJournalFailure = 400,     // the journal could not write the event; it was not applied
+  kSequenceGap = 401,        // the publisher's source sequence skipped ahead: inputs are missing
+  kDuplicateSequence = 402,  // the publisher's source sequence was already accepted
 };
 
 inline constexpr std::string_view to_string(RejectCode code) noexcept {
@@ -78,12 +81,18 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "insufficient_balance";
     case RejectCode::kPositionLimit:
       return "position_limit";
+    case RejectCode::kDeficitUnresolved:
+      return "deficit_unresolved";
     case RejectCode::kAccountCapacity:
       return "account_capacity";
     case RejectCode::kPositionCapacity:
       return "position_capacity";
     case RejectCode::kJournalFailure:
       return "journal_failure";
+    case RejectCode::kSequenceGap:
+      return "sequence_gap";
+    case RejectCode::kDuplicateSequence:
+      return "duplicate_sequence";
   }
   return "unknown";
 }

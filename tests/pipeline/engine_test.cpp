@@ -110,6 +110,50 @@ TEST(Engine, EntranceRejectsStatelessBadInputWithItsReason) {
   EXPECT_EQ(engine.last_input_sequence(), -1) << "nothing rejected took a sequence";
 }
 
+TEST(Engine, SequencedPublisherRefusesGapsAndDuplicates) {
+  Engine engine(small_config());
+  SequencedPublisher publisher(engine);
+  const Event mark = make_mark(0, Price{600'000});
+  EXPECT_EQ(publisher.try_publish(mark, 1).status, PublishStatus::kAccepted);
+  EXPECT_EQ(publisher.try_publish(mark, 2).status, PublishStatus::kAccepted);
+  const PublishResult duplicate = publisher.try_publish(mark, 2);
+  EXPECT_EQ(duplicate.status, PublishStatus::kRejected);
+  EXPECT_EQ(duplicate.code, RejectCode::kDuplicateSequence);
+  const PublishResult gap = publisher.try_publish(mark, 5);
+  EXPECT_EQ(gap.code, RejectCode::kSequenceGap);
+  EXPECT_EQ(engine.last_input_sequence(), 1) << "rejected inputs took no input sequence";
+  EXPECT_EQ(publisher.try_publish(mark, 3).status, PublishStatus::kAccepted);
+  EXPECT_EQ(publisher.next_expected(), 4u);
+  // Ring full is back-pressure: the same source sequence may be retried.
+  EngineConfig tiny = small_config();
+  tiny.input_ring_size = 2;
+  Engine full(tiny);
+  SequencedPublisher p2(full, 10);
+  EXPECT_EQ(p2.try_publish(mark, 10).status, PublishStatus::kAccepted);
+  EXPECT_EQ(p2.try_publish(mark, 11).status, PublishStatus::kAccepted);
+  EXPECT_EQ(p2.try_publish(mark, 12).status, PublishStatus::kRingFull);
+  EXPECT_EQ(p2.next_expected(), 12u);
+}
+
+TEST(Engine, OverflowAndCapacityAreTypedRejections) {
+  EngineConfig config = small_config(2);
+  Engine engine(config);
+  std::vector<RejectCode> codes;
+  const auto sink = [&](const OutputEvent& o) {
+    if (o.kind == OutputKind::kRejected) codes.push_back(o.code);
+  };
+  engine.process(make_open_account(1, 0), sink);
+  engine.process(make_open_account(2, 0), sink);
+  engine.process(make_open_account(3, 0), sink);                        // capacity is 2
+  engine.process(make_deposit(1, Money{std::int64_t{1} << 62}), sink);  // beyond kMaxAmount
+  engine.process(make_mark(7, Price{600'000}), sink);                   // unknown instrument
+  engine.process(make_fill(0, Side::kBuy, 1, 2, Price{600'000}, Qty{1}), sink);  // no margin: ok
+  ASSERT_EQ(codes.size(), 3u);
+  EXPECT_EQ(codes[0], RejectCode::kAccountCapacity);
+  EXPECT_EQ(codes[1], RejectCode::kValueOverflow);
+  EXPECT_EQ(codes[2], RejectCode::kUnknownInstrument);
+}
+
 TEST(Engine, StatefulRejectionsComeBackAsOutputsAndChangeNothing) {
   Engine engine(small_config());
   std::vector<OutputEvent> outputs;

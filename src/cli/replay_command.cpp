@@ -8,7 +8,9 @@
 #include <cstdio>
 
 #include "pipeline/config_file.hpp"
+#include "replay/html_report.hpp"
 #include "replay/replay.hpp"
+#include "replay/report_data.hpp"
 
 namespace backstop::cli {
 
@@ -31,6 +33,9 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
   cmd->add_option("--maker-fee-bp", o.maker_fee_bp, "maker fee in basis points (default 2)");
   cmd->add_option("--check-every", o.check_every,
                   "conservation check every N events (synchronous mode; 0: at the end only)");
+  cmd->add_option("--report", o.report,
+                  "write a self-contained HTML report (charts over time, largest losses and who "
+                  "paid) to FILE.html; synchronous mode");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the summary");
   cmd->add_flag("--threaded", o.threaded, "run the engine's threads (same digest)");
   cmd->add_flag("--strict", o.strict, "a malformed line stops the replay (default: skip, count)");
@@ -64,6 +69,15 @@ int run_replay_command(const ReplayCliOptions& o) {
       return 2;
     }
   }
+  // The report samples the engine after every event, which only the synchronous mode allows.
+  replay::ReportData report;
+  if (!o.report.empty()) {
+    if (o.threaded) {
+      fmt::print(stderr, "backstop replay: --report needs the synchronous mode; drop --threaded\n");
+      return 2;
+    }
+    replay::attach_report(options, report);
+  }
   // A progress bar only for a person watching: stderr is a terminal.
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   std::size_t file_index = 0;
@@ -88,6 +102,13 @@ int run_replay_command(const ReplayCliOptions& o) {
   }
   replay::ReplaySummary s = *summary;
   s.shock = o.shock;
+  if (!o.report.empty()) {
+    if (!replay::try_write_html_report(o.report, report, s, error)) {
+      fmt::print(stderr, "backstop replay: {}\n", error);
+      return 1;
+    }
+    fmt::print(stderr, "report written to {}\n", o.report);
+  }
   if (o.json) {
     fmt::print("{}\n", replay::summary_json(s));
   } else {

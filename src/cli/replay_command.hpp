@@ -18,6 +18,7 @@ struct ReplayCliOptions {
   std::uint64_t seed = 1;
   std::uint32_t accounts = 10'000;
   std::string shock;
+  std::string report;  // --report FILE.html; empty: none
   double taker_fee_bp = 5.0;
   double maker_fee_bp = 2.0;
   std::uint64_t check_every = 1 << 16;

@@ -546,9 +546,11 @@ void Builder::build_events() {
 struct OutputTally {
   ReplaySummary& summary;
   std::vector<std::uint8_t>& seen;  // per account id: bit 0 liquidatable, bit 1 bankrupt
+  const std::function<void(const OutputEvent&)>& forward;
   std::uint64_t processed = 0;
 
   void operator()(const OutputEvent& out) {
+    if (forward) forward(out);
     switch (out.kind) {
       case OutputKind::kRejected:
         ++summary.rejections;
@@ -649,7 +651,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   const Clock::time_point built = Clock::now();
 
   std::vector<std::uint8_t> seen(options.accounts + 1, 0);
-  OutputTally tally{summary, seen};
+  OutputTally tally{summary, seen, options.on_output};
   std::array<std::int64_t, kReplayAssetCount> fund_start{};
   std::array<std::int64_t, kReplayAssetCount> fund_min{};
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
@@ -710,6 +712,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     engine.stop();
   }
   check();
+  if (options.on_finish) options.on_finish(risk);
   const Clock::time_point finished = Clock::now();
 
   summary.events = events.size();

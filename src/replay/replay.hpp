@@ -89,6 +89,10 @@ struct ReplayOptions {
   ProgressFn progress;  // reader progress, per file
   // Synchronous mode only: called after each event with the engine and the event (tests).
   std::function<void(const RiskEngine&, const Event&)> after_event;
+  // Every engine output, in order, before its event's after_event (the HTML report's data).
+  std::function<void(const OutputEvent&)> on_output;
+  // Once, with the engine's final state, after the last event (synchronous mode).
+  std::function<void(const RiskEngine&)> on_finish;
 };
 
 struct FileSummary {

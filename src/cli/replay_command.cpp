@@ -95,6 +95,19 @@ int run_replay_command(const ReplayCliOptions& o) {
       }
     };
   }
+  if (tty) {
+    // The engine phase: events applied of all built, redrawn every kEngineProgressEvents.
+    options.engine_progress = [](std::uint64_t done, std::uint64_t total) {
+      const double share = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
+      const int width = 30;
+      const int filled = static_cast<int>(share * width);
+      // Padded to the width of the reading bar's label, so the bars line up.
+      fmt::print(stderr, "\r  {:<56.56} [{:=<{}}{: <{}}] {:3.0f} %",
+                 fmt::format("replaying {} events", total), "", filled, "", width - filled,
+                 share * 100);
+      if (done >= total) fmt::print(stderr, "\n");
+    };
+  }
   const std::optional<replay::ReplaySummary> summary = replay::run_replay(options, error);
   if (!summary) {
     fmt::print(stderr, "backstop replay: {}\n", error);

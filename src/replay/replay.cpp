@@ -675,6 +675,8 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
         fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
       if (every != 0 && (i + 1) % every == 0) check();
       if (options.after_event) options.after_event(risk, events[i]);
+      if (options.engine_progress && (i + 1) % kEngineProgressEvents == 0)
+        options.engine_progress(i + 1, events.size());
     }
   } else {
     summary.insurance_min_sampled_every_event = false;
@@ -706,6 +708,9 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
         i += n;
       }
       engine.poll(tally);
+      // Every kEngineProgressEvents published (batches of kBatch divide it).
+      if (options.engine_progress && i % kEngineProgressEvents == 0)
+        options.engine_progress(i, events.size());
     }
     while (tally.processed < accepted)
       engine.poll(tally);
@@ -713,6 +718,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   }
   check();
   if (options.on_finish) options.on_finish(risk);
+  if (options.engine_progress) options.engine_progress(events.size(), events.size());
   const Clock::time_point finished = Clock::now();
 
   summary.events = events.size();

@@ -63,6 +63,7 @@ inline constexpr std::int64_t kMarkMinIntervalNs = 100'000'000;
 inline constexpr std::size_t kMarkMedianWindow = 5;
 inline constexpr int kSynthTradesPerPoint = 4;
 inline constexpr std::int64_t kSynthMarkTradeIntervalNs = 1'000'000'000;
+inline constexpr std::uint64_t kEngineProgressEvents = 1 << 16;
 
 struct Shock {
   std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000
@@ -87,6 +88,9 @@ struct ReplayOptions {
   // end. Threaded mode checks at the end only.
   std::uint64_t check_every = 1 << 16;
   ProgressFn progress;  // reader progress, per file
+  // Engine progress (events done, events in all), every kEngineProgressEvents events and at the
+  // end; both modes.
+  ProgressFn engine_progress;
   // Synchronous mode only: called after each event with the engine and the event (tests).
   std::function<void(const RiskEngine&, const Event&)> after_event;
   // Every engine output, in order, before its event's after_event (the HTML report's data).

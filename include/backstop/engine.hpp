@@ -231,6 +231,8 @@ class Engine {
       case EventType::kDeposit:
       case EventType::kWithdraw:
         return e.transfer.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
+      case EventType::kFundDeposit:
+        return e.fund.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
       case EventType::kFundingRate:
       case EventType::kAccountConfig:
       case EventType::kInstrumentConfig:

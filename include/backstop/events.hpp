@@ -23,6 +23,7 @@ enum class EventType : std::uint8_t {
   kFundingRate = 5,
   kAccountConfig = 6,     // open an account (wallet) in a settlement asset
   kInstrumentConfig = 7,  // move an instrument's price band and position limit
+  kFundDeposit = 8,       // money into a waterfall fund (waterfall.hpp)
 };
 
 enum class Side : std::uint8_t {
@@ -53,6 +54,21 @@ struct AccountConfigPayload {
   std::uint8_t asset;
   MarginMode mode;
 };
+// Which fund a FundDeposit feeds. Insurance, venue tranche and bad-debt recovery bring new money in
+// for `asset`; a default-fund contribution and an assessment payment come from `account`'s balance.
+enum class FundKind : std::uint8_t {
+  kInsurance = 0,
+  kVenueTranche = 1,
+  kDefaultFund = 2,
+  kAssessmentPayment = 3,
+  kRecoverBadDebt = 4,
+};
+struct FundDepositPayload {
+  std::uint64_t account;  // kDefaultFund / kAssessmentPayment: the member
+  Money amount;           // > 0
+  FundKind fund;
+  std::uint8_t asset;  // the other kinds: the settlement asset
+};
 struct InstrumentConfigPayload {
   Price min_price;
   Price max_price;
@@ -72,6 +88,7 @@ struct Event {
     FundingRatePayload funding;
     AccountConfigPayload account;
     InstrumentConfigPayload instrument_config;
+    FundDepositPayload fund;
   };
 };
 static_assert(sizeof(Event) == 64);
@@ -128,6 +145,13 @@ inline Event make_instrument_config(std::uint16_t instrument, Price min_price, P
                                     Qty max_position, std::int64_t time_ns = 0) noexcept {
   Event e = blank_event(EventType::kInstrumentConfig, instrument, time_ns);
   e.instrument_config = InstrumentConfigPayload{min_price, max_price, max_position};
+  return e;
+}
+
+inline Event make_fund_deposit(FundKind fund, std::uint8_t asset, Money amount,
+                               std::uint64_t account = 0, std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kFundDeposit, 0, time_ns);
+  e.fund = FundDepositPayload{account, amount, fund, asset};
   return e;
 }
 

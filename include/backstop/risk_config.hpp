@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backstop/instrument.hpp"
+#include "backstop/waterfall_config.hpp"
 
 namespace backstop {
 
@@ -25,6 +26,7 @@ struct RiskConfig {
   std::uint32_t asset_count = 1;
   std::int64_t max_abs_funding_rate_e8 = 1'000'000;  // 1% per funding event
   std::vector<InstrumentSpec> instruments;
+  WaterfallConfig waterfall;  // liquidation and the loss waterfall (waterfall.hpp)
 };
 
 // Empty when valid; otherwise "key: reason" for the first invalid value.

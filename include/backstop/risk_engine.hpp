@@ -42,6 +42,7 @@
 #include "backstop/money.hpp"
 #include "backstop/reject_code.hpp"
 #include "backstop/risk_config.hpp"
+#include "backstop/waterfall.hpp"
 
 namespace backstop {
 
@@ -91,8 +92,23 @@ class RiskEngine {
     scratch_ = std::make_unique<std::uint32_t[]>(max_accounts_);
     // An account changes status at most once per event (a second refresh in the same event finds
     // the same status); a fill adds at most two under-IM records.
-    output_capacity_ = std::size_t{max_accounts_} + 4;
+    // A liquidation adds a second change for the defaulter (flagged, then recovered) and may
+    // flag others (cascades): three per account bounds it.
+    output_capacity_ = 3 * std::size_t{max_accounts_} + 8;
     outputs_ = std::make_unique<RiskOutput[]>(output_capacity_);
+    // Waterfall state (issue 4): new canonical state lives in wf_ (waterfall.hpp), the ADL ranking
+    // cache (derived) in adl_; both allocated here only.
+    wf_config_ = config.waterfall;
+    wf_.allocate(max_accounts_, instrument_count_);
+    const bool liquidating = wf_config_.mode != LiquidationMode::kOff;
+    wf_record_capacity_ = !liquidating                  ? 256
+                          : wf_config_.audit_capacity != 0 ? wf_config_.audit_capacity
+                                                           : 4 * std::size_t{max_accounts_} + 256;
+    wf_records_ = std::make_unique<WaterfallRecord[]>(wf_record_capacity_);
+    if (liquidating) {
+      adl_ = AdlRanking(instrument_count_, max_accounts_, wf_config_.adl_dirty_capacity,
+                        wf_config_.adl_band_ppm);
+    }
   }
 
   RiskEngine(const RiskEngine&) = delete;
@@ -102,6 +118,7 @@ class RiskEngine {
   // outputs() until the next call.
   EventResult process(const Event& e) noexcept {
     output_count_ = 0;
+    wf_record_count_ = 0;
     RejectCode code = RejectCode::kUnknownEventType;
     switch (e.type) {
       case EventType::kMarkPrice:
@@ -125,8 +142,14 @@ class RiskEngine {
       case EventType::kInstrumentConfig:
         code = on_instrument_config(e);
         break;
+      case EventType::kFundDeposit:
+        code = Waterfall::on_fund_deposit(*this, e);
+        break;
       case EventType::kNone:
         break;
+    }
+    if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff && flagged_count_ != 0) {
+      Waterfall::run(*this, e.time_ns);
     }
     if (output_count_ > 1) {
       // Deterministic order whatever order the heaps fired in.
@@ -224,6 +247,47 @@ class RiskEngine {
 
   AccountMargin margin(std::uint32_t slot) const noexcept { return evaluate_margin(slot); }
 
+  // ---- Waterfall (issue 4) ----
+  // The money movements of the last event, in execution order (audit records).
+  std::span<const WaterfallRecord> waterfall_records() const noexcept {
+    return {wf_records_.get(), wf_record_count_};
+  }
+  const WaterfallState& waterfall_state() const noexcept { return wf_; }
+  const WaterfallConfig& waterfall_config() const noexcept { return wf_config_; }
+  // ADL quantile (1-5, 5 = first to be deleveraged; 0 = none) of the account's position in
+  // `instrument` as of the last ranking rebuild (refresh_adl_ranking()).
+  std::uint8_t adl_quantile(std::uint32_t slot, std::uint16_t instrument) const noexcept {
+    return wf_config_.mode == LiquidationMode::kOff ? 0 : adl_.quantile(instrument, slot);
+  }
+  // Rebuilds the ADL ranking cache and the quantiles: cold, O(n log n); call it periodically off
+  // the hot path (a mark moving outside the cache's band makes the next ADL rebuild it itself).
+  void refresh_adl_ranking() noexcept {
+    if (wf_config_.mode != LiquidationMode::kOff) Waterfall::rebuild_ranking(*this);
+  }
+  const AdlRanking& adl_ranking() const noexcept { return adl_; }
+  // Canonical waterfall state for a digest or snapshot: per asset
+  //   waterfall_funds(uint8 asset, default_fund, venue_tranche, receivable, bad_debt, socialized,
+  //                   adl_paid)
+  // then per account slot with any waterfall state
+  //   waterfall_account(uint32 slot, contribution, owed, deadline_ns, window_start_ns,
+  //                     window_drawn)
+  // then per instrument waterfall_instrument(uint16, socialized long index, socialized short index).
+  template <class Visitor>
+  void visit_waterfall_state(Visitor&& v) const {
+    for (std::uint32_t k = 0; k < asset_count_; ++k) {
+      v.waterfall_funds(static_cast<std::uint8_t>(k), wf_.default_fund[k], wf_.venue_tranche[k],
+                        wf_.receivable[k], wf_.bad_debt[k], wf_.socialized[k], wf_.adl_paid[k]);
+    }
+    for (std::uint32_t a = 0; a < account_count_; ++a) {
+      v.waterfall_account(a, wf_.contribution[a], wf_.owed[a], wf_.deadline_ns[a],
+                          wf_.window_start_ns[a], wf_.window_drawn[a]);
+    }
+    for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+      v.waterfall_instrument(static_cast<std::uint16_t>(i), wf_.socialized_index[2 * i],
+                             wf_.socialized_index[2 * i + 1]);
+    }
+  }
+
   // Triggers popped by mark ticks since construction (each costs one account recompute); a
   // statistic for benchmarks and tuning.
   std::uint64_t triggers_fired() const noexcept { return triggers_fired_; }
@@ -305,6 +369,8 @@ class RiskEngine {
   }
 
  private:
+  friend class Waterfall;
+
   struct Evaluation {
     AccountMargin margin;
     std::array<Int128, kMaxPositionsPerAccount> position_maintenance;
@@ -353,6 +419,7 @@ class RiskEngine {
   }
 
   void push_output(OutputType type, std::uint32_t slot, const AccountMargin& m) noexcept {
+    if (output_count_ == output_capacity_) return;
     RiskOutput& o = outputs_[output_count_++];
     o = RiskOutput{};
     o.type = type;
@@ -372,6 +439,7 @@ class RiskEngine {
       }
     }
     evaluate(slot, ev);
+    adl_.touch(slot);  // its cached ADL bound may be wrong now
     const AccountMargin& m = ev.margin;
     const AccountStatus status = m.equity < 0               ? AccountStatus::kBankrupt
                                  : m.equity < m.maintenance ? AccountStatus::kLiquidatable
@@ -422,6 +490,20 @@ class RiskEngine {
     flagged_[i] = last;
     accounts_[last].flagged_index = i;
     accounts_[slot].flagged_index = kNoSlot;
+    wf_.deadline_ns[slot] = 0;  // recovered: a pending order-mode takeover is off
+  }
+
+  // A socialized loss moved `side`'s funding index of `instrument`: every payer's cushion shrank,
+  // so its triggers are rebuilt exactly as on_funding rebuilds them (O(holders log n)).
+  void rebuild_payers(std::uint16_t instrument, HeapSide side) noexcept {
+    Evaluation ev;
+    if (flagged_count_ != 0) refresh_flagged_holding(instrument, ev);
+    const LiquidationIndex& idx = index_[instrument];
+    const std::uint32_t n = side == HeapSide::kLong ? idx.long_count() : idx.short_count();
+    for (std::uint32_t k = 0; k < n; ++k) {
+      scratch_[k] = idx.entry(side, k).position / positions_per_account_;
+    }
+    for (std::uint32_t k = 0; k < n; ++k) refresh(scratch_[k], ev);
   }
 
   // Re-evaluates every flagged account holding `instrument`. Backwards, because refresh() may
@@ -595,6 +677,7 @@ class RiskEngine {
     if (amount <= 0) return RejectCode::kNonPositiveAmount;
     Account& acct = accounts_[slot];
     if (amount > acct.balance) return RejectCode::kInsufficientBalance;
+    if (Waterfall::deficit_unresolved(*this, acct.asset)) return RejectCode::kDeficitUnresolved;
     const AccountMargin m = evaluate_margin(slot);
     if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
     acct.balance -= amount;
@@ -713,6 +796,14 @@ class RiskEngine {
   std::array<std::int64_t, kMaxAssets> insurance_{};
   std::array<std::int64_t, kMaxAssets> fee_pool_{};
   std::array<std::int64_t, kMaxAssets> net_deposits_{};
+  // ---- issue 4: the waterfall. wf_ is canonical state (snapshot + digest); adl_ is derived (a
+  // cache rebuilt on demand); the records are per-event output. ----
+  WaterfallConfig wf_config_;
+  WaterfallState wf_;
+  AdlRanking adl_;
+  std::unique_ptr<WaterfallRecord[]> wf_records_;
+  std::size_t wf_record_count_ = 0;
+  std::size_t wf_record_capacity_ = 0;
 };
 
 }  // namespace backstop

@@ -64,6 +64,56 @@ std::string check_instrument(const InstrumentSpec& s, const std::string& key,
   return {};
 }
 
+std::string check_waterfall(const RiskConfig& config) {
+  const WaterfallConfig& w = config.waterfall;
+  const auto mode = static_cast<std::uint8_t>(w.mode);
+  if (mode > static_cast<std::uint8_t>(LiquidationMode::kOrder)) {
+    return "waterfall.mode: unknown liquidation mode";
+  }
+  if (w.liquidation_fee_rate < 0 || w.liquidation_fee_rate > kRateScale) {
+    return "waterfall.liquidation_fee_rate: must be in [0, 1e6] (millionths)";
+  }
+  if (w.order_timeout_ns <= 0) return "waterfall.order_timeout_ns: must be > 0";
+  if (w.backstop_accounts.size() > config.asset_count) {
+    return "waterfall.backstop_accounts: more entries than assets";
+  }
+  if (w.mode != LiquidationMode::kOff) {
+    bool any = false;
+    for (const std::uint64_t id : w.backstop_accounts) any = any || id != 0;
+    if (!any) return "waterfall.backstop_accounts: liquidation needs a backstop account";
+  }
+  if (w.insurance_floor.size() > config.asset_count) {
+    return "waterfall.insurance_floor: more entries than assets";
+  }
+  for (const std::int64_t f : w.insurance_floor) {
+    if (f < 0) return "waterfall.insurance_floor: must be >= 0";
+  }
+  if (w.insurance_cap_per_account < 0) return "waterfall.insurance_cap_per_account: must be >= 0";
+  if (w.insurance_cap_window_ns <= 0) return "waterfall.insurance_cap_window_ns: must be > 0";
+  if (w.assessment_cap < 0) return "waterfall.assessment_cap: must be >= 0";
+  const auto valid_policy = [](AdlPolicy p) {
+    return static_cast<std::uint8_t>(p) <= static_cast<std::uint8_t>(AdlPolicy::kNone);
+  };
+  if (!valid_policy(w.policy)) return "waterfall.policy: unknown policy";
+  if (w.instrument_policy.size() > config.instruments.size()) {
+    return "waterfall.instrument_policy: more entries than instruments";
+  }
+  for (const AdlPolicy p : w.instrument_policy) {
+    if (!valid_policy(p)) return "waterfall.instrument_policy: unknown policy";
+  }
+  if (static_cast<std::uint8_t>(w.score) > static_cast<std::uint8_t>(AdlScore::kHyperliquid)) {
+    return "waterfall.score: unknown ADL score";
+  }
+  if (static_cast<std::uint8_t>(w.price) > static_cast<std::uint8_t>(AdlPrice::kMark)) {
+    return "waterfall.price: unknown ADL execution price";
+  }
+  if (w.adl_band_ppm <= 0 || w.adl_band_ppm >= 1'000'000) {
+    return "waterfall.adl_band_ppm: must be in (0, 1e6)";
+  }
+  if (w.adl_dirty_capacity == 0) return "waterfall.adl_dirty_capacity: must be > 0";
+  return {};
+}
+
 }  // namespace
 
 std::string validate_config(const RiskConfig& config) {
@@ -90,7 +140,7 @@ std::string validate_config(const RiskConfig& config) {
         config.instruments[i], "instruments[" + std::to_string(i) + "]", config.asset_count);
     if (!err.empty()) return err;
   }
-  return {};
+  return check_waterfall(config);
 }
 
 InstrumentRisk make_instrument_risk(const InstrumentSpec& spec) {

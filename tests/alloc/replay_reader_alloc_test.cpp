@@ -15,96 +15,7 @@
 
 #include "replay/reader.hpp"
 
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-void __libc_free(void*);
-}
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-void count() noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* malloc(std::size_t n) {
-  count();
-  return __libc_malloc(n);
-}
-void* calloc(std::size_t k, std::size_t n) {
-  count();
-  return __libc_calloc(k, n);
-}
-void* realloc(void* p, std::size_t n) {
-  count();
-  return __libc_realloc(p, n);
-}
-void* aligned_alloc(std::size_t a, std::size_t n) {
-  count();
-  return __libc_memalign(a, n);
-}
-void* memalign(std::size_t a, std::size_t n) {
-  count();
-  return __libc_memalign(a, n);
-}
-int posix_memalign(void** out, std::size_t a, std::size_t n) {
-  count();
-  *out = __libc_memalign(a, n);
-  return *out == nullptr ? 12 /* ENOMEM */ : 0;
-}
-void free(void* p) {
-  __libc_free(p);
-}
-}
-
-void* operator new(std::size_t n) {
-  count();
-  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  count();
-  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  count();
-  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  count();
-  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  __libc_free(p);
-}
+#include "alloc/counting_allocator.hpp"
 
 namespace backstop::replay {
 namespace {
@@ -117,10 +28,10 @@ std::uint64_t allocations_after_warmup(MarketReader& reader, int warmup, std::ui
     EXPECT_EQ(reader.next(r), ReadStatus::kOk);
     ++records;
   }
-  const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+  const std::uint64_t before = allocation_count();
   while (reader.next(r) == ReadStatus::kOk)
     ++records;
-  return g_allocations.load(std::memory_order_relaxed) - before;
+  return allocation_count() - before;
 }
 
 TEST(ReaderAllocations, CsvParseLoopDoesNotAllocate) {
@@ -173,9 +84,9 @@ TEST(ReaderAllocations, MalformedLinesBeyondTheMessageCapDoNotAllocate) {
   ASSERT_EQ(reader.try_open_memory("BTCUSDT-trades.csv", text, options), ReadStatus::kOk);
   MarketRecord r;
   // The first few malformed lines format their messages; the rest are only counted.
-  const std::uint64_t before = g_allocations.load(std::memory_order_relaxed);
+  const std::uint64_t before = allocation_count();
   EXPECT_EQ(reader.next(r), ReadStatus::kEnd);
-  const std::uint64_t during = g_allocations.load(std::memory_order_relaxed) - before;
+  const std::uint64_t during = allocation_count() - before;
   EXPECT_LE(during, 3u * 4u);  // a handful per kept message, none per dropped line
   EXPECT_EQ(reader.stats().malformed, 5000u);
   EXPECT_EQ(reader.stats().messages_dropped, 4997u);

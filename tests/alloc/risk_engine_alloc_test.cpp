@@ -14,107 +14,18 @@
 #include "backstop/risk_engine.hpp"
 #include "core/stream_gen.hpp"
 
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-void __libc_free(void*);
-}
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-void count() noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* malloc(std::size_t n) {
-  count();
-  return __libc_malloc(n);
-}
-void* calloc(std::size_t k, std::size_t n) {
-  count();
-  return __libc_calloc(k, n);
-}
-void* realloc(void* p, std::size_t n) {
-  count();
-  return __libc_realloc(p, n);
-}
-void* aligned_alloc(std::size_t a, std::size_t n) {
-  count();
-  return __libc_memalign(a, n);
-}
-void* memalign(std::size_t a, std::size_t n) {
-  count();
-  return __libc_memalign(a, n);
-}
-int posix_memalign(void** out, std::size_t a, std::size_t n) {
-  count();
-  *out = __libc_memalign(a, n);
-  return *out == nullptr ? 12 /* ENOMEM */ : 0;
-}
-void free(void* p) {
-  __libc_free(p);
-}
-}
-
-void* operator new(std::size_t n) {
-  count();
-  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  count();
-  if (void* p = __libc_malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  count();
-  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  count();
-  if (void* p = __libc_memalign(static_cast<std::size_t>(a), n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  __libc_free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  __libc_free(p);
-}
+#include "alloc/counting_allocator.hpp"
 
 namespace backstop {
 namespace {
 
 TEST(RiskEngineAllocation, CounterSeesAnAllocation) {
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = allocation_count();
   auto* p = new int(5);
   delete p;
   void* q = std::malloc(16);
   std::free(q);
-  EXPECT_EQ(g_allocations.load() - before, 2u);
+  EXPECT_EQ(allocation_count() - before, 2u);
 }
 
 TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
@@ -125,7 +36,7 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 
   std::uint64_t ok = 0, rejected = 0, outputs = 0, refused = 0, closes = 0;
   std::uint64_t mix = 12345;
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = allocation_count();
   for (std::uint32_t k = 0; k < 1'000'000; ++k) {
     Event e = gen.next();
     mix = mix * 6364136223846793005ull + 1442695040888963407ull;
@@ -156,7 +67,7 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
     (r.code == RejectCode::kOk ? ok : rejected) += 1;
     outputs += r.output_count;
   }
-  const std::uint64_t allocations = g_allocations.load() - before;
+  const std::uint64_t allocations = allocation_count() - before;
   EXPECT_EQ(allocations, 0u);
   // The run must have exercised the paths it claims to.
   EXPECT_GT(ok, 800'000u);

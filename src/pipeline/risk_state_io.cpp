@@ -80,6 +80,28 @@ void RiskStateIo::save(const RiskEngine& r, std::vector<std::byte>& out) {
     w.put(r.net_deposits_[k]);
   }
   w.put(r.triggers_fired_);
+  // The waterfall's canonical state (the ADL ranking cache is derived and rebuilt).
+  const WaterfallState& wf = r.wf_;
+  for (std::uint32_t k = 0; k < r.asset_count_; ++k) {
+    for (const auto* fund : {&wf.default_fund, &wf.venue_tranche, &wf.receivable, &wf.bad_debt,
+                             &wf.socialized, &wf.adl_paid})
+      w.put((*fund)[k]);
+  }
+  w.put(wf.liquidations);
+  w.put(wf.adl_fills);
+  w.put(wf.records_dropped);
+  w.put(wf.member_count);
+  for (std::uint32_t m = 0; m < wf.member_count; ++m)
+    w.put(wf.members[m]);
+  for (std::uint32_t a = 0; a < r.account_count_; ++a) {
+    w.put(wf.contribution[a]);
+    w.put(wf.owed[a]);
+    w.put(wf.deadline_ns[a]);
+    w.put(wf.window_start_ns[a]);
+    w.put(wf.window_drawn[a]);
+  }
+  for (std::uint32_t i = 0; i < 2 * r.instrument_count_; ++i)
+    w.put(wf.socialized_index[i]);
 }
 
 bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::string& error) {
@@ -142,7 +164,31 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
     if (!in.get(r.insurance_[k]) || !in.get(r.fee_pool_[k]) || !in.get(r.net_deposits_[k]))
       return fail("truncated funds");
   }
-  if (!in.get(r.triggers_fired_) || !in.done()) return fail("trailing or missing bytes");
+  if (!in.get(r.triggers_fired_)) return fail("truncated counters");
+  WaterfallState& wf = r.wf_;
+  for (std::uint32_t k = 0; k < assets; ++k) {
+    for (auto* fund : {&wf.default_fund, &wf.venue_tranche, &wf.receivable, &wf.bad_debt,
+                       &wf.socialized, &wf.adl_paid}) {
+      if (!in.get((*fund)[k])) return fail("truncated waterfall funds");
+    }
+  }
+  if (!in.get(wf.liquidations) || !in.get(wf.adl_fills) || !in.get(wf.records_dropped) ||
+      !in.get(wf.member_count) || wf.member_count > accounts) {
+    return fail("truncated or inconsistent waterfall counters");
+  }
+  for (std::uint32_t m = 0; m < wf.member_count; ++m) {
+    if (!in.get(wf.members[m]) || wf.members[m] >= accounts) return fail("bad member list");
+  }
+  for (std::uint32_t a = 0; a < accounts; ++a) {
+    if (!in.get(wf.contribution[a]) || !in.get(wf.owed[a]) || !in.get(wf.deadline_ns[a]) ||
+        !in.get(wf.window_start_ns[a]) || !in.get(wf.window_drawn[a])) {
+      return fail("truncated waterfall accounts");
+    }
+  }
+  for (std::uint32_t i = 0; i < 2 * instruments; ++i) {
+    if (!in.get(wf.socialized_index[i])) return fail("truncated socialized-loss indices");
+  }
+  if (!in.done()) return fail("trailing bytes");
   // Derived state: healthy accounts get fresh triggers (never later than the saved ones would have
   // fired, which is all the index promises); the others go back to the flagged list.
   RiskEngine::Evaluation ev;
@@ -153,6 +199,7 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
       r.flag(a);
     }
   }
+  r.refresh_adl_ranking();
   r.output_count_ = 0;
   return true;
 }

@@ -55,13 +55,36 @@ struct DigestVisitor {
     h.add(fee_pool.raw());
     h.add(net_deposits.raw());
   }
+  void waterfall_funds(std::uint8_t asset, std::int64_t default_fund, std::int64_t venue_tranche,
+                       std::int64_t receivable, std::int64_t bad_debt, std::int64_t socialized,
+                       std::int64_t adl_paid) {
+    h.add(std::uint64_t{asset});
+    for (std::int64_t v : {default_fund, venue_tranche, receivable, bad_debt, socialized, adl_paid})
+      h.add(v);
+  }
+  void waterfall_account(std::uint32_t slot, std::int64_t contribution, std::int64_t owed,
+                         std::int64_t deadline_ns, std::int64_t window_start_ns,
+                         std::int64_t window_drawn) {
+    if ((contribution | owed | deadline_ns | window_start_ns | window_drawn) == 0) return;
+    h.add(std::uint64_t{slot});
+    for (std::int64_t v : {contribution, owed, deadline_ns, window_start_ns, window_drawn})
+      h.add(v);
+  }
+  void waterfall_instrument(std::uint16_t index, std::int64_t long_index,
+                            std::int64_t short_index) {
+    h.add(std::uint64_t{index});
+    h.add(long_index);
+    h.add(short_index);
+  }
 };
 
 }  // namespace
 
 std::uint64_t state_digest(const RiskEngine& risk) {
   Hasher h;
-  risk.visit_state(DigestVisitor{h});
+  DigestVisitor visitor{h};
+  risk.visit_state(visitor);
+  risk.visit_waterfall_state(visitor);
   return h.digest();
 }
 

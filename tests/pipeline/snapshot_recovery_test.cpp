@@ -108,6 +108,52 @@ TEST_F(SnapshotRecoveryTest, RestoredStateGivesTheSameDigestAndTheSameOutputs) {
   EXPECT_GT(outputs_seen, 0);
 }
 
+TEST_F(SnapshotRecoveryTest, WaterfallStateSurvivesASnapshot) {
+  // Takeover liquidations, a funded insurance fund and default fund, ranked ADL on the linear
+  // instrument and socialized loss on the inverse one: the restored engine must carry on exactly.
+  RiskConfig c = test::two_instrument_config(128);
+  c.waterfall.mode = LiquidationMode::kTakeover;
+  c.waterfall.backstop_accounts = {1001, 1002};
+  c.waterfall.liquidation_fee_rate = 5'000;
+  c.waterfall.instrument_policy = {AdlPolicy::kRanked, AdlPolicy::kSocialized};
+  std::vector<Event> events{make_open_account(1001, 0), make_open_account(1002, 1),
+                            make_fund_deposit(FundKind::kInsurance, 0, Money{50'000'000}),
+                            make_fund_deposit(FundKind::kInsurance, 1, Money{1'000'000})};
+  const auto tail = stream(12, 40'000);
+  events.insert(events.end(), tail.begin(), tail.begin() + 200);  // accounts and deposits
+  for (std::uint64_t member = 1; member <= 8; ++member) {
+    events.push_back(make_fund_deposit(FundKind::kDefaultFund, member % 5 == 0 ? 1 : 0,
+                                       Money{1'000'000}, member));
+  }
+  events.insert(events.end(), tail.begin() + 200, tail.end());
+
+  RiskEngine a(c);
+  for (std::size_t i = 0; i < events.size() / 2; ++i)
+    (void)a.process(events[i]);
+  std::vector<std::byte> bytes;
+  RiskStateIo::save(a, bytes);
+  RiskEngine b(c);
+  std::string error;
+  ASSERT_TRUE(RiskStateIo::load(b, bytes, error)) << error;
+  ASSERT_EQ(pipeline::state_digest(a), pipeline::state_digest(b));
+  std::uint64_t records = 0;
+  for (std::size_t i = events.size() / 2; i < events.size(); ++i) {
+    ASSERT_EQ(a.process(events[i]).code, b.process(events[i]).code) << i;
+    ASSERT_EQ(a.outputs().size(), b.outputs().size()) << i;
+    ASSERT_EQ(a.waterfall_records().size(), b.waterfall_records().size()) << i;
+    for (std::size_t k = 0; k < a.waterfall_records().size(); ++k) {
+      ASSERT_EQ(std::memcmp(&a.waterfall_records()[k], &b.waterfall_records()[k],
+                            sizeof(WaterfallRecord)),
+                0)
+          << i;
+    }
+    records += a.waterfall_records().size();
+  }
+  EXPECT_GT(a.waterfall_state().liquidations, 0u) << "the stream must liquidate accounts";
+  EXPECT_GT(records, 0u);
+  EXPECT_EQ(pipeline::state_digest(a), pipeline::state_digest(b));
+}
+
 TEST_F(SnapshotRecoveryTest, LoadRefusesStateFromAnotherConfiguration) {
   EngineConfig c = config_with({});
   RiskEngine source(c.risk);

@@ -20,5 +20,6 @@ std::span<const Harness> harnesses() noexcept;
 int run_ring_harness(const BenchOptions& options);
 int run_pipeline_harness(const BenchOptions& options);
 int run_margin_harness(const BenchOptions& options);
+int run_adl_harness(const BenchOptions& options);
 
 }  // namespace backstop::perf

@@ -4,8 +4,8 @@
 // even scoring, every position when ADL fires. Owned by the risk engine thread. Memory is
 // allocated by the constructor only.
 //
-// How it is exact and fast (threshold algorithm over a cached bound order):
-// - rebuild() (cold, O(n log n); called when ADL finds the cache invalid, or periodically by the
+// How it is exact and fast (threshold algorithm over bound-ordered streams):
+// - rebuild() (cold, O(n log n); called when ADL finds the cache unusable, or periodically by the
 //   owner off the hot path) stores, per instrument and side, every eligible position's account in
 //   descending order of an UPPER BOUND of its score that holds for any mark inside a band
 //   [mark*(1-band), mark*(1+band)] around the mark at rebuild time. For an account holding one
@@ -13,17 +13,20 @@
 //   is the score formula with every factor at its worst band end (floating-point division and
 //   multiplication of positives are monotone, so the bound is never below the computed score). An
 //   account holding several positions depends on other instruments' marks: its bound is +inf.
-// - Every account touched since the rebuild (fill, deposit, withdraw, trigger refresh, liquidation,
-//   ADL) is in a dirty list (capacity from config; an overflow invalidates the cache). A funding or
-//   socialized-loss index move or a mark outside the band also invalidates it.
-// - begin() scores the dirty accounts exactly and pushes them into a candidate max-heap; next()
-//   scans the cache in bound order, scoring each entry exactly into the heap, until the heap's best
-//   exact score is strictly greater than the next entry's bound (ties keep scanning, so the lower
-//   account id wins); then the heap's best is the true next one. Untouched entries beyond the
-//   cursor cannot beat it: their score <= their bound < it.
-// Cost of next(): O((d + s) log(d + s)), d dirty accounts, s entries scanned; s is small when the
-// bound is tight (single-position accounts, a mark near the rebuild mark), which is what makes a
-// 10-counterparty allocation among 1M positions take microseconds (bench adl).
+// - An account touched after the rebuild (fill, deposit, withdraw, trigger refresh, liquidation,
+//   ADL) gets a fresh bound pushed into a small per-side overlay max-heap (versioned: older
+//   entries of the same account are dropped when met), and its cache entry counts as stale. An
+//   overlay overflow, a funding or socialized-loss index move, or a mark outside the band makes
+//   the cache unusable until the next rebuild.
+// - next() merges the two bound-ordered streams (cache cursor, overlay heap), scoring each
+//   popped account exactly into a candidate max-heap, until the best exact candidate is strictly
+//   greater than both streams' next bound (ties keep scanning, so the lower account id wins);
+//   then it is the true next one: every account not yet scored has score <= bound < it.
+//   end() puts the overlay entries it popped but did not use back, and advances the cache's start
+//   past its stale prefix, so consumed counterparties are never rescanned.
+// Cost of next(): O(s log s), s = entries popped; s is close to the counterparties returned when
+// the bound is tight (single-position accounts, a mark near the rebuild mark), which is what makes
+// a 10-counterparty allocation among 1M positions take microseconds (bench adl).
 #pragma once
 
 #include <algorithm>
@@ -134,7 +137,6 @@ class AdlRanking {
     std::uint64_t id;
     std::uint32_t slot;
   };
-
   // One eligible position of a pro-rata allocation (scratch; cold layout).
   struct Share {
     std::uint32_t slot;
@@ -143,7 +145,6 @@ class AdlRanking {
     std::int64_t lots;
     std::int64_t remainder;
   };
-
   struct Band {
     std::int64_t lo = 0;
     std::int64_t hi = -1;
@@ -152,45 +153,60 @@ class AdlRanking {
   };
 
   AdlRanking() = default;
-  // Cold: allocates every table for `instruments` x 2 sides x `accounts`.
-  AdlRanking(std::uint32_t instruments, std::uint32_t accounts, std::uint32_t dirty_capacity,
+  // Cold: allocates every table for `instruments` x 2 sides x `accounts`, and overlays of
+  // `overlay_capacity` entries per side.
+  AdlRanking(std::uint32_t instruments, std::uint32_t accounts, std::uint32_t overlay_capacity,
              std::int64_t band_ppm)
       : instruments_(instruments),
         accounts_(accounts),
-        dirty_capacity_(dirty_capacity),
+        overlay_capacity_(overlay_capacity),
         band_ppm_(band_ppm) {
-    const std::size_t n = std::size_t{instruments} * 2 * accounts;
-    bounds_ = std::make_unique<double[]>(n);
-    slots_ = std::make_unique<std::uint32_t[]>(n);
-    counts_ = std::make_unique<std::uint32_t[]>(std::size_t{instruments} * 2);
+    const std::size_t sides = std::size_t{instruments} * 2;
+    bounds_ = std::make_unique<double[]>(sides * accounts);
+    slots_ = std::make_unique<std::uint32_t[]>(sides * accounts);
+    counts_ = std::make_unique<std::uint32_t[]>(sides);
+    start_ = std::make_unique<std::uint32_t[]>(sides);
+    overlay_ = std::make_unique<Entry[]>(sides * overlay_capacity);
+    overlay_size_ = std::make_unique<std::uint32_t[]>(sides);
     band_ = std::make_unique<Band[]>(instruments);
     quantile_ = std::make_unique<std::uint8_t[]>(std::size_t{instruments} * accounts);
-    dirty_ = std::make_unique<std::uint32_t[]>(dirty_capacity);
-    dirty_epoch_ = std::make_unique<std::uint32_t[]>(accounts);
+    touched_epoch_ = std::make_unique<std::uint32_t[]>(accounts);
+    version_ = std::make_unique<std::uint32_t[]>(accounts);
     seen_epoch_ = std::make_unique<std::uint32_t[]>(accounts);
     heap_ = std::make_unique<Candidate[]>(accounts);
+    popped_ = std::make_unique<Entry[]>(overlay_capacity);
     order_ = std::make_unique<std::uint64_t[]>(accounts);
     exact_ = std::make_unique<Candidate[]>(accounts);
     shares_ = std::make_unique<Share[]>(accounts);
   }
 
   Share* pro_rata_scratch() noexcept { return shares_.get(); }
-
+  Candidate* sort_scratch() noexcept { return exact_.get(); }
   bool valid() const noexcept { return valid_; }
   void invalidate() noexcept { valid_ = false; }
-  std::uint32_t dirty_count() const noexcept { return dirty_count_; }
   std::uint64_t rebuilds() const noexcept { return rebuilds_; }
   std::uint64_t scanned() const noexcept { return scanned_; }
+  std::int64_t band_lo(std::uint16_t instrument) const noexcept { return band_[instrument].lo; }
+  std::int64_t band_hi(std::uint16_t instrument) const noexcept { return band_[instrument].hi; }
 
-  // An account's state changed: its cached bound may be wrong. O(1).
+  // An account's state changed: its cache entries are stale from now on. O(1). Follow with
+  // push_fresh() for each of its positions.
   void touch(std::uint32_t slot) noexcept {
-    if (!valid_ || dirty_epoch_[slot] == epoch_) return;
-    if (dirty_count_ == dirty_capacity_) {
+    touched_epoch_[slot] = epoch_;
+    ++version_[slot];
+  }
+  // A fresh bound for a touched account's position. O(log overlay).
+  void push_fresh(std::uint16_t instrument, std::uint32_t side, std::uint32_t slot,
+                  double bound) noexcept {
+    const std::size_t k = std::size_t{instrument} * 2 + side;
+    std::uint32_t& n = overlay_size_[k];
+    if (n == overlay_capacity_) {
       valid_ = false;
       return;
     }
-    dirty_epoch_[slot] = epoch_;
-    dirty_[dirty_count_++] = slot;
+    Entry* h = overlay_.get() + k * overlay_capacity_;
+    h[n++] = Entry{bound, slot, version_[slot]};
+    std::push_heap(h, h + n, lower_bound_first);
   }
 
   // Whether the cache of `instrument` is usable at `mark` with these funding indices.
@@ -201,22 +217,23 @@ class AdlRanking {
            short_index == b.short_index;
   }
 
-  // ---- rebuild (cold): the engine calls begin_rebuild, then for each instrument set_band and
-  // add() for every eligible position, then finish_rebuild. ----
+  // ---- rebuild (cold): begin_rebuild, then per instrument set_band and per side add() for every
+  // eligible position and finish_side(), then finish_rebuild. ----
   void begin_rebuild() noexcept {
-    for (std::size_t k = 0; k < std::size_t{instruments_} * 2; ++k)
+    ++epoch_;  // every earlier touch is forgotten: the rebuild sees current state
+    for (std::size_t k = 0; k < std::size_t{instruments_} * 2; ++k) {
       counts_[k] = 0;
+      start_[k] = 0;
+      overlay_size_[k] = 0;
+    }
   }
-  // The band around `mark` inside which the bounds hold.
   void set_band(std::uint16_t instrument, std::int64_t mark, std::int64_t long_index,
                 std::int64_t short_index) noexcept {
     const Int128 d = Int128{mark} * band_ppm_ / 1'000'000;
-    const std::int64_t lo = static_cast<std::int64_t>(mark - d);
+    const auto lo = static_cast<std::int64_t>(mark - d);
     band_[instrument] =
         Band{lo < 1 ? 1 : lo, static_cast<std::int64_t>(mark + d), long_index, short_index};
   }
-  std::int64_t band_lo(std::uint16_t instrument) const noexcept { return band_[instrument].lo; }
-  std::int64_t band_hi(std::uint16_t instrument) const noexcept { return band_[instrument].hi; }
   void add(std::uint16_t instrument, std::uint32_t side, std::uint32_t slot, double bound,
            double exact, std::uint64_t id) noexcept {
     const std::size_t k = std::size_t{instrument} * 2 + side;
@@ -225,19 +242,17 @@ class AdlRanking {
     slots_[k * accounts_ + n] = slot;
     exact_[n] = Candidate{exact, id, slot};
   }
-  // Sorts one (instrument, side) after its add() calls (bound order) and derives each account's
-  // quantile from the exact scores (rank r of n: 5 for the top fifth, down to 1).
+  // Sorts one (instrument, side) by bound and derives each account's quantile from the exact
+  // scores (rank r of n: 5 for the top fifth, down to 1).
   void finish_side(std::uint16_t instrument, std::uint32_t side) noexcept {
     const std::size_t k = std::size_t{instrument} * 2 + side;
     const std::uint32_t n = counts_[k];
     double* b = bounds_.get() + k * accounts_;
     std::uint32_t* s = slots_.get() + k * accounts_;
-    // Sort by bound desc: pair up through an index permutation kept in order_.
     for (std::uint32_t j = 0; j < n; ++j)
       order_[j] = j;
     std::sort(order_.get(), order_.get() + n,
               [&](std::uint64_t x, std::uint64_t y) { return b[x] > b[y]; });
-    // Apply the permutation through the heap scratch (cold, allocation-free).
     for (std::uint32_t j = 0; j < n; ++j)
       heap_[j] = Candidate{b[order_[j]], 0, s[order_[j]]};
     for (std::uint32_t j = 0; j < n; ++j) {
@@ -251,8 +266,6 @@ class AdlRanking {
     }
   }
   void finish_rebuild() noexcept {
-    ++epoch_;
-    dirty_count_ = 0;
     valid_ = true;
     ++rebuilds_;
   }
@@ -269,15 +282,13 @@ class AdlRanking {
 
   // ---- extraction (hot). Precondition: usable(). `eval(slot, Candidate&)` scores an account's
   // position exactly and returns false when it is not eligible (no position on this side, flagged,
-  // excluded). ----
-  template <class Eval>
-  void begin(std::uint16_t instrument, std::uint32_t side, Eval&& eval) noexcept {
+  // excluded). begin(), next() until enough or kNoSlot, end(). ----
+  void begin(std::uint16_t instrument, std::uint32_t side) noexcept {
     ++seen_;
     side_ = std::size_t{instrument} * 2 + side;
-    cursor_ = 0;
+    cursor_ = start_[side_];
     heap_size_ = 0;
-    for (std::uint32_t j = 0; j < dirty_count_; ++j)
-      consider(dirty_[j], eval);
+    popped_count_ = 0;
   }
 
   // The next account in rank order, or kNoSlot when the side is exhausted.
@@ -286,9 +297,28 @@ class AdlRanking {
     const std::uint32_t n = counts_[side_];
     const double* b = bounds_.get() + side_ * accounts_;
     const std::uint32_t* s = slots_.get() + side_ * accounts_;
-    while (cursor_ < n && (heap_size_ == 0 || !(heap_[0].score > b[cursor_]))) {
-      consider(s[cursor_++], eval);
+    Entry* h = overlay_.get() + side_ * overlay_capacity_;
+    std::uint32_t& hn = overlay_size_[side_];
+    for (;;) {
+      while (cursor_ < n && touched_epoch_[s[cursor_]] == epoch_)
+        ++cursor_;
+      while (hn > 0 && h[0].version != version_[h[0].slot]) {
+        std::pop_heap(h, h + hn, lower_bound_first);  // an older entry of a re-touched account
+        --hn;
+      }
+      const double from_cache = cursor_ < n ? b[cursor_] : -kAdlInfinity;
+      const double from_overlay = hn > 0 ? h[0].bound : -kAdlInfinity;
+      if (cursor_ == n && hn == 0) break;
+      if (heap_size_ > 0 && heap_[0].score > std::max(from_cache, from_overlay)) break;
       ++scanned_;
+      if (hn > 0 && from_overlay >= from_cache) {
+        std::pop_heap(h, h + hn, lower_bound_first);
+        --hn;
+        popped_[popped_count_++] = h[hn];
+        consider(h[hn].slot, eval);
+      } else {
+        consider(s[cursor_++], eval);
+      }
     }
     if (heap_size_ == 0) return kNoSlot;
     const std::uint32_t slot = heap_[0].slot;
@@ -297,10 +327,28 @@ class AdlRanking {
     return slot;
   }
 
+  // Restores the overlay entries popped but not consumed, and skips the cache's stale prefix for
+  // good (a stale entry stays stale until the next rebuild).
+  void end() noexcept {
+    Entry* h = overlay_.get() + side_ * overlay_capacity_;
+    std::uint32_t& hn = overlay_size_[side_];
+    for (std::uint32_t j = 0; j < popped_count_; ++j) {
+      const Entry& e = popped_[j];
+      if (e.version != version_[e.slot] || hn == overlay_capacity_) continue;
+      h[hn++] = e;
+      std::push_heap(h, h + hn, lower_bound_first);
+    }
+    const std::uint32_t* s = slots_.get() + side_ * accounts_;
+    std::uint32_t& st = start_[side_];
+    while (st < counts_[side_] && touched_epoch_[s[st]] == epoch_)
+      ++st;
+  }
+
   std::size_t memory_bytes() const noexcept {
     return std::size_t{instruments_} * 2 * accounts_ * (sizeof(double) + 4) +
+           std::size_t{instruments_} * 2 * overlay_capacity_ * sizeof(Entry) +
            std::size_t{instruments_} * accounts_ +
-           std::size_t{accounts_} * (8 + 2 * sizeof(Candidate) + 8) + dirty_capacity_ * 4u;
+           std::size_t{accounts_} * (12 + 2 * sizeof(Candidate) + 8 + sizeof(Share));
   }
 
   // (score desc, id asc): the full-sort order.
@@ -309,6 +357,14 @@ class AdlRanking {
   }
 
  private:
+  struct Entry {
+    double bound;
+    std::uint32_t slot;
+    std::uint32_t version;
+  };
+  static bool lower_bound_first(const Entry& x, const Entry& y) noexcept {
+    return x.bound < y.bound;
+  }
   static bool worse(const Candidate& x, const Candidate& y) noexcept { return better(y, x); }
 
   template <class Eval>
@@ -323,26 +379,30 @@ class AdlRanking {
 
   std::uint32_t instruments_ = 0;
   std::uint32_t accounts_ = 0;
-  std::uint32_t dirty_capacity_ = 0;
+  std::uint32_t overlay_capacity_ = 0;
   std::int64_t band_ppm_ = 0;
   bool valid_ = false;
   std::uint32_t epoch_ = 1;
   std::uint32_t seen_ = 1;
-  std::uint32_t dirty_count_ = 0;
   std::size_t side_ = 0;
   std::uint32_t cursor_ = 0;
   std::uint32_t heap_size_ = 0;
+  std::uint32_t popped_count_ = 0;
   std::uint64_t rebuilds_ = 0;
   std::uint64_t scanned_ = 0;
   std::unique_ptr<double[]> bounds_;
   std::unique_ptr<std::uint32_t[]> slots_;
   std::unique_ptr<std::uint32_t[]> counts_;
+  std::unique_ptr<std::uint32_t[]> start_;
+  std::unique_ptr<Entry[]> overlay_;
+  std::unique_ptr<std::uint32_t[]> overlay_size_;
   std::unique_ptr<Band[]> band_;
   std::unique_ptr<std::uint8_t[]> quantile_;
-  std::unique_ptr<std::uint32_t[]> dirty_;
-  std::unique_ptr<std::uint32_t[]> dirty_epoch_;
+  std::unique_ptr<std::uint32_t[]> touched_epoch_;
+  std::unique_ptr<std::uint32_t[]> version_;
   std::unique_ptr<std::uint32_t[]> seen_epoch_;
   std::unique_ptr<Candidate[]> heap_;
+  std::unique_ptr<Entry[]> popped_;
   std::unique_ptr<std::uint64_t[]> order_;
   std::unique_ptr<Candidate[]> exact_;
   std::unique_ptr<Share[]> shares_;

@@ -81,6 +81,7 @@ enum class OutputKind : std::uint8_t {
   kRisk = 1,       // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
   kRejected = 2,   // the input event was refused; `code` says why
   kProcessed = 3,  // the input is applied (only with EngineConfig::acknowledge_inputs)
+  kWaterfall = 4,  // a WaterfallRecord: liquidation order, takeover, fund draw, ADL fill, ...
 };
 
 // One output record, in input order; an input's records are contiguous.
@@ -90,7 +91,10 @@ struct alignas(64) OutputEvent {
   std::uint8_t input_type;  // EventType of the input
   RejectCode code;          // kRejected: the reason
   std::uint32_t reserved;
-  RiskOutput risk;          // kRisk
+  union {
+    RiskOutput risk;            // kRisk
+    WaterfallRecord waterfall;  // kWaterfall (its `kind` says which movement)
+  };
   std::uint64_t reserved2;  // explicit, so that equal outputs are equal bytes (no padding)
 };
 static_assert(sizeof(OutputEvent) == 64);
@@ -263,6 +267,13 @@ class Engine {
       }
       for (const RiskOutput& r : risk->outputs())
         emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r, 0});
+      // Then the waterfall's money movements, in execution order (the audit trail).
+      for (const WaterfallRecord& w : risk->waterfall_records()) {
+        OutputEvent out{sequence, OutputKind::kWaterfall, type, RejectCode::kOk,
+                        0,        RiskOutput{},           0};
+        out.waterfall = w;
+        emit(out);
+      }
       if (acknowledge)
         emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{}, 0});
       return result.code;

@@ -101,7 +101,7 @@ class RiskEngine {
     wf_config_ = config.waterfall;
     wf_.allocate(max_accounts_, instrument_count_);
     const bool liquidating = wf_config_.mode != LiquidationMode::kOff;
-    wf_record_capacity_ = !liquidating                  ? 256
+    wf_record_capacity_ = !liquidating                     ? 256
                           : wf_config_.audit_capacity != 0 ? wf_config_.audit_capacity
                                                            : 4 * std::size_t{max_accounts_} + 256;
     wf_records_ = std::make_unique<WaterfallRecord[]>(wf_record_capacity_);
@@ -148,7 +148,8 @@ class RiskEngine {
       case EventType::kNone:
         break;
     }
-    if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff && flagged_count_ != 0) {
+    if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff &&
+        flagged_count_ != 0) {
       Waterfall::run(*this, e.time_ns);
     }
     if (output_count_ > 1) {
@@ -271,7 +272,8 @@ class RiskEngine {
   // then per account slot with any waterfall state
   //   waterfall_account(uint32 slot, contribution, owed, deadline_ns, window_start_ns,
   //                     window_drawn)
-  // then per instrument waterfall_instrument(uint16, socialized long index, socialized short index).
+  // then per instrument waterfall_instrument(uint16, socialized long index, socialized short
+  // index).
   template <class Visitor>
   void visit_waterfall_state(Visitor&& v) const {
     for (std::uint32_t k = 0; k < asset_count_; ++k) {
@@ -439,7 +441,7 @@ class RiskEngine {
       }
     }
     evaluate(slot, ev);
-    adl_.touch(slot);  // its cached ADL bound may be wrong now
+    Waterfall::on_touch(*this, slot);  // its cached ADL bound may be wrong now
     const AccountMargin& m = ev.margin;
     const AccountStatus status = m.equity < 0               ? AccountStatus::kBankrupt
                                  : m.equity < m.maintenance ? AccountStatus::kLiquidatable
@@ -503,7 +505,8 @@ class RiskEngine {
     for (std::uint32_t k = 0; k < n; ++k) {
       scratch_[k] = idx.entry(side, k).position / positions_per_account_;
     }
-    for (std::uint32_t k = 0; k < n; ++k) refresh(scratch_[k], ev);
+    for (std::uint32_t k = 0; k < n; ++k)
+      refresh(scratch_[k], ev);
   }
 
   // Re-evaluates every flagged account holding `instrument`. Backwards, because refresh() may

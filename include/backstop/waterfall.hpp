@@ -259,6 +259,28 @@ class Waterfall {
     return true;
   }
 
+  // An account's state changed (RiskEngine::refresh): its ADL cache entries are stale; push a
+  // fresh bound for each of its positions. O(P log overlay); nothing while the cache is invalid.
+  template <class Core>
+  static void on_touch(Core& c, std::uint32_t slot) noexcept {
+    AdlRanking& r = c.adl_;
+    if (!r.valid()) return;
+    r.touch(slot);
+    const auto& a = c.accounts_[slot];
+    if (is_backstop(c, slot)) return;
+    const std::uint32_t base = c.position_base(slot);
+    for (std::uint32_t j = 0; j < a.position_count; ++j) {
+      const Position& p = c.positions_[base + j];
+      double bound = kAdlInfinity;
+      if (a.position_count == 1) {
+        bound =
+            adl_score_bound(c.wf_config_.score, single_inputs(c, slot, p, r.band_lo(p.instrument)),
+                            single_inputs(c, slot, p, r.band_hi(p.instrument)));
+      }
+      r.push_fresh(p.instrument, adl_side_of(p.qty), slot, bound);
+    }
+  }
+
   // Rebuilds the ADL ranking cache of every instrument (cold: O(n log n)).
   template <class Core>
   static void rebuild_ranking(Core& c) noexcept {
@@ -627,7 +649,23 @@ class Waterfall {
             : 0;
     const std::uint32_t side = adl_side_of(-t.qty);
     std::int64_t paid = 0;
-    if (policy == AdlPolicy::kRanked) {
+    if (policy == AdlPolicy::kRanked && cfg.adl_full_sort) {
+      // The reference: score every eligible position, sort, take in order.
+      AdlRanking::Candidate* all = c.adl_.sort_scratch();
+      std::uint32_t m = 0;
+      for (std::uint32_t a = 0; a < c.account_count_; ++a) {
+        if (score_of(c, t.instrument, side, a, all[m])) ++m;
+      }
+      std::sort(all, all + m, AdlRanking::better);
+      std::int64_t left = lots;
+      for (std::uint32_t k = 0; k < m && left > 0; ++k) {
+        const std::uint32_t cp = all[k].slot;
+        const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;
+        const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
+        paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);
+        left -= x;
+      }
+    } else if (policy == AdlPolicy::kRanked) {
       const auto& s = c.state_[t.instrument];
       if (!c.adl_.usable(t.instrument, s.mark, s.long_funding_index, s.short_funding_index)) {
         rebuild_ranking(c);
@@ -635,7 +673,7 @@ class Waterfall {
       auto eval = [&c, &t, side](std::uint32_t cand, AdlRanking::Candidate& out) {
         return score_of(c, t.instrument, side, cand, out);
       };
-      c.adl_.begin(t.instrument, side, eval);
+      c.adl_.begin(t.instrument, side);
       std::int64_t left = lots;
       while (left > 0) {
         const std::uint32_t cp = c.adl_.next(eval);
@@ -645,6 +683,7 @@ class Waterfall {
         paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);
         left -= x;
       }
+      c.adl_.end();
     } else {
       paid = pro_rata(c, slot, backstop, t, lots, per_lot, side);
     }

@@ -57,7 +57,10 @@ struct WaterfallConfig {
   AdlPrice price = AdlPrice::kBankruptcy;
   std::int64_t adl_band_ppm = 20'000;       // the ranking cache stays exact within mark ±2 %
   std::uint32_t adl_dirty_capacity = 4096;  // touched accounts tracked between ranking rebuilds
-  std::uint32_t audit_capacity = 0;         // records per event; 0: 4 * max_accounts + 256
+  // Reference mode for tests and the benchmark baseline: rank by scoring and sorting every
+  // opposite position each time ADL fires (O(n log n)), instead of the ranking cache.
+  bool adl_full_sort = false;
+  std::uint32_t audit_capacity = 0;  // records per event; 0: 4 * max_accounts + 256
 };
 
 }  // namespace backstop

@@ -558,6 +558,12 @@ struct OutputTally {
       case OutputKind::kProcessed:
         ++processed;
         return;
+      case OutputKind::kWaterfall:
+        // The loss waterfall's movements (issue 4): counted here, amounts read from the engine's
+        // state at the end.
+        if (out.waterfall.kind == WaterfallKind::kAdlFill) ++summary.adl_fills;
+        if (out.waterfall.kind == WaterfallKind::kDefaultFundDraw) ++summary.default_fund_draws;
+        return;
       case OutputKind::kRisk:
         break;
     }
@@ -739,6 +745,8 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     s.insurance_fund_end = risk.insurance_fund(a).raw();
     s.insurance_fund_min = std::min(fund_min[a], s.insurance_fund_end);
     s.fee_pool_end = risk.fee_pool(a).raw();
+    s.socialized_loss = risk.waterfall_state().socialized[a];
+    s.bad_debt = risk.waterfall_state().bad_debt[a];
     summary.assets.push_back(s);
   }
   for (std::uint16_t i = 0; i < builder.instruments().size(); ++i) {

@@ -45,9 +45,23 @@ inline bool conservation_holds(const RiskEngine& e) {
       if (p.qty > 0) longs[p.instrument] += p.qty;
     }
   }
+  // The waterfall's funds and receivables (DESIGN §2): the default fund holds members' money;
+  // assessments owed and bad debt were credited to defaulters before any money arrived, so they
+  // count against the total. Each fund's total must equal the sum of its per-account parts.
+  const WaterfallState& w = e.waterfall_state();
+  std::vector<Int128> contributions(e.asset_count(), 0);
+  std::vector<Int128> owed(e.asset_count(), 0);
+  for (std::uint32_t a = 0; a < e.account_count(); ++a) {
+    if (w.contribution[a] < 0 || w.owed[a] < 0) return false;
+    contributions[e.account(a).asset] += w.contribution[a];
+    owed[e.account(a).asset] += w.owed[a];
+  }
   for (std::uint32_t k = 0; k < e.asset_count(); ++k) {
     const auto asset = static_cast<std::uint8_t>(k);
-    if (lhs[k] + e.insurance_fund(asset).raw() + e.fee_pool(asset).raw() !=
+    if (contributions[k] != w.default_fund[k] || owed[k] != w.receivable[k]) return false;
+    if (w.venue_tranche[k] < 0 || w.bad_debt[k] < 0) return false;
+    if (lhs[k] + e.insurance_fund(asset).raw() + e.fee_pool(asset).raw() + w.default_fund[k] +
+            w.venue_tranche[k] - w.receivable[k] - w.bad_debt[k] !=
         e.net_deposits(asset).raw()) {
       return false;
     }

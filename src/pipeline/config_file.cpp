@@ -188,6 +188,63 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
     r.reject_unknown();
   }
   config.risk.asset_count = static_cast<std::uint32_t>(assets.size());
+  if (const toml::table* t = section("waterfall")) {
+    // Liquidation and the loss waterfall (include/backstop/waterfall_config.hpp); enums by name,
+    // per-asset lists in risk.assets order.
+    TableReader r(*t, "waterfall", error);
+    WaterfallConfig& w = config.risk.waterfall;
+    const auto choice = [&r](std::string_view name, auto& out,
+                             std::initializer_list<std::pair<std::string_view, int>> names) {
+      std::string text;
+      r.string(name, text);
+      if (text.empty()) return;
+      for (const auto& [n, v] : names) {
+        if (n == text) {
+          out = static_cast<std::remove_reference_t<decltype(out)>>(v);
+          return;
+        }
+      }
+      std::string all;
+      for (const auto& [n, v] : names)
+        all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
+      r.fail(name, fmt::format("must be one of: {}", all));
+    };
+    const auto int_list = [&r](std::string_view name, auto& out) {
+      const toml::node* node = r.raw(name);
+      if (node == nullptr) return;
+      const toml::array* list = node->as_array();
+      if (list == nullptr) return r.fail(name, "must be an array of integers, one per asset");
+      out.clear();
+      for (const auto& item : *list) {
+        const std::optional<std::int64_t> v = item.value<std::int64_t>();
+        if (!item.is_integer() || !v || *v < 0)
+          return r.fail(name, "every entry must be an integer >= 0");
+        out.push_back(static_cast<typename std::remove_reference_t<decltype(out)>::value_type>(*v));
+      }
+    };
+    choice("mode", w.mode, {{"off", 0}, {"takeover", 1}, {"order", 2}});
+    choice("policy", w.policy, {{"ranked", 0}, {"pro_rata", 1}, {"socialized", 2}, {"none", 3}});
+    choice("score", w.score, {{"bitmex", 0}, {"binance", 1}, {"hyperliquid", 2}});
+    choice("price", w.price, {{"bankruptcy", 0}, {"mark", 1}});
+    r.boolean("partial", w.partial);
+    r.integer("liquidation_fee_rate", w.liquidation_fee_rate, 0, kRateScale);
+    r.integer("order_timeout_ns", w.order_timeout_ns, 1, INT64_MAX);
+    int_list("backstop_accounts", w.backstop_accounts);
+    int_list("insurance_floor", w.insurance_floor);
+    r.boolean("own_default_fund", w.own_default_fund);
+    r.boolean("insurance", w.insurance);
+    r.boolean("venue_tranche", w.venue_tranche);
+    r.boolean("default_fund", w.default_fund);
+    r.boolean("assessment", w.assessment);
+    r.integer("insurance_cap_per_account", w.insurance_cap_per_account, 0, INT64_MAX);
+    r.integer("insurance_cap_window_ns", w.insurance_cap_window_ns, 1, INT64_MAX);
+    r.integer("assessment_cap", w.assessment_cap, 0, INT64_MAX);
+    r.boolean("gate_withdrawals", w.gate_withdrawals);
+    r.integer("adl_band_ppm", w.adl_band_ppm, 1, 999'999);
+    r.integer("adl_dirty_capacity", w.adl_dirty_capacity, 1, std::int64_t{1} << 30);
+    r.integer("audit_capacity", w.audit_capacity, 0, std::int64_t{1} << 30);
+    r.reject_unknown();
+  }
   if (const toml::table* t = section("journal")) {
     TableReader r(*t, "journal", error);
     std::string folder, sync = "every_us";

@@ -136,3 +136,65 @@ TEST(ConfigFile, MissingFileIsAnError) {
 
 }  // namespace
 }  // namespace backstop::pipeline
+
+namespace backstop::pipeline {
+namespace {
+
+constexpr const char* kWaterfall = R"(
+[waterfall]
+mode = "takeover"
+policy = "socialized"
+score = "hyperliquid"
+price = "mark"
+liquidation_fee_rate = 5000
+backstop_accounts = [7, 8]
+insurance_floor = [1000, 0]
+assessment = true
+assessment_cap = 250
+insurance_cap_per_account = 99
+)";
+
+std::string waterfall_text(const std::string& section) {
+  // The valid file from above with a [waterfall] section before the instruments.
+  std::string text = kValid;
+  const auto at = text.find("[[instrument]]");
+  return text.insert(at, section + "\n");
+}
+
+TEST(ConfigFile, ReadsTheWaterfallSection) {
+  std::string error;
+  const auto config = parse_engine_config(waterfall_text(kWaterfall), "test.toml", error);
+  ASSERT_TRUE(config.has_value()) << error;
+  const WaterfallConfig& w = config->risk.waterfall;
+  EXPECT_EQ(w.mode, LiquidationMode::kTakeover);
+  EXPECT_EQ(w.policy, AdlPolicy::kSocialized);
+  EXPECT_EQ(w.score, AdlScore::kHyperliquid);
+  EXPECT_EQ(w.price, AdlPrice::kMark);
+  EXPECT_EQ(w.liquidation_fee_rate, 5000);
+  EXPECT_EQ(w.backstop_accounts, (std::vector<std::uint64_t>{7, 8}));
+  EXPECT_EQ(w.insurance_floor, (std::vector<std::int64_t>{1000, 0}));
+  EXPECT_TRUE(w.assessment);
+  EXPECT_EQ(w.assessment_cap, 250);
+  EXPECT_EQ(w.insurance_cap_per_account, 99);
+}
+
+TEST(ConfigFile, WaterfallErrorsNameTheKey) {
+  const auto error = [](const std::string& section) {
+    std::string e;
+    EXPECT_FALSE(parse_engine_config(waterfall_text(section), "test.toml", e).has_value());
+    return e;
+  };
+  EXPECT_EQ(error("[waterfall]\nmode = \"auction\"\n"),
+            "waterfall.mode: must be one of: off, takeover, order");
+  EXPECT_EQ(error("[waterfall]\npolicy = \"lottery\"\n"),
+            "waterfall.policy: must be one of: ranked, pro_rata, socialized, none");
+  EXPECT_EQ(error("[waterfall]\nfee = 1\n"), "waterfall.fee: unknown key");
+  EXPECT_EQ(error("[waterfall]\nbackstop_accounts = [-1]\n"),
+            "waterfall.backstop_accounts: every entry must be an integer >= 0");
+  // The core's rules: liquidation needs a backstop account.
+  EXPECT_EQ(error("[waterfall]\nmode = \"takeover\"\n"),
+            "waterfall.backstop_accounts: liquidation needs a backstop account");
+}
+
+}  // namespace
+}  // namespace backstop::pipeline

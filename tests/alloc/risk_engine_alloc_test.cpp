@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "backstop/risk_engine.hpp"
 #include "core/stream_gen.hpp"
@@ -79,6 +80,51 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
               static_cast<unsigned long long>(ok), static_cast<unsigned long long>(rejected),
               static_cast<unsigned long long>(outputs), static_cast<unsigned long long>(refused),
               static_cast<unsigned long long>(closes));
+}
+
+// The same with liquidation and the whole waterfall on (issue 4): takeovers, fund draws, ranked
+// ADL through the ranking cache (rebuilt on demand inside process()), pro-rata ADL and socialized
+// loss, 300,000 events after start-up, no allocation.
+TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
+  test::StreamGenerator gen(91, 3, 2000);
+  RiskConfig config = gen.config();
+  const std::vector<Event> setup = gen.setup();
+  config.waterfall.backstop_accounts = {0, 0};
+  for (const Event& e : setup) {
+    if (e.type != EventType::kAccountConfig) continue;
+    std::uint64_t& b = config.waterfall.backstop_accounts[e.account.asset];
+    if (b == 0) b = e.account.account;
+  }
+  config.waterfall.mode = LiquidationMode::kTakeover;
+  config.waterfall.instrument_policy = {AdlPolicy::kRanked, AdlPolicy::kProRata,
+                                        AdlPolicy::kSocialized};
+  config.waterfall.assessment = true;
+  config.waterfall.adl_dirty_capacity = 256;
+  RiskEngine engine(config);
+  for (const Event& e : setup)
+    ASSERT_EQ(engine.process(e).code, RejectCode::kOk);
+  for (std::uint8_t a = 0; a < 2; ++a) {
+    ASSERT_EQ(engine
+                  .process(make_deposit(config.waterfall.backstop_accounts[a],
+                                        Money{std::int64_t{1} << 55}))
+                  .code,
+              RejectCode::kOk);
+  }
+  engine.refresh_adl_ranking();
+  std::uint64_t records = 0;
+  const std::uint64_t before = allocation_count();
+  for (std::uint32_t k = 0; k < 300'000; ++k) {
+    engine.process(gen.next());
+    records += engine.waterfall_records().size();
+  }
+  EXPECT_EQ(allocation_count() - before, 0u);
+  EXPECT_GT(engine.waterfall_state().liquidations, 0u);
+  EXPECT_GT(records, 0u);
+  EXPECT_TRUE(engine.verify_index());
+  std::printf("waterfall: liquidations=%llu adl_fills=%llu records=%llu\n",
+              static_cast<unsigned long long>(engine.waterfall_state().liquidations),
+              static_cast<unsigned long long>(engine.waterfall_state().adl_fills),
+              static_cast<unsigned long long>(records));
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ struct alignas(64) OutputEvent {
     RiskOutput risk;            // kRisk
     WaterfallRecord waterfall;  // kWaterfall (its `kind` says which movement)
   };
-  std::uint64_t reserved2;  // explicit, so that equal outputs are equal bytes (no padding)
+  std::int64_t input_time_ns;  // the input's event time (audit records carry it)
 };
 static_assert(sizeof(OutputEvent) == 64);
 static_assert(std::has_unique_object_representations_v<OutputEvent>);
@@ -263,19 +263,21 @@ class Engine {
       const auto type = static_cast<std::uint8_t>(e.type);
       if (result.code != RejectCode::kOk) {
         ++rejections;
-        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{}, 0});
+        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{},
+                         e.time_ns});
       }
       for (const RiskOutput& r : risk->outputs())
-        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r, 0});
+        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r, e.time_ns});
       // Then the waterfall's money movements, in execution order (the audit trail).
       for (const WaterfallRecord& w : risk->waterfall_records()) {
-        OutputEvent out{sequence, OutputKind::kWaterfall, type, RejectCode::kOk,
-                        0,        RiskOutput{},           0};
+        OutputEvent out{sequence, OutputKind::kWaterfall, type,     RejectCode::kOk,
+                        0,        RiskOutput{},           e.time_ns};
         out.waterfall = w;
         emit(out);
       }
       if (acknowledge)
-        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{}, 0});
+        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{},
+                         e.time_ns});
       return result.code;
     }
 

@@ -31,6 +31,23 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
                   "1+PCT/100 over MIN minutes, then hold");
   cmd->add_option("--taker-fee-bp", o.taker_fee_bp, "taker fee in basis points (default 5)");
   cmd->add_option("--maker-fee-bp", o.maker_fee_bp, "maker fee in basis points (default 2)");
+  cmd->add_option("--policy", o.policy,
+                  "end of the loss waterfall: ranked (BitMEX score, bankruptcy price; default), "
+                  "ranked-binance, ranked-hyperliquid (at the mark), pro-rata, socialized");
+  cmd->add_option("--insurance-fund-pct", o.insurance_fund_pct,
+                  "insurance fund seeded at the start, % of the traders' collateral (default 2)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--default-fund-pct", o.default_fund_pct,
+                  "default fund of 5 clearing members per asset, % of the traders' collateral "
+                  "(default 1)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--liquidation-fee-bp", o.liquidation_fee_bp,
+                  "liquidation fee in basis points of the closed notional (default 50)")
+      ->check(CLI::Range(0.0, 10000.0));
+  cmd->add_flag("--thin-fund", o.thin_fund,
+                "insurance fund 0.01 % and no default fund, so that ADL / socialization fires");
+  cmd->add_flag("--no-liquidation", o.no_liquidation,
+                "liquidation off: flagged accounts stay flagged (the pre-waterfall replay)");
   cmd->add_option("--check-every", o.check_every,
                   "conservation check every N events (synchronous mode; 0: at the end only)");
   cmd->add_option("--report", o.report,
@@ -53,7 +70,21 @@ int run_replay_command(const ReplayCliOptions& o) {
   // Basis points to millionths of the notional, rounded up (the venue's favour).
   options.taker_fee_e6 = static_cast<std::int64_t>(std::ceil(o.taker_fee_bp * 100.0 - 1e-9));
   options.maker_fee_e6 = static_cast<std::int64_t>(std::ceil(o.maker_fee_bp * 100.0 - 1e-9));
+  options.liquidation_fee_e6 =
+      static_cast<std::int64_t>(std::ceil(o.liquidation_fee_bp * 100.0 - 1e-9));
+  // Percent to millionths, rounded down (a fund is never larger than asked).
+  options.insurance_fund_ppm = static_cast<std::int64_t>(std::floor(o.insurance_fund_pct * 1e4));
+  options.default_fund_ppm = static_cast<std::int64_t>(std::floor(o.default_fund_pct * 1e4));
+  if (o.thin_fund) {
+    options.insurance_fund_ppm = replay::kThinFundPpm;
+    options.default_fund_ppm = 0;
+  }
+  if (o.no_liquidation) options.liquidation = LiquidationMode::kOff;
   std::string error;
+  if (!replay::try_parse_policy(o.policy, options, error)) {
+    fmt::print(stderr, "backstop replay: {}\n", error);
+    return 2;
+  }
   if (!o.shock.empty()) {
     replay::Shock shock;
     if (!replay::try_parse_shock(o.shock, shock, error)) {

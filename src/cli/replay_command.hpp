@@ -21,6 +21,12 @@ struct ReplayCliOptions {
   std::string report;  // --report FILE.html; empty: none
   double taker_fee_bp = 5.0;
   double maker_fee_bp = 2.0;
+  std::string policy = "ranked";
+  double insurance_fund_pct = 2.0;  // of the traders' collateral, per asset
+  double default_fund_pct = 1.0;
+  double liquidation_fee_bp = 50.0;
+  bool thin_fund = false;
+  bool no_liquidation = false;
   std::uint64_t check_every = 1 << 16;
   bool json = false;
   bool threaded = false;

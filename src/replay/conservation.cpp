@@ -13,6 +13,8 @@ struct Sums {
   std::array<Int128, kMaxAssets> lhs{};
   int bad_asset = -1;
   int bad_instrument = -1;
+  bool bad_parts = false;  // a waterfall fund differs from the sum of its per-account parts
+  std::array<Int128, kMaxAssets> funds{};
   Int128 net = 0;
   Int128 longs = 0;
 };
@@ -31,10 +33,34 @@ void compute(const RiskEngine& e, Sums& out) noexcept {
       out.lhs[acct.asset] -= p.cost;
     }
   }
+  // The waterfall's funds and receivables (DESIGN §2, as tests/core/test_support.hpp): the default
+  // fund holds members' money; assessments owed and bad debt were credited to defaulters before
+  // any money arrived, so they count against the total. Each fund's total must equal the sum of
+  // its per-account parts.
+  const WaterfallState& w = e.waterfall_state();
+  std::array<Int128, kMaxAssets> contributions{};
+  std::array<Int128, kMaxAssets> owed{};
+  for (std::uint32_t a = 0; a < e.account_count(); ++a) {
+    const std::uint8_t asset = e.account(a).asset;
+    if (w.contribution[a] < 0 || w.owed[a] < 0) {
+      out.bad_asset = asset;
+      out.bad_parts = true;
+      return;
+    }
+    contributions[asset] += w.contribution[a];
+    owed[asset] += w.owed[a];
+  }
   for (std::uint32_t k = 0; k < e.asset_count(); ++k) {
     const auto asset = static_cast<std::uint8_t>(k);
-    if (out.lhs[k] + e.insurance_fund(asset).raw() + e.fee_pool(asset).raw() !=
-        e.net_deposits(asset).raw()) {
+    if (contributions[k] != w.default_fund[k] || owed[k] != w.receivable[k] ||
+        w.venue_tranche[k] < 0 || w.bad_debt[k] < 0) {
+      out.bad_asset = static_cast<int>(k);
+      out.bad_parts = true;
+      return;
+    }
+    out.funds[k] = Int128{e.insurance_fund(asset).raw()} + e.fee_pool(asset).raw() +
+                   w.default_fund[k] + w.venue_tranche[k] - w.receivable[k] - w.bad_debt[k];
+    if (out.lhs[k] + out.funds[k] != e.net_deposits(asset).raw()) {
       out.bad_asset = static_cast<int>(k);
       return;
     }
@@ -76,11 +102,20 @@ ConservationResult check_conservation(const RiskEngine& engine) {
   if (sums.bad_asset >= 0) {
     const auto k = static_cast<std::uint8_t>(sums.bad_asset);
     r.ok = false;
-    r.detail = fmt::format(
-        "asset {}: balances - cost bases - accrued funding {} + insurance {} + fee pool {} != net "
-        "deposits {}",
-        k, static_cast<long long>(sums.lhs[k]), engine.insurance_fund(k).raw(),
-        engine.fee_pool(k).raw(), engine.net_deposits(k).raw());
+    const WaterfallState& w = engine.waterfall_state();
+    if (sums.bad_parts) {
+      r.detail = fmt::format(
+          "asset {}: a waterfall fund disagrees with its parts or is negative (default fund {}, "
+          "receivable {}, venue tranche {}, bad debt {})",
+          k, w.default_fund[k], w.receivable[k], w.venue_tranche[k], w.bad_debt[k]);
+    } else {
+      r.detail = fmt::format(
+          "asset {}: balances - cost bases - accrued funding {} + insurance {} + fee pool {} + "
+          "default fund {} + venue tranche {} - receivable {} - bad debt {} != net deposits {}",
+          k, static_cast<long long>(sums.lhs[k]), engine.insurance_fund(k).raw(),
+          engine.fee_pool(k).raw(), w.default_fund[k], w.venue_tranche[k], w.receivable[k],
+          w.bad_debt[k], engine.net_deposits(k).raw());
+    }
   } else if (sums.bad_instrument >= 0) {
     r.ok = false;
     r.detail = fmt::format(

@@ -1,10 +1,11 @@
 // The conservation check of DESIGN §2, exact, usable outside tests (the replay CLI runs it
 // periodically and at the end): per asset, Σ balances + Σ accrued funding still owed to accounts
-// - Σ cost bases + insurance fund + fee pool = net deposits, and per instrument open interest nets
-// to zero and agrees with the engine's running total. (Σ q*w(m) is 0 at any common mark, so the
-// cost bases carry the positions' part; the same identity as tests/core/test_support.hpp.) When
-// the waterfall (issue 4) adds a default fund or socialized-loss receivables, they join the left
-// side here. Cold: O(accounts + positions) per call; the thread that owns the RiskEngine.
+// - Σ cost bases + insurance fund + fee pool + default fund + venue tranche - assessments owed
+// - bad debt = net deposits (each waterfall fund equal to the sum of its per-account parts), and
+// per instrument open interest nets to zero and agrees with the engine's running total. (Σ q*w(m)
+// is 0 at any common mark, so the cost bases carry the positions' part; socialized losses travel
+// in the funding indices; the same identity as tests/core/test_support.hpp.) Cold: O(accounts +
+// positions) per call; the thread that owns the RiskEngine.
 #pragma once
 
 #include <cstdint>

@@ -126,6 +126,20 @@ class Builder {
   std::vector<Event>& events() { return events_; }
   std::vector<Instrument>& instruments() { return instruments_; }
   const std::vector<Trader>& traders() const { return traders_; }
+  // The waterfall's accounts and funds per asset (zero for an asset no trader uses).
+  struct AssetSetup {
+    std::int64_t collateral = 0;  // Σ the traders' collateral
+    std::uint64_t backstop = 0;   // account id; 0: none
+    std::int64_t backstop_collateral = 0;
+    std::int64_t insurance = 0;
+    std::int64_t default_fund = 0;  // Σ the members' contributions
+  };
+  const std::array<AssetSetup, kReplayAssetCount>& setup() const { return setup_; }
+  std::size_t setup_events() const { return setup_events_; }
+  std::uint64_t max_account_id() const {
+    return options_.accounts + kReplayAssetCount +
+           std::uint64_t{kReplayAssetCount} * kClearingMembers;
+  }
   std::vector<InstrumentSpec> specs() const {
     std::vector<InstrumentSpec> out;
     for (const Instrument& i : instruments_)
@@ -153,6 +167,8 @@ class Builder {
   std::vector<Item> items_;
   std::vector<Trader> traders_;
   std::array<std::vector<std::uint32_t>, kReplayAssetCount> by_asset_;
+  std::array<AssetSetup, kReplayAssetCount> setup_{};
+  std::size_t setup_events_ = 0;
   std::vector<std::int64_t> positions_;  // traders x instruments, the driver's own book
   std::vector<Event> events_;
   std::int64_t shock_mid_ns_ = 0;
@@ -519,7 +535,39 @@ void Builder::build_events() {
   for (const Trader& t : traders_) {
     events_.push_back(make_open_account(t.id, t.asset, MarginMode::kCross, t0));
     events_.push_back(make_deposit(t.id, Money{t.collateral}, t0));
+    setup_[t.asset].collateral += t.collateral;
   }
+  // The waterfall's accounts and funds, per asset in use, before any fill.
+  const bool liquidating = options_.liquidation != LiquidationMode::kOff;
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    AssetSetup& f = setup_[a];
+    if (by_asset_[a].empty()) continue;
+    auto share = [&](std::int64_t ppm) {
+      return static_cast<std::int64_t>(Int128{f.collateral} * ppm / 1'000'000);
+    };
+    if (liquidating) {
+      f.backstop = options_.accounts + 1u + a;
+      f.backstop_collateral = std::max<std::int64_t>(1, share(kBackstopCollateralPpm));
+      events_.push_back(make_open_account(f.backstop, a, MarginMode::kCross, t0));
+      events_.push_back(make_deposit(f.backstop, Money{f.backstop_collateral}, t0));
+    }
+    const std::int64_t member_share = share(options_.default_fund_ppm) / kClearingMembers;
+    if (member_share > 0) {
+      for (std::uint32_t k = 0; k < kClearingMembers; ++k) {
+        const std::uint64_t id =
+            options_.accounts + 1u + kReplayAssetCount + std::uint64_t{a} * kClearingMembers + k;
+        events_.push_back(make_open_account(id, a, MarginMode::kCross, t0));
+        events_.push_back(make_deposit(id, Money{2 * member_share}, t0));
+        events_.push_back(
+            make_fund_deposit(FundKind::kDefaultFund, a, Money{member_share}, id, t0));
+        f.default_fund += member_share;
+      }
+    }
+    f.insurance = share(options_.insurance_fund_ppm);
+    if (f.insurance > 0)
+      events_.push_back(make_fund_deposit(FundKind::kInsurance, a, Money{f.insurance}, 0, t0));
+  }
+  setup_events_ = events_.size();
   for (std::uint16_t i = 0; i < instruments_.size(); ++i)
     instruments_[i].last_mark = instruments_[i].mapped.spec.initial_mark.raw();
   for (Item it : items_) {
@@ -545,9 +593,44 @@ void Builder::build_events() {
 // Counts the engine's outputs; the same handler serves both modes.
 struct OutputTally {
   ReplaySummary& summary;
-  std::vector<std::uint8_t>& seen;  // per account id: bit 0 liquidatable, bit 1 bankrupt
+  // Per account id: bit 0 flagged liquidatable, bit 1 bankrupt, bit 2 liquidated.
+  std::vector<std::uint8_t>& seen;
   const std::function<void(const OutputEvent&)>& forward;
   std::uint64_t processed = 0;
+  std::array<std::int64_t, kReplayAssetCount> fees{};
+  std::array<std::int64_t, kReplayAssetCount> insurance_drawn{};
+  std::array<std::int64_t, kReplayAssetCount> default_fund_drawn{};
+
+  std::uint8_t& flags_of(std::uint64_t id) { return seen[id < seen.size() ? id : 0]; }
+
+  void on_waterfall(const WaterfallRecord& r) {
+    const std::size_t a = r.asset < kReplayAssetCount ? r.asset : 0;
+    switch (r.kind) {
+      case WaterfallKind::kTakeover: {
+        std::uint8_t& flags = flags_of(r.account);
+        if ((flags & 4u) == 0) ++summary.accounts_liquidated;
+        flags |= 4u;
+        break;
+      }
+      case WaterfallKind::kLiquidationFee:
+      case WaterfallKind::kSurplus:
+        fees[a] += r.amount;
+        break;
+      case WaterfallKind::kInsuranceDraw:
+        ++summary.insurance_draws;
+        insurance_drawn[a] += r.amount;
+        break;
+      case WaterfallKind::kDefaultFundDraw:
+        ++summary.default_fund_draws;
+        default_fund_drawn[a] += r.amount;
+        break;
+      case WaterfallKind::kSocializedLoss:
+        ++summary.socializations;
+        break;
+      default:
+        break;
+    }
+  }
 
   void operator()(const OutputEvent& out) {
     if (forward) forward(out);
@@ -559,25 +642,21 @@ struct OutputTally {
         ++processed;
         return;
       case OutputKind::kWaterfall:
-        // The loss waterfall's movements (issue 4): counted here, amounts read from the engine's
-        // state at the end.
-        if (out.waterfall.kind == WaterfallKind::kAdlFill) ++summary.adl_fills;
-        if (out.waterfall.kind == WaterfallKind::kDefaultFundDraw) ++summary.default_fund_draws;
+        on_waterfall(out.waterfall);
         return;
       case OutputKind::kRisk:
         break;
     }
-    const std::uint64_t id = out.risk.account;
-    std::uint8_t& flags = seen[id < seen.size() ? id : 0];
+    std::uint8_t& flags = flags_of(out.risk.account);
     switch (out.risk.type) {
       case OutputType::kBecameLiquidatable:
         ++summary.became_liquidatable;
-        if ((flags & 1u) == 0) ++summary.liquidations;
+        if ((flags & 1u) == 0) ++summary.flagged;
         flags |= 1u;
         break;
       case OutputType::kBecameBankrupt:
         ++summary.became_bankrupt;
-        if ((flags & 1u) == 0) ++summary.liquidations;
+        if ((flags & 1u) == 0) ++summary.flagged;
         if ((flags & 2u) == 0) ++summary.bankruptcies;
         flags |= 3u;
         break;
@@ -616,6 +695,53 @@ bool try_parse_shock(std::string_view text, Shock& out, std::string& error) {
   return true;
 }
 
+bool try_parse_policy(std::string_view text, ReplayOptions& out, std::string& error) {
+  struct Choice {
+    std::string_view name;
+    AdlPolicy policy;
+    AdlScore score;
+    AdlPrice price;
+  };
+  static constexpr std::array<Choice, 5> kChoices{{
+      {"ranked", AdlPolicy::kRanked, AdlScore::kBitmex, AdlPrice::kBankruptcy},
+      {"ranked-binance", AdlPolicy::kRanked, AdlScore::kBinance, AdlPrice::kBankruptcy},
+      {"ranked-hyperliquid", AdlPolicy::kRanked, AdlScore::kHyperliquid, AdlPrice::kMark},
+      {"pro-rata", AdlPolicy::kProRata, AdlScore::kBitmex, AdlPrice::kBankruptcy},
+      {"socialized", AdlPolicy::kSocialized, AdlScore::kBitmex, AdlPrice::kBankruptcy},
+  }};
+  for (const Choice& c : kChoices) {
+    if (c.name != text) continue;
+    out.policy = c.policy;
+    out.score = c.score;
+    out.adl_price = c.price;
+    return true;
+  }
+  error = fmt::format(
+      "--policy '{}': expected ranked, ranked-binance, ranked-hyperliquid, pro-rata or socialized",
+      text);
+  return false;
+}
+
+namespace {
+
+std::string policy_name(const WaterfallConfig& w) {
+  switch (w.policy) {
+    case AdlPolicy::kRanked:
+      if (w.score == AdlScore::kBinance) return "ranked-binance";
+      if (w.score == AdlScore::kHyperliquid) return "ranked-hyperliquid";
+      return "ranked";
+    case AdlPolicy::kProRata:
+      return "pro-rata";
+    case AdlPolicy::kSocialized:
+      return "socialized";
+    case AdlPolicy::kNone:
+      return "none";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
 std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::string& error) {
   const Clock::time_point start = Clock::now();
   ReplaySummary summary;
@@ -635,7 +761,19 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   EngineConfig config = options.engine.value_or(EngineConfig{});
   config.risk.instruments = builder.specs();
   config.risk.asset_count = std::max(config.risk.asset_count, kReplayAssetCount);
-  config.risk.max_accounts = std::max(config.risk.max_accounts, options.accounts);
+  config.risk.max_accounts =
+      std::max(config.risk.max_accounts, static_cast<std::uint32_t>(builder.max_account_id()));
+  WaterfallConfig& wf = config.risk.waterfall;
+  wf.mode = options.liquidation;
+  wf.liquidation_fee_rate = options.liquidation_fee_e6;
+  wf.policy = options.policy;
+  wf.score = options.score;
+  wf.price = options.adl_price;
+  wf.backstop_accounts.assign(kReplayAssetCount, 0);
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
+    wf.backstop_accounts[a] = builder.setup()[a].backstop;
+  summary.policy = policy_name(wf);
+  summary.waterfall_wired = wf.mode != LiquidationMode::kOff;
   config.risk.positions_per_account = std::max(
       config.risk.positions_per_account, static_cast<std::uint32_t>(builder.instruments().size()));
   config.acknowledge_inputs = options.threaded;
@@ -656,12 +794,15 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   const RiskEngine& risk = engine.risk();
   const Clock::time_point built = Clock::now();
 
-  std::vector<std::uint8_t> seen(options.accounts + 1, 0);
+  std::vector<std::uint8_t> seen(builder.max_account_id() + 1, 0);
   OutputTally tally{summary, seen, options.on_output};
+  // The insurance fund once seeded (no fill, so no liquidation, comes before the seed deposit);
+  // the minimum is sampled from the first event after the setup.
   std::array<std::int64_t, kReplayAssetCount> fund_start{};
   std::array<std::int64_t, kReplayAssetCount> fund_min{};
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
-    fund_start[a] = fund_min[a] = risk.insurance_fund(a).raw();
+    fund_start[a] = fund_min[a] = builder.setup()[a].insurance;
+  const std::size_t setup_events = builder.setup_events();
   auto check = [&] {
     ++summary.conservation_checks;
     if (!summary.conservation_ok) return;
@@ -677,8 +818,10 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     for (std::size_t i = 0; i < events.size(); ++i) {
       const PublishResult r = engine.process(events[i], tally);
       if (r.status != PublishStatus::kAccepted) ++summary.rejections;
-      for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
-        fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
+      if (i + 1 >= setup_events) {
+        for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
+          fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
+      }
       if (every != 0 && (i + 1) % every == 0) check();
       if (options.after_event) options.after_event(risk, events[i]);
       if (options.engine_progress && (i + 1) % kEngineProgressEvents == 0)
@@ -730,6 +873,10 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   summary.events = events.size();
   summary.accounts = options.accounts;
   summary.liquidatable_at_end = risk.liquidatable().size();
+  const WaterfallState& ws = risk.waterfall_state();
+  summary.liquidations = ws.liquidations;
+  summary.adl_fills = ws.adl_fills;
+  summary.waterfall_records_dropped = ws.records_dropped;
   summary.digest = pipeline::digest_hex(pipeline::state_digest(risk));
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
     AssetSummary s;
@@ -745,8 +892,17 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     s.insurance_fund_end = risk.insurance_fund(a).raw();
     s.insurance_fund_min = std::min(fund_min[a], s.insurance_fund_end);
     s.fee_pool_end = risk.fee_pool(a).raw();
-    s.socialized_loss = risk.waterfall_state().socialized[a];
-    s.bad_debt = risk.waterfall_state().bad_debt[a];
+    const Builder::AssetSetup& f = builder.setup()[a];
+    s.backstop_account = f.backstop;
+    s.backstop_collateral = f.backstop_collateral;
+    s.default_fund_start = f.default_fund;
+    s.default_fund_end = ws.default_fund[a];
+    s.liquidation_fees = tally.fees[a];
+    s.insurance_drawn = tally.insurance_drawn[a];
+    s.default_fund_drawn = tally.default_fund_drawn[a];
+    s.adl_paid = ws.adl_paid[a];
+    s.socialized_loss = ws.socialized[a];
+    s.bad_debt = ws.bad_debt[a];
     summary.assets.push_back(s);
   }
   for (std::uint16_t i = 0; i < builder.instruments().size(); ++i) {

@@ -40,8 +40,20 @@
 //                  marks, candles) is multiplied by a factor ramping linearly from 1 to 1+PCT/100
 //                  over MIN minutes of exchange time, then held; integer arithmetic in parts per
 //                  billion, rounded to the nearest tick.
+//   waterfall      liquidation is on (LiquidationMode::kTakeover unless --config or the options say
+//                  otherwise): per settlement asset in use the replay opens one backstop account
+//                  (id accounts + 1 + asset) with kBackstopCollateralPpm of the traders' total
+//                  collateral, kClearingMembers clearing-member accounts (ids after the backstops)
+//                  that each deposit twice and contribute once their share of default_fund_ppm of
+//                  it to the default fund, and seeds the insurance fund with insurance_fund_ppm of
+//                  it by a FundDeposit; all at the first event's time, before any fill. Liquidation
+//                  fee 0.5 % (Binance-like); end of the waterfall: ranked ADL, BitMEX score, at the
+//                  bankruptcy price (--policy changes it). The events are built before the engine
+//                  runs and never depend on its outputs, so a liquidated trader keeps trading in
+//                  the population's model (the engine may then liquidate it again: `liquidations`
+//                  counts every liquidation, `accounts_liquidated` the distinct accounts).
 // Ignored records (counted): index prices, open interest, book depth (input for the liquidation
-// slippage of the waterfall, issue 4).
+// slippage of the waterfall's order mode).
 #pragma once
 
 #include <cstdint>
@@ -52,6 +64,7 @@
 #include <vector>
 
 #include "backstop/engine.hpp"
+#include "backstop/waterfall_config.hpp"
 #include "replay/reader.hpp"
 
 namespace backstop::replay {
@@ -64,6 +77,9 @@ inline constexpr std::size_t kMarkMedianWindow = 5;
 inline constexpr int kSynthTradesPerPoint = 4;
 inline constexpr std::int64_t kSynthMarkTradeIntervalNs = 1'000'000'000;
 inline constexpr std::uint64_t kEngineProgressEvents = 1 << 16;
+inline constexpr std::int64_t kBackstopCollateralPpm = 100'000;  // 10 % of the traders' collateral
+inline constexpr std::uint32_t kClearingMembers = 5;             // per settlement asset
+inline constexpr std::int64_t kThinFundPpm = 100;                // --thin-fund: 0.01 %
 
 struct Shock {
   std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000
@@ -71,6 +87,12 @@ struct Shock {
 };
 // "PCT:MIN", e.g. "-30:10"; PCT in (-90, 1000], MIN > 0 (decimals allowed in both).
 [[nodiscard]] bool try_parse_shock(std::string_view text, Shock& out, std::string& error);
+
+struct ReplayOptions;
+// "ranked" (BitMEX score, bankruptcy price), "ranked-binance" (Binance score, bankruptcy price),
+// "ranked-hyperliquid" (Hyperliquid score, at the mark: the deficit falls through to bad debt),
+// "pro-rata", "socialized"; sets policy / score / adl_price.
+[[nodiscard]] bool try_parse_policy(std::string_view text, ReplayOptions& out, std::string& error);
 
 struct ReplayOptions {
   std::vector<std::string> files;  // empty: the embedded default scenario
@@ -81,6 +103,15 @@ struct ReplayOptions {
   bool strict = false;              // a malformed line stops the replay
   std::int64_t taker_fee_e6 = 500;  // 5 bp, in millionths of the notional
   std::int64_t maker_fee_e6 = 200;  // 2 bp
+  // The loss waterfall (see the header comment). Fund sizes in millionths of the asset's total
+  // trader collateral; 0: no such fund.
+  LiquidationMode liquidation = LiquidationMode::kTakeover;
+  std::int64_t liquidation_fee_e6 = 5'000;   // 0.5 % of the closed notional
+  std::int64_t insurance_fund_ppm = 20'000;  // 2 %
+  std::int64_t default_fund_ppm = 10'000;    // 1 %, split over kClearingMembers members
+  AdlPolicy policy = AdlPolicy::kRanked;
+  AdlScore score = AdlScore::kBitmex;
+  AdlPrice adl_price = AdlPrice::kBankruptcy;
   // From --config: rings, journal, risk-thread CPU, funding cap and capacities. The replay sets the
   // instruments, the asset count and raises max_accounts / positions_per_account as it needs.
   std::optional<EngineConfig> engine;
@@ -137,8 +168,16 @@ struct AssetSummary {
   std::int64_t insurance_fund_min = 0;
   std::int64_t insurance_fund_end = 0;
   std::int64_t fee_pool_end = 0;
-  std::int64_t socialized_loss = 0;  // waterfall not wired yet (issue 4): 0
-  std::int64_t bad_debt = 0;         // waterfall not wired yet (issue 4): 0
+  std::uint64_t backstop_account = 0;  // its id
+  std::int64_t backstop_collateral = 0;
+  std::int64_t default_fund_start = 0;
+  std::int64_t default_fund_end = 0;
+  std::int64_t liquidation_fees = 0;  // Σ kLiquidationFee + kSurplus into the insurance fund
+  std::int64_t insurance_drawn = 0;   // Σ kInsuranceDraw
+  std::int64_t default_fund_drawn = 0;
+  std::int64_t adl_paid = 0;  // Σ paid by ADL counterparties
+  std::int64_t socialized_loss = 0;
+  std::int64_t bad_debt = 0;
 };
 
 struct ReplaySummary {
@@ -150,7 +189,10 @@ struct ReplaySummary {
   std::uint64_t marks = 0;
   std::uint64_t fundings = 0;
   std::uint32_t accounts = 0;
-  std::uint64_t liquidations = 0;         // distinct accounts flagged liquidatable (or bankrupt)
+  std::uint64_t flagged = 0;              // distinct accounts flagged liquidatable (or bankrupt)
+  std::uint64_t liquidations = 0;         // liquidations the waterfall ran (the engine's count)
+  std::uint64_t accounts_liquidated = 0;  // distinct accounts among them
+  std::uint64_t insurance_draws = 0;      // kInsuranceDraw records
   std::uint64_t bankruptcies = 0;         // distinct accounts that went below zero equity
   std::uint64_t became_liquidatable = 0;  // output counts per kind
   std::uint64_t became_bankrupt = 0;
@@ -158,8 +200,11 @@ struct ReplaySummary {
   std::uint64_t under_initial_margin = 0;
   std::uint64_t liquidatable_at_end = 0;
   std::uint64_t rejections = 0;
-  std::uint64_t default_fund_draws = 0;  // waterfall not wired yet (issue 4): 0
-  std::uint64_t adl_fills = 0;           // waterfall not wired yet (issue 4): 0
+  std::uint64_t default_fund_draws = 0;  // kDefaultFundDraw records (one per member charged)
+  std::uint64_t adl_fills = 0;           // the engine's count
+  std::uint64_t socializations = 0;      // kSocializedLoss records
+  std::uint64_t waterfall_records_dropped = 0;
+  std::string policy;  // as try_parse_policy spells it
   bool waterfall_wired = false;
   std::uint64_t unplaced_lots = 0;
   std::uint64_t inexact_prices = 0;  // prices off the tick grid (interpolated marks), rounded

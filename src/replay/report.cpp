@@ -76,7 +76,10 @@ std::string summary_json(const ReplaySummary& s, bool with_timings) {
   add("fills", fmt::format("{}", s.fills));
   add("marks", fmt::format("{}", s.marks));
   add("fundings", fmt::format("{}", s.fundings));
+  add("policy", str(s.policy));
+  add("flagged", fmt::format("{}", s.flagged));
   add("liquidations", fmt::format("{}", s.liquidations));
+  add("accounts_liquidated", fmt::format("{}", s.accounts_liquidated));
   add("bankruptcies", fmt::format("{}", s.bankruptcies));
   add("became_liquidatable", fmt::format("{}", s.became_liquidatable));
   add("became_bankrupt", fmt::format("{}", s.became_bankrupt));
@@ -95,11 +98,22 @@ std::string summary_json(const ReplaySummary& s, bool with_timings) {
   add("insurance_fund_min_sampled",
       str(s.insurance_min_sampled_every_event ? "every_event" : "start_and_end"));
   add("fee_pool_end", per_asset(s, [](const AssetSummary& a) { return a.fee_pool_end; }));
+  add("liquidation_fees", per_asset(s, [](const AssetSummary& a) { return a.liquidation_fees; }));
+  add("insurance_draws", fmt::format("{}", s.insurance_draws));
+  add("insurance_drawn", per_asset(s, [](const AssetSummary& a) { return a.insurance_drawn; }));
+  add("default_fund_start",
+      per_asset(s, [](const AssetSummary& a) { return a.default_fund_start; }));
+  add("default_fund_end", per_asset(s, [](const AssetSummary& a) { return a.default_fund_end; }));
   add("default_fund_draws", fmt::format("{}", s.default_fund_draws));
+  add("default_fund_drawn",
+      per_asset(s, [](const AssetSummary& a) { return a.default_fund_drawn; }));
   add("adl_fills", fmt::format("{}", s.adl_fills));
+  add("adl_paid", per_asset(s, [](const AssetSummary& a) { return a.adl_paid; }));
+  add("socializations", fmt::format("{}", s.socializations));
   add("socialized_loss", per_asset(s, [](const AssetSummary& a) { return a.socialized_loss; }));
   add("bad_debt", per_asset(s, [](const AssetSummary& a) { return a.bad_debt; }));
   add("waterfall_wired", s.waterfall_wired ? "true" : "false");
+  add("waterfall_records_dropped", fmt::format("{}", s.waterfall_records_dropped));
   add("conservation_ok", s.conservation_ok ? "true" : "false");
   add("conservation_checks", fmt::format("{}", s.conservation_checks));
   if (!s.conservation_ok) add("conservation_detail", str(s.conservation_detail));
@@ -178,8 +192,13 @@ std::string summary_text(const ReplaySummary& s) {
   }
   line("events", fmt::format("{}", s.events));
   line("accounts", fmt::format("{} (collateral scale {:.4g})", s.accounts, s.collateral_scale));
-  line("liquidations", fmt::format("{} accounts flagged liquidatable ({} still at the end)",
-                                   s.liquidations, s.liquidatable_at_end));
+  line("flagged", fmt::format("{} accounts flagged liquidatable ({} still at the end)", s.flagged,
+                              s.liquidatable_at_end));
+  line("liquidations",
+       s.waterfall_wired
+           ? fmt::format("{} taken over by the backstop ({} distinct accounts), ADL policy {}",
+                         s.liquidations, s.accounts_liquidated, s.policy)
+           : std::string("off (flagged accounts stay flagged)"));
   line("bankruptcies", fmt::format("{} accounts below zero equity", s.bankruptcies));
   for (const AssetSummary& a : s.assets) {
     line(
@@ -188,16 +207,22 @@ std::string summary_text(const ReplaySummary& s) {
                     money(a.insurance_fund_min, a.money_exponent),
                     money(a.insurance_fund_end, a.money_exponent),
                     s.insurance_min_sampled_every_event ? "" : " (min from start and end only)"));
+    line(fmt::format("  fees + surplus in ({})", a.name),
+         fmt::format("{}, drawn {} ({} draws)", money(a.liquidation_fees, a.money_exponent),
+                     money(a.insurance_drawn, a.money_exponent), s.insurance_draws));
+    line(fmt::format("default fund ({})", a.name),
+         fmt::format("start {} / end {}, drawn {}", money(a.default_fund_start, a.money_exponent),
+                     money(a.default_fund_end, a.money_exponent),
+                     money(a.default_fund_drawn, a.money_exponent)));
     line(fmt::format("fee pool ({})", a.name), money(a.fee_pool_end, a.money_exponent));
   }
-  const std::string not_wired =
-      s.waterfall_wired ? "" : "  (loss waterfall not yet wired, issue 4)";
-  line("default fund draws", fmt::format("{}{}", s.default_fund_draws, not_wired));
-  line("ADL fills", fmt::format("{}{}", s.adl_fills, not_wired));
+  line("default fund draws", fmt::format("{}", s.default_fund_draws));
+  line("ADL fills", fmt::format("{}", s.adl_fills));
+  if (s.socializations != 0) line("socializations", fmt::format("{}", s.socializations));
   for (const AssetSummary& a : s.assets) {
-    line(fmt::format("socialized loss ({})", a.name),
-         money(a.socialized_loss, a.money_exponent) + not_wired);
-    line(fmt::format("bad debt ({})", a.name), money(a.bad_debt, a.money_exponent) + not_wired);
+    line(fmt::format("ADL paid ({})", a.name), money(a.adl_paid, a.money_exponent));
+    line(fmt::format("socialized loss ({})", a.name), money(a.socialized_loss, a.money_exponent));
+    line(fmt::format("bad debt ({})", a.name), money(a.bad_debt, a.money_exponent));
   }
   line("conservation", s.conservation_ok
                            ? fmt::format("ok ({} checks, exact)", s.conservation_checks)

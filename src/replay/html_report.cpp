@@ -490,8 +490,12 @@ std::string render_html_report(const ReportData& data, const ReplaySummary& s) {
   o += "<section id=\"figures\"><h2>What happened</h2><div class=\"figures\">";
   o += figure("events replayed", group_thousands(s.events));
   o += figure("fills", group_thousands(s.fills));
-  o += figure("accounts flagged liquidatable", group_thousands(s.liquidations),
-              s.liquidations ? "bad" : "ok");
+  o +=
+      figure("accounts flagged liquidatable", group_thousands(s.flagged), s.flagged ? "bad" : "ok");
+  if (s.waterfall_wired) {
+    o += figure(fmt::format("liquidations ({} accounts)", group_thousands(s.accounts_liquidated)),
+                group_thousands(s.liquidations));
+  }
   o += figure("accounts below zero equity", group_thousands(s.bankruptcies),
               s.bankruptcies ? "bad" : "ok");
   for (const AssetSummary& a : s.assets) {
@@ -502,7 +506,8 @@ std::string render_html_report(const ReportData& data, const ReplaySummary& s) {
     o += figure(fmt::format("insurance fund end ({})", a.name),
                 format_decimal(a.insurance_fund_end, a.money_exponent));
   }
-  o += figure("ADL fills", group_thousands(s.adl_fills));
+  o += figure("insurance fund draws", group_thousands(s.insurance_draws));
+  o += figure(fmt::format("ADL fills ({})", html_escape(s.policy)), group_thousands(s.adl_fills));
   o += figure("default fund draws", group_thousands(s.default_fund_draws));
   for (const AssetSummary& a : s.assets) {
     o += figure(fmt::format("socialized loss ({})", a.name),

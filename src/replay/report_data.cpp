@@ -69,8 +69,10 @@ void ReportData::start(const RiskEngine& risk, std::int64_t ts_ns) {
   requirement_now_.assign(assets, 0);
   peak_single_.assign(assets, 0);
   paid_.assign(assets * kPaymentTierCount, 0);
-  for (std::size_t a = 0; a < assets; ++a)
+  for (std::size_t a = 0; a < assets; ++a) {
     insurance_now_[a] = risk.insurance_fund(static_cast<std::uint8_t>(a)).raw();
+    default_fund_now_[a] = risk.waterfall_state().default_fund[a];
+  }
 }
 
 void ReportData::merge_pairs() {
@@ -136,8 +138,10 @@ void ReportData::after_event(const RiskEngine& risk, const Event& e) {
     if (e.type == EventType::kFill) ++counts_[b].fills;
   }
   for (const OutputEvent& out : pending_) {
-    // Issue 4 adds the waterfall's output kinds here: each maps to count_waterfall_output() and,
-    // for money that covers a deficit, record_payment().
+    if (out.kind == OutputKind::kWaterfall) {
+      on_waterfall(out.waterfall);
+      continue;
+    }
     if (out.kind != OutputKind::kRisk) continue;
     switch (out.risk.type) {
       case OutputType::kBecameLiquidatable:
@@ -166,7 +170,9 @@ void ReportData::after_event(const RiskEngine& risk, const Event& e) {
   pending_.clear();
   for (std::size_t a = 0; a < insurance_.size(); ++a) {
     const std::int64_t v = risk.insurance_fund(static_cast<std::uint8_t>(a)).raw();
-    if (v == insurance_now_[a]) continue;
+    const std::int64_t df = risk.waterfall_state().default_fund[a];
+    if (v == insurance_now_[a] && df == default_fund_now_[a]) continue;
+    default_fund_now_[a] = df;
     insurance_now_[a] = v;
     insurance_[a][b].add(v);
     update_coverage(a, b);
@@ -274,6 +280,57 @@ void ReportData::record_payment(std::uint64_t defaulter, PaymentTier tier,
   ++payments_;
   const std::size_t index = r->asset * kPaymentTierCount + static_cast<std::size_t>(tier) - 1;
   if (index < paid_.size()) paid_[index] += amount;
+}
+
+void ReportData::on_waterfall(const WaterfallRecord& r) {
+  // Records come in execution order: a kTakeover (or kDeficit) names the defaulter whose deficit
+  // the following tier records cover.
+  switch (r.kind) {
+    case WaterfallKind::kLiquidationOrder:
+      count_waterfall_output(WaterfallCount::kLiquidationOrder);
+      break;
+    case WaterfallKind::kTakeover:
+      if (r.account != defaulter_) count_waterfall_output(WaterfallCount::kLiquidationOrder);
+      defaulter_ = r.account;
+      break;
+    case WaterfallKind::kDeficit:
+      defaulter_ = r.account;
+      note_deficit(r.account, r.asset, r.amount);
+      break;
+    case WaterfallKind::kCollateral:
+      record_payment(defaulter_, PaymentTier::kDefaulterCollateral, 0, r.amount);
+      break;
+    case WaterfallKind::kOwnDefaultFund:
+      record_payment(defaulter_, PaymentTier::kDefaulterDefaultFund, 0, r.amount);
+      break;
+    case WaterfallKind::kInsuranceDraw:
+      count_waterfall_output(WaterfallCount::kFundDraw);
+      record_payment(defaulter_, PaymentTier::kInsuranceFund, 0, r.amount);
+      break;
+    case WaterfallKind::kVenueTranche:
+      record_payment(defaulter_, PaymentTier::kVenueTranche, 0, r.amount);
+      break;
+    case WaterfallKind::kDefaultFundDraw:
+      count_waterfall_output(WaterfallCount::kFundDraw);
+      record_payment(defaulter_, PaymentTier::kDefaultFund, r.account, r.amount);
+      break;
+    case WaterfallKind::kAdlFill:
+      count_waterfall_output(WaterfallCount::kAdlFill);
+      if (r.amount > 0) record_payment(defaulter_, PaymentTier::kAdl, r.account, r.amount);
+      break;
+    case WaterfallKind::kSocializedLoss:
+      count_waterfall_output(WaterfallCount::kSocialization);
+      record_payment(defaulter_, PaymentTier::kSocialized, 0, r.amount);
+      break;
+    case WaterfallKind::kAssessment:
+      record_payment(defaulter_, PaymentTier::kAssessment, r.account, r.amount);
+      break;
+    case WaterfallKind::kBadDebt:
+      record_payment(defaulter_, PaymentTier::kBadDebt, 0, r.amount);
+      break;
+    default:
+      break;  // fees, surplus, rounding remainders, ADL closes (lots), fund deposits
+  }
 }
 
 void ReportData::count_waterfall_output(WaterfallCount what) noexcept {

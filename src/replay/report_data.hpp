@@ -25,10 +25,13 @@
 //                     sum of the two largest deficits open now)                   (Cover-2 style)
 //   coverage    = (insurance fund + default fund available) / requirement, in ppm, rounded down;
 //                 undefined (no point) while the requirement is 0.
-// The default fund is 0 until the waterfall (issue 4) gives one.
+// The default fund is the engine's (WaterfallState::default_fund), read after every event.
 //
-// The waterfall (issue 4) slots in through record_payment() / count_waterfall_output(): map each of
-// its output kinds there in on_output(). Until then has_payments() is false and the page says so.
+// The waterfall's kWaterfall outputs map, in after_event, to count_waterfall_output() (takeovers
+// and liquidation orders, fund draws, ADL fills, socializations) and, for money that covers a
+// deficit, record_payment() with the tier and, for ADL, default-fund draws and assessments, the
+// counterparty; a kDeficit record notes the defaulter's deficit D. Without liquidation
+// has_payments() is false and the page says so.
 //
 // Cost: O(1) per event plus, per deficit sample, O(flagged accounts x their positions); samples
 // number at most kDeficitSamplesPerBucket x kMaxReportBuckets per bucket width, widths at most
@@ -187,6 +190,7 @@ class ReportData {
   void sample_deficits(const RiskEngine& risk, std::size_t bucket);
   void note_deficit(std::uint64_t account, std::uint8_t asset, std::int64_t deficit);
   void update_coverage(std::size_t asset, std::size_t bucket);
+  void on_waterfall(const WaterfallRecord& r);
   LossRecord* loss_for(std::uint64_t account);
 
   bool started_ = false;
@@ -201,6 +205,7 @@ class ReportData {
   std::uint64_t payments_ = 0;
   std::size_t current_bucket_ = 0;
   const RiskEngine* risk_ = nullptr;  // during after_event only
+  std::uint64_t defaulter_ = 0;       // the account the waterfall's records are about
 
   std::vector<std::vector<Extent>> mark_;           // [instrument][bucket]
   std::vector<std::vector<Extent>> open_interest_;  // [instrument][bucket]
@@ -210,7 +215,7 @@ class ReportData {
   std::vector<EventCounts> counts_;                 // [bucket]
 
   std::vector<std::int64_t> insurance_now_;     // [asset]
-  std::vector<std::int64_t> default_fund_now_;  // [asset]: 0 until the waterfall (issue 4)
+  std::vector<std::int64_t> default_fund_now_;  // [asset]: the engine's default fund
   std::vector<std::int64_t> requirement_now_;   // [asset]
   std::vector<std::int64_t> peak_single_;       // [asset]: largest single deficit so far
   std::vector<std::int64_t> paid_;              // [asset * kPaymentTierCount + tier - 1]

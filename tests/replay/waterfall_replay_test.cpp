@@ -1,0 +1,124 @@
+// The replay with the loss waterfall on (issue 4): the default scenario liquidates and draws the
+// insurance fund; a thin fund on the 2025-10-10 markPrice file makes ADL fire and the report
+// names the counterparties; every policy conserves after every event; threaded == synchronous.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <filesystem>
+#include <string>
+
+#include "replay/conservation.hpp"
+#include "replay/html_report.hpp"
+#include "replay/replay.hpp"
+#include "replay/report_data.hpp"
+
+namespace backstop::replay {
+namespace {
+
+const std::string kMarkFile =
+    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+
+ReplaySummary run(const ReplayOptions& options) {
+  std::string error;
+  const std::optional<ReplaySummary> s = run_replay(options, error);
+  EXPECT_TRUE(s.has_value()) << error;
+  return s.value_or(ReplaySummary{});
+}
+
+ReplayOptions small(std::uint32_t accounts = 500) {
+  ReplayOptions o;
+  o.accounts = accounts;
+  return o;
+}
+
+TEST(ReplayWaterfall, DefaultScenarioLiquidatesAndDrawsTheInsuranceFund) {
+  const ReplaySummary s = run(small());
+  EXPECT_TRUE(s.waterfall_wired);
+  EXPECT_EQ(s.policy, "ranked");
+  EXPECT_GT(s.liquidations, 0u);
+  EXPECT_GT(s.accounts_liquidated, 0u);
+  EXPECT_GE(s.liquidations, s.accounts_liquidated);
+  EXPECT_GT(s.insurance_draws, 0u);
+  ASSERT_FALSE(s.assets.empty());
+  EXPECT_GT(s.assets[0].insurance_fund_start, 0);
+  EXPECT_GT(s.assets[0].insurance_drawn, 0);
+  EXPECT_GT(s.assets[0].liquidation_fees, 0);
+  EXPECT_LE(s.assets[0].insurance_fund_min, s.assets[0].insurance_fund_start);
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+}
+
+TEST(ReplayWaterfall, NoLiquidationKeepsTheOldReplay) {
+  ReplayOptions o = small();
+  o.liquidation = LiquidationMode::kOff;
+  const ReplaySummary s = run(o);
+  EXPECT_FALSE(s.waterfall_wired);
+  EXPECT_EQ(s.liquidations, 0u);
+  EXPECT_GT(s.flagged, 0u);
+}
+
+TEST(ReplayWaterfall, EveryPolicyConservesAfterEveryEventWithAThinFund) {
+  for (const char* policy :
+       {"ranked", "ranked-binance", "ranked-hyperliquid", "pro-rata", "socialized"}) {
+    ReplayOptions o = small(300);
+    std::string error;
+    ASSERT_TRUE(try_parse_policy(policy, o, error)) << error;
+    o.insurance_fund_ppm = kThinFundPpm;
+    o.default_fund_ppm = 0;
+    std::uint64_t checked = 0;
+    std::uint64_t first_bad = UINT64_MAX;
+    o.after_event = [&](const RiskEngine& engine, const Event&) {
+      if (first_bad == UINT64_MAX && !conservation_holds(engine)) first_bad = checked;
+      ++checked;
+    };
+    const ReplaySummary s = run(o);
+    EXPECT_EQ(s.policy, policy);
+    EXPECT_EQ(first_bad, UINT64_MAX) << policy << ": conservation broke at event " << first_bad;
+    EXPECT_TRUE(s.conservation_ok) << policy << ": " << s.conservation_detail;
+    EXPECT_GT(s.liquidations, 0u) << policy;
+  }
+  ReplayOptions bad;
+  std::string error;
+  EXPECT_FALSE(try_parse_policy("lottery", bad, error));
+}
+
+TEST(ReplayWaterfall, ThinFundOnTheMarkFileFiresAdlAndTheReportNamesWhoPaid) {
+  if (!std::filesystem::exists(kMarkFile)) GTEST_SKIP() << kMarkFile << " absent";
+  ReplayOptions o;
+  o.files = {kMarkFile};
+  o.insurance_fund_ppm = kThinFundPpm;
+  o.default_fund_ppm = 0;
+  ReportData data;
+  attach_report(o, data);
+  const ReplaySummary s = run(o);
+  EXPECT_GT(s.adl_fills, 0u);
+  ASSERT_FALSE(s.assets.empty());
+  EXPECT_GT(s.assets[0].adl_paid, 0);
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+  EXPECT_TRUE(data.has_payments());
+  EXPECT_EQ(data.paid(1, PaymentTier::kAdl), s.assets[0].adl_paid);
+  bool named = false;
+  for (const LossRecord& r : data.losses()) {
+    for (const Payment& p : r.payments)
+      named = named || (p.tier == PaymentTier::kAdl && p.counterparty != 0);
+  }
+  EXPECT_TRUE(named) << "no ADL payment names its counterparty";
+  const std::string path = testing::TempDir() + "/waterfall_report.html";
+  std::string error;
+  ASSERT_TRUE(try_write_html_report(path, data, s, error)) << error;
+}
+
+TEST(ReplayWaterfall, ThreadedAndSynchronousAgreeWithAThinFund) {
+  ReplayOptions o = small();
+  o.insurance_fund_ppm = kThinFundPpm;
+  const ReplaySummary sync = run(o);
+  o.threaded = true;
+  const ReplaySummary thr = run(o);
+  EXPECT_EQ(sync.digest, thr.digest);
+  EXPECT_EQ(sync.liquidations, thr.liquidations);
+  EXPECT_EQ(sync.adl_fills, thr.adl_fills);
+  EXPECT_EQ(sync.insurance_draws, thr.insurance_draws);
+  EXPECT_TRUE(thr.conservation_ok) << thr.conservation_detail;
+}
+
+}  // namespace
+}  // namespace backstop::replay

@@ -32,6 +32,12 @@ void report(benchmark::State& state, const MarginPopulation& pop, std::uint64_t 
   state.counters["fired"] = static_cast<double>(pop.engine->triggers_fired() - fired_before);
 }
 
+// +-1..4 ticks around the start mark: a normal tick that crosses no trigger. Both tick benchmarks
+// move the mark the same way so that their ratio compares like with like.
+std::int64_t quiet_mark(std::int64_t m0, std::int64_t k) {
+  return m0 + ((k & 1) ? 1 : -1) * (1 + (k & 3));
+}
+
 void BM_Margin_MarkTickIndex(benchmark::State& state) {
   MarginPopulation& pop = population(static_cast<std::uint32_t>(state.range(0)));
   backstop::RiskEngine& e = *pop.engine;
@@ -39,9 +45,7 @@ void BM_Margin_MarkTickIndex(benchmark::State& state) {
   const std::uint64_t fired = e.triggers_fired();
   std::int64_t k = 0;
   for (auto _ : state) {
-    // +-1..4 ticks around the start: a normal tick that crosses no trigger.
-    const std::int64_t m = m0 + ((k & 1) ? 1 : -1) * (1 + (k & 3));
-    ++k;
+    const std::int64_t m = quiet_mark(m0, k++);
     benchmark::DoNotOptimize(
         e.process(backstop::make_mark(backstop::perf::kTickedInstrument, backstop::Price{m})));
   }
@@ -55,8 +59,7 @@ void BM_Margin_MarkTickRescan(benchmark::State& state) {
   const std::uint64_t fired = e.triggers_fired();
   std::int64_t k = 0;
   for (auto _ : state) {
-    const std::int64_t m = m0 + ((k & 1) ? 1 : -1) * (1 + (k & 3));
-    ++k;
+    const std::int64_t m = quiet_mark(m0, k++);
     e.process(backstop::make_mark(backstop::perf::kTickedInstrument, backstop::Price{m}));
     benchmark::DoNotOptimize(e.verify_rescan_liquidatable());
   }

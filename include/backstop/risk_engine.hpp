@@ -270,8 +270,8 @@ class RiskEngine {
   //   waterfall_funds(uint8 asset, default_fund, venue_tranche, receivable, bad_debt, socialized,
   //                   adl_paid)
   // then per account slot with any waterfall state
-  //   waterfall_account(uint32 slot, contribution, owed, deadline_ns, window_start_ns,
-  //                     window_drawn)
+  //   waterfall_account(uint32 slot, contribution, committed, owed, deadline_ns,
+  //                     window_start_ns, window_drawn)
   // then per instrument waterfall_instrument(uint16, socialized long index, socialized short
   // index).
   template <class Visitor>
@@ -281,7 +281,7 @@ class RiskEngine {
                         wf_.receivable[k], wf_.bad_debt[k], wf_.socialized[k], wf_.adl_paid[k]);
     }
     for (std::uint32_t a = 0; a < account_count_; ++a) {
-      v.waterfall_account(a, wf_.contribution[a], wf_.owed[a], wf_.deadline_ns[a],
+      v.waterfall_account(a, wf_.contribution[a], wf_.committed[a], wf_.owed[a], wf_.deadline_ns[a],
                           wf_.window_start_ns[a], wf_.window_drawn[a]);
     }
     for (std::uint32_t i = 0; i < instrument_count_; ++i) {

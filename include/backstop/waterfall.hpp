@@ -26,8 +26,9 @@
 //      socialized loss - the winning side pays ceil(R/OI) per lot through the side's funding
 //        index (the same lazy settlement as funding; the payers' triggers are rebuilt as funding
 //        rebuilds them, so no trigger goes stale);
-//   7. member assessment: the other members are charged pro rata to their contributions (capped),
-//      recorded as receivables;
+//   7. member assessment: the other members are charged pro rata to what they have committed to
+//      the default fund over time (not the shares left after tier 5), capped, recorded as
+//      receivables;
 //   and what is left is bad debt, recorded per asset, never hidden; withdrawals of the asset are
 //   then refused (kDeficitUnresolved) until a kRecoverBadDebt deposit clears it.
 //
@@ -118,7 +119,11 @@ struct WaterfallState {
   std::uint64_t adl_fills = 0;
   std::uint64_t records_dropped = 0;  // audit records beyond the per-event capacity
   std::uint32_t member_count = 0;
-  std::unique_ptr<std::int64_t[]> contribution;      // per account slot: default-fund share
+  std::unique_ptr<std::int64_t[]> contribution;  // per account slot: default-fund share
+  // Per account slot: Σ default-fund contributions ever paid in, never reduced by draws. Tier 7
+  // assesses pro rata to it: the replenishment call comes exactly when draws have emptied the
+  // shares, so the shares left cannot be the key.
+  std::unique_ptr<std::int64_t[]> committed;
   std::unique_ptr<std::int64_t[]> owed;              // per account slot: assessment receivable
   std::unique_ptr<std::int64_t[]> deadline_ns;       // per account: order-mode takeover time (0)
   std::unique_ptr<std::int64_t[]> window_start_ns;   // per account: insurance cap window
@@ -128,6 +133,7 @@ struct WaterfallState {
 
   void allocate(std::uint32_t accounts, std::uint32_t instruments) {
     contribution = std::make_unique<std::int64_t[]>(accounts);
+    committed = std::make_unique<std::int64_t[]>(accounts);
     owed = std::make_unique<std::int64_t[]>(accounts);
     deadline_ns = std::make_unique<std::int64_t[]>(accounts);
     window_start_ns = std::make_unique<std::int64_t[]>(accounts);
@@ -204,9 +210,10 @@ class Waterfall {
         *fund -= amount;
         return RejectCode::kOk;
       case FundKind::kDefaultFund:
-        if (w.contribution[slot] == 0) w.members[w.member_count++] = slot;
+        if (w.committed[slot] == 0) w.members[w.member_count++] = slot;  // first contribution
         c.accounts_[slot].balance -= amount;
         w.contribution[slot] += amount;
+        w.committed[slot] += amount;
         fund = &w.default_fund[asset];
         break;
       case FundKind::kAssessmentPayment:
@@ -577,17 +584,17 @@ class Waterfall {
         rest -= covered;
       }
     }
-    // 7. member assessment
+    // 7. member assessment, pro rata to what each other member has committed to the default fund
     if (rest > 0 && cfg.assessment) {
-      const Int128 pool = members_total(c, slot, asset);
+      const Int128 pool = members_committed(c, slot, asset);
       if (pool > 0) {
         const std::int64_t x = cfg.assessment_cap > 0 ? std::min(rest, cfg.assessment_cap) : rest;
         std::int64_t charged = 0;
         for (std::uint32_t k = 0; k < w.member_count; ++k) {
           const std::uint32_t m = w.members[k];
-          if (m == slot || c.accounts_[m].asset != asset || w.contribution[m] <= 0) continue;
+          if (m == slot || c.accounts_[m].asset != asset || w.committed[m] <= 0) continue;
           const auto share =
-              static_cast<std::int64_t>(div_round_up(Int128{x} * w.contribution[m], pool));
+              static_cast<std::int64_t>(div_round_up(Int128{x} * w.committed[m], pool));
           record(c, WaterfallKind::kAssessment, 7, WaterfallReason::kCover, asset, kNoInstrument,
                  c.accounts_[m].id, share, w.owed[m], w.owed[m] + share);
           w.owed[m] += share;
@@ -619,6 +626,16 @@ class Waterfall {
       const std::uint32_t m = c.wf_.members[k];
       if (m != slot && c.accounts_[m].asset == asset && c.wf_.contribution[m] > 0)
         pool += c.wf_.contribution[m];
+    }
+    return pool;
+  }
+
+  template <class Core>
+  static Int128 members_committed(const Core& c, std::uint32_t slot, std::uint8_t asset) noexcept {
+    Int128 pool = 0;
+    for (std::uint32_t k = 0; k < c.wf_.member_count; ++k) {
+      const std::uint32_t m = c.wf_.members[k];
+      if (m != slot && c.accounts_[m].asset == asset) pool += c.wf_.committed[m];
     }
     return pool;
   }

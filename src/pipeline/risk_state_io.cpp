@@ -95,6 +95,7 @@ void RiskStateIo::save(const RiskEngine& r, std::vector<std::byte>& out) {
     w.put(wf.members[m]);
   for (std::uint32_t a = 0; a < r.account_count_; ++a) {
     w.put(wf.contribution[a]);
+    w.put(wf.committed[a]);
     w.put(wf.owed[a]);
     w.put(wf.deadline_ns[a]);
     w.put(wf.window_start_ns[a]);
@@ -180,8 +181,9 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
     if (!in.get(wf.members[m]) || wf.members[m] >= accounts) return fail("bad member list");
   }
   for (std::uint32_t a = 0; a < accounts; ++a) {
-    if (!in.get(wf.contribution[a]) || !in.get(wf.owed[a]) || !in.get(wf.deadline_ns[a]) ||
-        !in.get(wf.window_start_ns[a]) || !in.get(wf.window_drawn[a])) {
+    if (!in.get(wf.contribution[a]) || !in.get(wf.committed[a]) || !in.get(wf.owed[a]) ||
+        !in.get(wf.deadline_ns[a]) || !in.get(wf.window_start_ns[a]) ||
+        !in.get(wf.window_drawn[a])) {
       return fail("truncated waterfall accounts");
     }
   }

@@ -15,7 +15,7 @@
 namespace backstop {
 
 struct RiskStateIo {
-  static constexpr std::uint32_t kFormat = 2;  // 2: with the waterfall's state
+  static constexpr std::uint32_t kFormat = 3;  // 2: the waterfall's state; 3: committed shares
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

@@ -62,12 +62,14 @@ struct DigestVisitor {
     for (std::int64_t v : {default_fund, venue_tranche, receivable, bad_debt, socialized, adl_paid})
       h.add(v);
   }
-  void waterfall_account(std::uint32_t slot, std::int64_t contribution, std::int64_t owed,
-                         std::int64_t deadline_ns, std::int64_t window_start_ns,
+  void waterfall_account(std::uint32_t slot, std::int64_t contribution, std::int64_t committed,
+                         std::int64_t owed, std::int64_t deadline_ns, std::int64_t window_start_ns,
                          std::int64_t window_drawn) {
-    if ((contribution | owed | deadline_ns | window_start_ns | window_drawn) == 0) return;
+    if ((contribution | committed | owed | deadline_ns | window_start_ns | window_drawn) == 0)
+      return;
     h.add(std::uint64_t{slot});
-    for (std::int64_t v : {contribution, owed, deadline_ns, window_start_ns, window_drawn})
+    for (std::int64_t v :
+         {contribution, committed, owed, deadline_ns, window_start_ns, window_drawn})
       h.add(v);
   }
   void waterfall_instrument(std::uint16_t index, std::int64_t long_index,

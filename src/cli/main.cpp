@@ -6,6 +6,7 @@
 
 #include "backstop/version.hpp"
 #include "bench_options.hpp"
+#include "compare_command.hpp"
 #include "harnesses.hpp"
 #include "journal_commands.hpp"
 #include "replay_command.hpp"
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   backstop::cli::ReplayCliOptions replay;
   CLI::App* replay_cmd = backstop::cli::add_replay_command(app, replay);
 
+  backstop::cli::CompareCliOptions compare;
+  CLI::App* compare_cmd = backstop::cli::add_compare_command(app, compare);
+
   backstop::cli::JournalCliOptions journal;
   const backstop::cli::JournalCommands journal_cmds =
       backstop::cli::add_journal_commands(app, journal);
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (bench_cmd->parsed()) return run_bench(bench_name, bench);
   if (replay_cmd->parsed()) return backstop::cli::run_replay_command(replay);
+  if (compare_cmd->parsed()) return backstop::cli::run_compare_command(compare);
   if (journal_cmds.snapshot->parsed()) return backstop::cli::run_snapshot_command(journal);
   if (journal_cmds.digest->parsed()) return backstop::cli::run_digest_command(journal);
   return 0;

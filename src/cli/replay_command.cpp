@@ -14,12 +14,7 @@
 
 namespace backstop::cli {
 
-CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
-  CLI::App* cmd = app.add_subcommand(
-      "replay",
-      "replay market data (or, with no files, the embedded default crash-day scenario) through "
-      "the engine with a seeded account population, and summarise liquidations, funds and "
-      "conservation");
+void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& o) {
   cmd->add_option("files", o.files,
                   "market-data files (Binance, Tardis/BitMEX, CoinAPI; gzip read directly)");
   cmd->add_option("--config", o.config, "engine configuration (TOML): rings, journal, capacities");
@@ -31,9 +26,6 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
                   "1+PCT/100 over MIN minutes, then hold");
   cmd->add_option("--taker-fee-bp", o.taker_fee_bp, "taker fee in basis points (default 5)");
   cmd->add_option("--maker-fee-bp", o.maker_fee_bp, "maker fee in basis points (default 2)");
-  cmd->add_option("--policy", o.policy,
-                  "end of the loss waterfall: ranked (BitMEX score, bankruptcy price; default), "
-                  "ranked-binance, ranked-hyperliquid (at the mark), pro-rata, socialized");
   cmd->add_option("--insurance-fund-pct", o.insurance_fund_pct,
                   "insurance fund seeded at the start, % of the traders' collateral (default 2)")
       ->check(CLI::Range(0.0, 1000.0));
@@ -46,25 +38,36 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
       ->check(CLI::Range(0.0, 10000.0));
   cmd->add_flag("--thin-fund", o.thin_fund,
                 "insurance fund 0.01 % and no default fund, so that ADL / socialization fires");
-  cmd->add_flag("--no-liquidation", o.no_liquidation,
-                "liquidation off: flagged accounts stay flagged (the pre-waterfall replay)");
   cmd->add_option("--check-every", o.check_every,
                   "conservation check every N events (synchronous mode; 0: at the end only)");
+  cmd->add_flag("--strict", o.strict, "a malformed line stops the replay (default: skip, count)");
+}
+
+CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "replay",
+      "replay market data (or, with no files, the embedded default crash-day scenario) through "
+      "the engine with a seeded account population, and summarise liquidations, funds and "
+      "conservation");
+  add_shared_replay_options(cmd, o);
+  cmd->add_option("--policy", o.policy,
+                  "end of the loss waterfall: ranked (BitMEX score, bankruptcy price; default), "
+                  "ranked-binance, ranked-hyperliquid (at the mark), pro-rata, socialized");
+  cmd->add_flag("--no-liquidation", o.no_liquidation,
+                "liquidation off: flagged accounts stay flagged (the pre-waterfall replay)");
   cmd->add_option("--report", o.report,
                   "write a self-contained HTML report (charts over time, largest losses and who "
                   "paid) to FILE.html; synchronous mode");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the summary");
   cmd->add_flag("--threaded", o.threaded, "run the engine's threads (same digest)");
-  cmd->add_flag("--strict", o.strict, "a malformed line stops the replay (default: skip, count)");
   return cmd;
 }
 
-int run_replay_command(const ReplayCliOptions& o) {
-  replay::ReplayOptions options;
+bool try_shared_replay_options(const ReplayCliOptions& o, replay::ReplayOptions& options,
+                               std::string& error) {
   options.files = o.files;
   options.seed = o.seed;
   options.accounts = o.accounts;
-  options.threaded = o.threaded;
   options.strict = o.strict;
   options.check_every = o.check_every;
   // Basis points to millionths of the notional, rounded up (the venue's favour).
@@ -79,27 +82,28 @@ int run_replay_command(const ReplayCliOptions& o) {
     options.insurance_fund_ppm = replay::kThinFundPpm;
     options.default_fund_ppm = 0;
   }
-  if (o.no_liquidation) options.liquidation = LiquidationMode::kOff;
-  std::string error;
-  if (!replay::try_parse_policy(o.policy, options, error)) {
-    fmt::print(stderr, "backstop replay: {}\n", error);
-    return 2;
-  }
   if (!o.shock.empty()) {
     replay::Shock shock;
-    if (!replay::try_parse_shock(o.shock, shock, error)) {
-      fmt::print(stderr, "backstop replay: {}\n", error);
-      return 2;
-    }
+    if (!replay::try_parse_shock(o.shock, shock, error)) return false;
     options.shock = shock;
   }
   if (!o.config.empty()) {
     options.engine = pipeline::load_engine_config(o.config, error);
-    if (!options.engine) {
-      fmt::print(stderr, "backstop replay: {}\n", error);
-      return 2;
-    }
+    if (!options.engine) return false;
   }
+  return true;
+}
+
+int run_replay_command(const ReplayCliOptions& o) {
+  replay::ReplayOptions options;
+  std::string error;
+  if (!try_shared_replay_options(o, options, error) ||
+      !replay::try_parse_policy(o.policy, options, error)) {
+    fmt::print(stderr, "backstop replay: {}\n", error);
+    return 2;
+  }
+  options.threaded = o.threaded;
+  if (o.no_liquidation) options.liquidation = LiquidationMode::kOff;
   // The report samples the engine after every event, which only the synchronous mode allows.
   replay::ReportData report;
   if (!o.report.empty()) {

@@ -9,6 +9,9 @@
 namespace CLI {
 class App;
 }
+namespace backstop::replay {
+struct ReplayOptions;
+}
 
 namespace backstop::cli {
 
@@ -35,5 +38,13 @@ struct ReplayCliOptions {
 
 CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& options);
 int run_replay_command(const ReplayCliOptions& options);
+
+// The options `replay` and `compare` share - files, --config, --seed, --accounts, --shock, fees,
+// fund sizes, --thin-fund, --check-every, --strict - registered on `cmd`, and their conversion to
+// ReplayOptions (the policy, report, threading and liquidation switch are each command's own).
+// False with `error` set when --shock or --config is invalid.
+void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& options);
+[[nodiscard]] bool try_shared_replay_options(const ReplayCliOptions& options,
+                                             replay::ReplayOptions& out, std::string& error);
 
 }  // namespace backstop::cli

@@ -1,5 +1,7 @@
 #include "replay/decimal.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <limits>
 
@@ -188,6 +190,18 @@ double to_double(Decimal d) noexcept {
   // an inexact 1e-1 would.
   return d.exponent < 0 ? static_cast<double>(d.mantissa) / scale
                         : static_cast<double>(d.mantissa) * scale;
+}
+
+std::string format_fixed(std::int64_t raw, int exponent) {
+  if (exponent >= 0) return fmt::format("{}", raw);
+  const bool negative = raw < 0;
+  // |INT64_MIN| does not fit int64: negate in unsigned arithmetic.
+  const std::uint64_t abs = negative ? std::uint64_t{0} - static_cast<std::uint64_t>(raw)
+                                     : static_cast<std::uint64_t>(raw);
+  std::uint64_t scale = 1;
+  for (int i = 0; i < -exponent && i < 19; ++i)
+    scale *= 10;
+  return fmt::format("{}{}.{:0{}}", negative ? "-" : "", abs / scale, abs % scale, -exponent);
 }
 
 }  // namespace backstop::replay

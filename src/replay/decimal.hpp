@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace backstop::replay {
@@ -56,5 +57,10 @@ struct FixedResult {
 
 // For display and statistics only: never feed the result back into margin or fund arithmetic.
 [[nodiscard]] double to_double(Decimal d) noexcept;
+
+// An integer amount of 10^exponent units as exact decimal text: (123456789, -6) -> "123.456789",
+// (-5, -2) -> "-0.05", (7, 0) -> "7". Exponent > 0 prints the raw integer (the unit is the
+// reader's).
+[[nodiscard]] std::string format_fixed(std::int64_t raw, int exponent);
 
 }  // namespace backstop::replay

@@ -4,50 +4,20 @@
 
 #include <cstdlib>
 
+#include "replay/decimal.hpp"
 #include "replay/replay.hpp"
+#include "replay/text_fields.hpp"
 
 namespace backstop::replay {
 
 namespace {
 
 std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  return json_escape(s);
 }
 
-// An integer amount of 10^exponent units as a decimal string: (123456789, -6) -> "123.456789".
 std::string money(std::int64_t raw, int exponent) {
-  if (exponent >= 0) return fmt::format("{}", raw);
-  const bool negative = raw < 0;
-  const auto abs =
-      static_cast<unsigned long long>(negative ? -(raw + 1) : raw) + (negative ? 1 : 0);
-  unsigned long long scale = 1;
-  for (int i = 0; i < -exponent; ++i)
-    scale *= 10;
-  return fmt::format("{}{}.{:0{}}", negative ? "-" : "", abs / scale, abs % scale, -exponent);
+  return format_fixed(raw, exponent);
 }
 
 // {"USD": 1, "BTC": 2} over the summary's assets.

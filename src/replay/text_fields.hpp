@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace backstop::replay {
@@ -41,5 +42,8 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
 
 // Case-insensitive ASCII comparison for short tokens ("Buy", "sell", "TRUE").
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// `text` as the inside of a JSON string: quote, backslash and control characters escaped.
+[[nodiscard]] std::string json_escape(std::string_view text);
 
 }  // namespace backstop::replay

@@ -1,0 +1,23 @@
+// `backstop compare`: the policy lab (DESIGN §5) - the same replay under each --policy, side by
+// side. Declares the subcommand's options and the two calls main.cpp makes. Cold; the main thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "replay_command.hpp"
+
+namespace backstop::cli {
+
+struct CompareCliOptions {
+  ReplayCliOptions
+      replay;  // the options shared with `replay` (its policy, report, threading unused)
+  std::vector<std::string> policies;
+  bool json = false;
+};
+
+CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& options);
+// 0: every run conserved; 2: invalid arguments; 1: a replay failed; 3: a run broke conservation.
+int run_compare_command(const CompareCliOptions& options);
+
+}  // namespace backstop::cli

@@ -2,7 +2,19 @@
 // flagged (liquidatable or bankrupt) accounts to Waterfall::run(), which, in ascending account id
 // order and again for any account a step pushed under water (cascades), liquidates them:
 //
-//   0. takeover: the asset's backstop account takes every position over at the mark (order mode
+//   0. partial liquidation (`partial` on, the account liquidatable but not bankrupt: equity E > 0
+//      at the marks): positions in takeover order (last position slot first); for each, the
+//      smallest lot count k in 1..|q| (binary search, see plan_partial) such that after moving k
+//      lots to the backstop account at the mark and charging the liquidation fee on their
+//      notional (rate x |notional|, rounded up, capped at the equity) the equity is at least the
+//      initial margin of what the account still holds. Those k lots move (kTakeover, signed as
+//      held), the fee goes to the insurance fund (kLiquidationFee); if even the whole position is
+//      not enough, all of it moves and the next position is planned the same way. No surplus
+//      transfer: the account keeps its equity. Should the account still not be healthy (rounding
+//      dust), the rest is liquidated in full as below. Order mode: the LiquidationOrders carry
+//      those k lots (limit: the bankruptcy price); at the timeout the same rule is re-evaluated.
+//      A bankrupt account (E <= 0) is always liquidated in full:
+//      takeover: the asset's backstop account takes every position over at the mark (order mode
 //      first emits reduce-only IOC LiquidationOrders at the bankruptcy price and waits
 //      `order_timeout_ns` of event time for the matching engine's fills; whatever is left then is
 //      taken over). Closing at the mark leaves the defaulter's equity E as its balance. If E > 0
@@ -116,6 +128,7 @@ struct WaterfallState {
   std::array<std::int64_t, kMaxAssets> socialized{};  // Σ deficits socialized
   std::array<std::int64_t, kMaxAssets> adl_paid{};    // Σ paid by ADL counterparties
   std::uint64_t liquidations = 0;
+  std::uint64_t partial_liquidations = 0;  // of `liquidations`: reduced to IM, not closed out
   std::uint64_t adl_fills = 0;
   std::uint64_t records_dropped = 0;  // audit records beyond the per-event capacity
   std::uint32_t member_count = 0;
@@ -406,10 +419,17 @@ class Waterfall {
   template <class Core>
   static void emit_orders(Core& c, std::uint32_t slot, std::int64_t time_ns) noexcept {
     const auto& a = c.accounts_[slot];
+    PartialPlan plan{};
+    const bool partial = c.wf_config_.partial && plan_partial(c, slot, plan);
     for (std::uint32_t j = 0; j < a.position_count; ++j) {
       const Position& p = c.positions_[c.position_base(slot) + j];
+      std::int64_t lots = p.qty;
+      if (partial) {
+        if (plan.lots[j] == 0) continue;  // not needed to restore initial margin
+        lots = p.qty > 0 ? plan.lots[j] : -plan.lots[j];
+      }
       record(c, WaterfallKind::kLiquidationOrder, 0, WaterfallReason::kTransfer, a.asset,
-             p.instrument, a.id, -p.qty, c.bankruptcy_price(slot, p.instrument).raw(), 0);
+             p.instrument, a.id, -lots, c.bankruptcy_price(slot, p.instrument).raw(), 0);
     }
     const std::int64_t t = time_ns + c.wf_config_.order_timeout_ns;
     c.wf_.deadline_ns[slot] = t == 0 ? 1 : t;
@@ -421,14 +441,124 @@ class Waterfall {
     Int128 loss;       // max(0, -its contribution to equity) before the close
   };
 
+  // Partial liquidation (WaterfallConfig::partial): how many lots of each position (indexed by
+  // position slot j) go to the backstop, and the fee each move pays.
+  struct PartialPlan {
+    std::array<std::int64_t, kMaxPositionsPerAccount> lots;  // unsigned; 0: the position stays
+    std::array<std::int64_t, kMaxPositionsPerAccount> fee;
+  };
+
+  // Plans a partial liquidation of `slot` from the current marks without changing anything; false
+  // (nothing planned) when the account is bankrupt (equity <= 0), which is liquidated in full.
+  // Positions in takeover order (last slot first); for each, the smallest k in 1..|q| with
+  //   E - fee(k) >= IM(others still held) + IM(|q| - k),
+  // fee(k) = min(ceil(rate x |notional of k lots at the mark|), E), E the equity before this
+  // position (a transfer at the mark leaves equity unchanged but for the fee). If even k = |q| is
+  // not enough, all of it goes, E drops by that fee, and the next position is planned the same way.
+  //
+  // Why a binary search finds the smallest k: g(k) = E - fee(k) - IM(|q| - k) - IM(others) is
+  // non-decreasing in k. IM is convex in the size (bracket rates never decrease, validate_config),
+  // so each lot sold frees at least the lowest bracket's IM rate x the lot's notional, and
+  // validate_config requires the fee rate to be below that rate when `partial` is on, so each lot
+  // costs less fee than it frees margin. Where the cap binds (fee(k) = E) g(k) = -IM(rest) <= 0
+  // and still non-decreasing. Both terms are rounded up to whole units, so the integer g follows
+  // the real one to within a unit or two; a step of one lot moves g by (IM rate - fee rate) x the
+  // lot's notional, which is many units for any real contract. E - fee(|q|) >= 0 = IM(0), so the
+  // last position is always enough.
+  template <class Core>
+  static bool plan_partial(const Core& c, std::uint32_t slot, PartialPlan& plan) noexcept {
+    const auto& a = c.accounts_[slot];
+    const auto m = c.evaluate_margin(slot);  // AccountMargin (risk_engine.hpp)
+    if (m.equity <= 0) return false;
+    Int128 equity = m.equity;
+    Int128 im_held = m.initial;  // IM of every position not yet planned away
+    const std::int64_t rate = c.wf_config_.liquidation_fee_rate;
+    const std::uint32_t base = c.position_base(slot);
+    plan.lots.fill(0);
+    plan.fee.fill(0);
+    for (std::uint32_t j = a.position_count; j-- > 0;) {
+      const Position& p = c.positions_[base + j];
+      const auto& r = c.risk_[p.instrument];
+      const std::int64_t mark = c.state_[p.instrument].mark;
+      const std::int64_t abs_q = p.qty < 0 ? -p.qty : p.qty;
+      const Int128 im_others = im_held - initial_margin(r, abs_q, mark);
+      const auto fee = [&](std::int64_t k) {
+        const Int128 v = value_down(r, p.qty > 0 ? k : -k, mark);
+        return std::min<Int128>(div_round_up((v < 0 ? -v : v) * rate, kRateScale), equity);
+      };
+      const auto enough = [&](std::int64_t k) {
+        return equity - fee(k) >= im_others + initial_margin(r, abs_q - k, mark);
+      };
+      if (!enough(abs_q)) {
+        plan.lots[j] = abs_q;
+        plan.fee[j] = static_cast<std::int64_t>(fee(abs_q));
+        equity -= plan.fee[j];
+        im_held = im_others;
+        continue;
+      }
+      std::int64_t lo = 1;  // enough(hi) holds throughout
+      std::int64_t hi = abs_q;
+      while (lo < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        if (enough(mid)) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      plan.lots[j] = lo;
+      plan.fee[j] = static_cast<std::int64_t>(fee(lo));
+      return true;
+    }
+    return true;
+  }
+
+  // Carries out the plan: the backstop takes the planned lots over at the mark, each move paying
+  // its fee (never more than the equity left) to the insurance fund; no surplus transfer. True
+  // when the account is healthy afterwards.
+  template <class Core>
+  static bool reduce_partially(Core& c, std::uint32_t slot) noexcept {
+    PartialPlan plan;
+    if (!plan_partial(c, slot, plan)) return false;
+    auto& a = c.accounts_[slot];
+    const std::uint8_t asset = a.asset;
+    const std::uint32_t backstop = backstop_slot(c, asset);
+    // Last slot first: a position closed whole is the last one, so no other position moves.
+    for (std::uint32_t j = a.position_count; j-- > 0;) {
+      if (plan.lots[j] == 0) continue;
+      const Position p = c.positions_[c.position_base(slot) + j];
+      const std::int64_t mark = c.state_[p.instrument].mark;
+      const std::int64_t moved = p.qty > 0 ? plan.lots[j] : -plan.lots[j];
+      const std::int64_t before = a.balance;
+      const Int128 effect = c.trade_side(slot, p.instrument, -moved, mark, 0) +
+                            c.trade_side(backstop, p.instrument, moved, mark, 0);
+      c.insurance_[asset] -= static_cast<std::int64_t>(effect);
+      record(c, WaterfallKind::kTakeover, 0, WaterfallReason::kTransfer, asset, p.instrument, a.id,
+             moved, before, a.balance);
+      // The transfer's rounding dust (a unit or two) may leave less equity than planned.
+      const std::int64_t fee = static_cast<std::int64_t>(
+          std::max<Int128>(0, std::min<Int128>(plan.fee[j], c.evaluate_margin(slot).equity)));
+      if (fee > 0)
+        to_insurance(c, slot, fee, WaterfallKind::kLiquidationFee, 0, WaterfallReason::kFee);
+    }
+    refresh_one(c, slot);
+    if (backstop != kNoSlot) refresh_one(c, backstop);
+    return a.status == AccountStatus::kHealthy;
+  }
+
   template <class Core>
   static void liquidate(Core& c, std::uint32_t slot, std::int64_t time_ns) noexcept {
     WaterfallState& w = c.wf_;
+    w.deadline_ns[slot] = 0;
+    ++w.liquidations;
+    if (c.wf_config_.partial && reduce_partially(c, slot)) {
+      ++w.partial_liquidations;
+      return;
+    }
+    // Full liquidation (bankrupt, or a partial reduction that could not restore the account).
     auto& a = c.accounts_[slot];
     const std::uint8_t asset = a.asset;
     const std::uint64_t id = a.id;
-    w.deadline_ns[slot] = 0;
-    ++w.liquidations;
     const std::int64_t balance_start = a.balance;
     // 0. Takeover of every position at the mark by the backstop account.
     std::array<Taken, kMaxPositionsPerAccount> taken{};

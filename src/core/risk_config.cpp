@@ -79,7 +79,8 @@ std::string check_waterfall(const RiskConfig& config) {
   }
   if (w.mode != LiquidationMode::kOff) {
     bool any = false;
-    for (const std::uint64_t id : w.backstop_accounts) any = any || id != 0;
+    for (const std::uint64_t id : w.backstop_accounts)
+      any = any || id != 0;
     if (!any) return "waterfall.backstop_accounts: liquidation needs a backstop account";
   }
   if (w.insurance_floor.size() > config.asset_count) {
@@ -111,6 +112,16 @@ std::string check_waterfall(const RiskConfig& config) {
     return "waterfall.adl_band_ppm: must be in (0, 1e6)";
   }
   if (w.adl_dirty_capacity == 0) return "waterfall.adl_dirty_capacity: must be > 0";
+  if (w.partial && w.mode != LiquidationMode::kOff) {
+    // Selling a lot must free more initial margin than its fee costs, or reducing could never
+    // restore an account (and the search for the smallest reduction would not be monotone).
+    for (const InstrumentSpec& s : config.instruments) {
+      if (!s.brackets.empty() && w.liquidation_fee_rate >= s.brackets[0].initial_rate) {
+        return "waterfall.partial: liquidation_fee_rate must be below every instrument's "
+               "initial-margin rate";
+      }
+    }
+  }
   return {};
 }
 

@@ -88,6 +88,7 @@ void RiskStateIo::save(const RiskEngine& r, std::vector<std::byte>& out) {
       w.put((*fund)[k]);
   }
   w.put(wf.liquidations);
+  w.put(wf.partial_liquidations);
   w.put(wf.adl_fills);
   w.put(wf.records_dropped);
   w.put(wf.member_count);
@@ -173,8 +174,8 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
       if (!in.get((*fund)[k])) return fail("truncated waterfall funds");
     }
   }
-  if (!in.get(wf.liquidations) || !in.get(wf.adl_fills) || !in.get(wf.records_dropped) ||
-      !in.get(wf.member_count) || wf.member_count > accounts) {
+  if (!in.get(wf.liquidations) || !in.get(wf.partial_liquidations) || !in.get(wf.adl_fills) ||
+      !in.get(wf.records_dropped) || !in.get(wf.member_count) || wf.member_count > accounts) {
     return fail("truncated or inconsistent waterfall counters");
   }
   for (std::uint32_t m = 0; m < wf.member_count; ++m) {

@@ -15,7 +15,8 @@
 namespace backstop {
 
 struct RiskStateIo {
-  static constexpr std::uint32_t kFormat = 3;  // 2: the waterfall's state; 3: committed shares
+  // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count
+  static constexpr std::uint32_t kFormat = 4;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

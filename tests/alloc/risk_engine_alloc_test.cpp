@@ -84,8 +84,9 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 
 // The same with liquidation and the whole waterfall on (issue 4): takeovers, fund draws, ranked
 // ADL through the ranking cache (rebuilt on demand inside process()), pro-rata ADL and socialized
-// loss, 300,000 events after start-up, no allocation.
-TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
+// loss, 300,000 events after start-up, no allocation. With `partial`, liquidatable accounts that
+// are not bankrupt are reduced to initial margin instead (partial_liquidations > 0).
+void run_waterfall_without_allocation(bool partial) {
   test::StreamGenerator gen(91, 3, 2000);
   RiskConfig config = gen.config();
   const std::vector<Event> setup = gen.setup();
@@ -100,6 +101,7 @@ TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
                                         AdlPolicy::kSocialized};
   config.waterfall.assessment = true;
   config.waterfall.adl_dirty_capacity = 256;
+  config.waterfall.partial = partial;
   RiskEngine engine(config);
   for (const Event& e : setup)
     ASSERT_EQ(engine.process(e).code, RejectCode::kOk);
@@ -121,10 +123,22 @@ TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
   EXPECT_GT(engine.waterfall_state().liquidations, 0u);
   EXPECT_GT(records, 0u);
   EXPECT_TRUE(engine.verify_index());
-  std::printf("waterfall: liquidations=%llu adl_fills=%llu records=%llu\n",
+  if (partial) {
+    EXPECT_GT(engine.waterfall_state().partial_liquidations, 0u);
+  }
+  std::printf("waterfall: liquidations=%llu partial=%llu adl_fills=%llu records=%llu\n",
               static_cast<unsigned long long>(engine.waterfall_state().liquidations),
+              static_cast<unsigned long long>(engine.waterfall_state().partial_liquidations),
               static_cast<unsigned long long>(engine.waterfall_state().adl_fills),
               static_cast<unsigned long long>(records));
+}
+
+TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
+  run_waterfall_without_allocation(false);
+}
+
+TEST(RiskEngineAllocation, PartialLiquidationAllocatesNothing) {
+  run_waterfall_without_allocation(true);
 }
 
 }  // namespace

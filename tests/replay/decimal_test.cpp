@@ -174,5 +174,16 @@ TEST(Decimal, ToDoubleIsForDisplay) {
   EXPECT_DOUBLE_EQ(to_double(parse("1.5e3")), 1500.0);
 }
 
+TEST(Decimal, FormatFixedPrintsTheExactAmount) {
+  EXPECT_EQ(format_fixed(123456789, -6), "123.456789");
+  EXPECT_EQ(format_fixed(-5, -2), "-0.05");
+  EXPECT_EQ(format_fixed(0, -8), "0.00000000");
+  EXPECT_EQ(format_fixed(7, 0), "7");
+  EXPECT_EQ(format_fixed(7, 3), "7");  // a positive exponent leaves the unit to the reader
+  // INT64_MIN has no int64 negation; the text is still exact.
+  EXPECT_EQ(format_fixed(INT64_MIN, -8), "-92233720368.54775808");
+  EXPECT_EQ(format_fixed(INT64_MAX, -8), "92233720368.54775807");
+}
+
 }  // namespace
 }  // namespace backstop::replay

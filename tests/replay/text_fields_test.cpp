@@ -52,5 +52,12 @@ TEST(TextFields, ParsesUtcDateTimes) {
   EXPECT_FALSE(parse_utc_datetime(" 2025-10-10 21:20:00", ns));
 }
 
+TEST(TextFields, JsonEscapeQuotesBackslashesAndControls) {
+  EXPECT_EQ(json_escape("plain/path.csv"), "plain/path.csv");
+  EXPECT_EQ(json_escape("a\"b\\c"), "a\\\"b\\\\c");
+  EXPECT_EQ(json_escape("line\nnext\tx"), "line\\nnext\\tx");
+  EXPECT_EQ(json_escape(std::string_view("\x01", 1)), "\\u0001");
+}
+
 }  // namespace
 }  // namespace backstop::replay

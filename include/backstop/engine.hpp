@@ -78,10 +78,11 @@ struct RecoveryReport {
 };
 
 enum class OutputKind : std::uint8_t {
-  kRisk = 1,       // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
-  kRejected = 2,   // the input event was refused; `code` says why
-  kProcessed = 3,  // the input is applied (only with EngineConfig::acknowledge_inputs)
-  kWaterfall = 4,  // a WaterfallRecord: liquidation order, takeover, fund draw, ADL fill, ...
+  kRisk = 1,         // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
+  kRejected = 2,     // the input event was refused; `code` says why
+  kProcessed = 3,    // the input is applied (only with EngineConfig::acknowledge_inputs)
+  kWaterfall = 4,    // a WaterfallRecord: liquidation order, takeover, fund draw, ADL fill, ...
+  kAdlQuantile = 5,  // an AdlQuantileRecord: a position's ADL quantile changed (periodic)
 };
 
 // One output record, in input order; an input's records are contiguous.
@@ -92,8 +93,9 @@ struct alignas(64) OutputEvent {
   RejectCode code;          // kRejected: the reason
   std::uint32_t reserved;
   union {
-    RiskOutput risk;            // kRisk
-    WaterfallRecord waterfall;  // kWaterfall (its `kind` says which movement)
+    RiskOutput risk;                 // kRisk
+    WaterfallRecord waterfall;       // kWaterfall (its `kind` says which movement)
+    AdlQuantileRecord adl_quantile;  // kAdlQuantile
   };
   std::int64_t input_time_ns;  // the input's event time (audit records carry it)
 };
@@ -273,6 +275,13 @@ class Engine {
         OutputEvent out{sequence, OutputKind::kWaterfall, type,     RejectCode::kOk,
                         0,        RiskOutput{},           e.time_ns};
         out.waterfall = w;
+        emit(out);
+      }
+      // Then the periodic ADL-quantile publication, if this event reached its due time.
+      for (const AdlQuantileRecord& q : risk->adl_quantile_records()) {
+        OutputEvent out{sequence, OutputKind::kAdlQuantile, type, RejectCode::kOk, 0, RiskOutput{},
+                        e.time_ns};
+        out.adl_quantile = q;
         emit(out);
       }
       if (acknowledge)

@@ -12,6 +12,8 @@
 //                                  cushion shrinks at once, so their triggers are rebuilt (DESIGN
 //                                  §4 allows this; funding comes every 1-8 hours). Receivers keep
 //                                  theirs.
+//   an event reaching a due time of the periodic ADL-quantile output (off by default): one ADL
+//                                  ranking rebuild, O(n log n), and O(accounts x instruments).
 //
 // Triggers are conservative and may be stale only in the safe direction: outside a pop, a refresh
 // moves a trigger only when the fresh one is closer to the mark (LiquidationIndex::tighten); a
@@ -109,6 +111,17 @@ class RiskEngine {
       adl_ = AdlRanking(instrument_count_, max_accounts_, wf_config_.adl_dirty_capacity,
                         wf_config_.adl_band_ppm);
     }
+    if (liquidating && wf_config_.adl_quantile_interval_ns > 0) {
+      // An account changes at most min(instruments, 2 x positions) quantiles between two
+      // publications (every position it held then, and every one it holds now).
+      adl_q_capacity_ = wf_config_.adl_quantile_capacity != 0
+                            ? wf_config_.adl_quantile_capacity
+                            : std::size_t{max_accounts_} *
+                                  std::min(instrument_count_, 2 * positions_per_account_);
+      adl_q_records_ = std::make_unique<AdlQuantileRecord[]>(adl_q_capacity_);
+      adl_published_ =
+          std::make_unique<std::uint8_t[]>(std::size_t{max_accounts_} * instrument_count_);
+    }
   }
 
   RiskEngine(const RiskEngine&) = delete;
@@ -119,6 +132,7 @@ class RiskEngine {
   EventResult process(const Event& e) noexcept {
     output_count_ = 0;
     wf_record_count_ = 0;
+    adl_q_count_ = 0;
     RejectCode code = RejectCode::kUnknownEventType;
     switch (e.type) {
       case EventType::kMarkPrice:
@@ -159,6 +173,7 @@ class RiskEngine {
                   return a.account != b.account ? a.account < b.account : a.type < b.type;
                 });
     }
+    if (adl_q_capacity_ != 0) publish_adl_quantiles(e.time_ns);
     return EventResult{code, static_cast<std::uint32_t>(output_count_)};
   }
 
@@ -266,6 +281,15 @@ class RiskEngine {
     if (wf_config_.mode != LiquidationMode::kOff) Waterfall::rebuild_ranking(*this);
   }
   const AdlRanking& adl_ranking() const noexcept { return adl_; }
+  // The periodic ADL-quantile publication of the last event (WaterfallConfig::
+  // adl_quantile_interval_ns), in ascending (account id, instrument) order; empty unless the event
+  // reached a due time.
+  std::span<const AdlQuantileRecord> adl_quantile_records() const noexcept {
+    return {adl_q_records_.get(), adl_q_count_};
+  }
+  // Changes left out of publications for lack of capacity (each is published at a later due
+  // time).
+  std::uint64_t adl_quantiles_dropped() const noexcept { return adl_q_dropped_; }
   // Canonical waterfall state for a digest or snapshot: per asset
   //   waterfall_funds(uint8 asset, default_fund, venue_tranche, receivable, bad_debt, socialized,
   //                   adl_paid)
@@ -273,7 +297,9 @@ class RiskEngine {
   //   waterfall_account(uint32 slot, contribution, committed, owed, deadline_ns,
   //                     window_start_ns, window_drawn)
   // then per instrument waterfall_instrument(uint16, socialized long index, socialized short
-  // index).
+  // index); then, with the periodic ADL-quantile output on, adl_quantile_clock(next due ns) and
+  // adl_quantile_published(uint32 slot, uint16 instrument, uint8 quantile) per nonzero quantile
+  // last published.
   template <class Visitor>
   void visit_waterfall_state(Visitor&& v) const {
     for (std::uint32_t k = 0; k < asset_count_; ++k) {
@@ -287,6 +313,14 @@ class RiskEngine {
     for (std::uint32_t i = 0; i < instrument_count_; ++i) {
       v.waterfall_instrument(static_cast<std::uint16_t>(i), wf_.socialized_index[2 * i],
                              wf_.socialized_index[2 * i + 1]);
+    }
+    if (!adl_published_) return;
+    v.adl_quantile_clock(adl_next_due_ns_);
+    for (std::uint32_t a = 0; a < account_count_; ++a) {
+      for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+        const std::uint8_t q = adl_published_[std::size_t{a} * instrument_count_ + i];
+        if (q != 0) v.adl_quantile_published(a, static_cast<std::uint16_t>(i), q);
+      }
     }
   }
 
@@ -493,6 +527,51 @@ class RiskEngine {
     accounts_[last].flagged_index = i;
     accounts_[slot].flagged_index = kNoSlot;
     wf_.deadline_ns[slot] = 0;  // recovered: a pending order-mode takeover is off
+  }
+
+  // The periodic ADL-quantile output. The first event only starts the clock; once `time_ns`
+  // reaches the due time, advances it by whole intervals past `time_ns`, rebuilds the ranking
+  // (O(n log n)) and records every (account, instrument) whose quantile differs from the one last
+  // published, in ascending (account id, instrument) order. Beyond the capacity a change is
+  // counted and left unpublished, so a later due time publishes it. No allocation: the slots are
+  // sorted by id in scratch_ (free after the event's own work).
+  void publish_adl_quantiles(std::int64_t time_ns) noexcept {
+    const std::int64_t interval = wf_config_.adl_quantile_interval_ns;
+    if (adl_next_due_ns_ == kAdlClockStopped) {
+      adl_next_due_ns_ = saturated(Int128{time_ns} + interval);
+      return;
+    }
+    if (time_ns < adl_next_due_ns_) return;
+    const std::int64_t due = adl_next_due_ns_;
+    const Int128 steps = (Int128{time_ns} - due) / interval + 1;
+    adl_next_due_ns_ = saturated(due + steps * interval);
+    refresh_adl_ranking();
+    for (std::uint32_t a = 0; a < account_count_; ++a)
+      scratch_[a] = a;
+    std::sort(
+        scratch_.get(), scratch_.get() + account_count_,
+        [this](std::uint32_t x, std::uint32_t y) { return accounts_[x].id < accounts_[y].id; });
+    for (std::uint32_t k = 0; k < account_count_; ++k) {
+      const std::uint32_t slot = scratch_[k];
+      for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+        const auto instrument = static_cast<std::uint16_t>(i);
+        const std::uint8_t q = adl_.quantile(instrument, slot);
+        std::uint8_t& last = adl_published_[std::size_t{slot} * instrument_count_ + i];
+        if (q == last) continue;
+        if (adl_q_count_ == adl_q_capacity_) {
+          ++adl_q_dropped_;
+          continue;
+        }
+        const std::uint32_t pos = find_position(slot, instrument);
+        adl_q_records_[adl_q_count_++] = AdlQuantileRecord{
+            accounts_[slot].id, time_ns, due, pos == kNoSlot ? 0 : positions_[pos].qty,
+            instrument,         last,    q,   0};
+        last = q;
+      }
+    }
+  }
+  static std::int64_t saturated(Int128 v) noexcept {
+    return v > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(v);
   }
 
   // A socialized loss moved `side`'s funding index of `instrument`: every payer's cushion shrank,
@@ -807,6 +886,16 @@ class RiskEngine {
   std::unique_ptr<WaterfallRecord[]> wf_records_;
   std::size_t wf_record_count_ = 0;
   std::size_t wf_record_capacity_ = 0;
+  // The periodic ADL-quantile output (allocated only when on). adl_published_ (per account slot x
+  // instrument: the quantile last published) and adl_next_due_ns_ are canonical state (snapshot
+  // and digest); adl_q_dropped_ is a statistic (snapshot only); the records are per-event output.
+  static constexpr std::int64_t kAdlClockStopped = INT64_MIN;  // no event seen yet
+  std::unique_ptr<std::uint8_t[]> adl_published_;
+  std::int64_t adl_next_due_ns_ = kAdlClockStopped;
+  std::uint64_t adl_q_dropped_ = 0;
+  std::unique_ptr<AdlQuantileRecord[]> adl_q_records_;
+  std::size_t adl_q_count_ = 0;
+  std::size_t adl_q_capacity_ = 0;
 };
 
 }  // namespace backstop

@@ -118,6 +118,22 @@ static_assert(std::has_unique_object_representations_v<WaterfallRecord>);
 
 inline constexpr std::uint16_t kNoInstrument = 0xFFFF;
 
+// One periodic ADL-quantile publication (WaterfallConfig::adl_quantile_interval_ns): a position's
+// quantile changed since it was last published. 40 bytes, no padding, so an OutputEvent can carry
+// it.
+struct AdlQuantileRecord {
+  std::uint64_t account;  // external id
+  std::int64_t time_ns;   // the event time that reached the due time
+  std::int64_t due_ns;    // the due time reached
+  std::int64_t qty;       // the position now (signed; 0: gone)
+  std::uint16_t instrument;
+  std::uint8_t old_quantile;  // as last published (0: none)
+  std::uint8_t new_quantile;  // 1-5, 5 = first in line for ADL; 0: no position in the ranking
+  std::uint32_t reserved;
+};
+static_assert(sizeof(AdlQuantileRecord) == 40);
+static_assert(std::has_unique_object_representations_v<AdlQuantileRecord>);
+
 // All state the waterfall adds to the risk engine (canonical: snapshot and digest it). Per asset
 // and per account arrays, sized by the constructor.
 struct WaterfallState {

@@ -63,6 +63,13 @@ struct WaterfallConfig {
   // opposite position each time ADL fires (O(n log n)), instead of the ranking cache.
   bool adl_full_sort = false;
   std::uint32_t audit_capacity = 0;  // records per event; 0: 4 * max_accounts + 256
+  // Periodic ADL-quantile output: once the event time reaches each due time (the first event's time
+  // + the interval, then whole intervals on), the ranking is rebuilt and every position whose
+  // quantile (1-5, 0: none) changed since its last publication is published. 0: off.
+  std::int64_t adl_quantile_interval_ns = 0;
+  // Records per publication; 0: every possible change (max_accounts x min(instruments, 2 x
+  // positions_per_account)). Changes beyond it are counted and published at a later due time.
+  std::uint32_t adl_quantile_capacity = 0;
 };
 
 }  // namespace backstop

@@ -112,6 +112,7 @@ std::string check_waterfall(const RiskConfig& config) {
     return "waterfall.adl_band_ppm: must be in (0, 1e6)";
   }
   if (w.adl_dirty_capacity == 0) return "waterfall.adl_dirty_capacity: must be > 0";
+  if (w.adl_quantile_interval_ns < 0) return "waterfall.adl_quantile_interval_ns: must be >= 0";
   if (w.partial && w.mode != LiquidationMode::kOff) {
     // Selling a lot must free more initial margin than its fee costs, or reducing could never
     // restore an account (and the search for the smallest reduction would not be monotone).

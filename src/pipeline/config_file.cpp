@@ -243,6 +243,8 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
     r.integer("adl_band_ppm", w.adl_band_ppm, 1, 999'999);
     r.integer("adl_dirty_capacity", w.adl_dirty_capacity, 1, std::int64_t{1} << 30);
     r.integer("audit_capacity", w.audit_capacity, 0, std::int64_t{1} << 30);
+    r.integer("adl_quantile_interval_ns", w.adl_quantile_interval_ns, 0, INT64_MAX);
+    r.integer("adl_quantile_capacity", w.adl_quantile_capacity, 0, std::int64_t{1} << 30);
     r.reject_unknown();
   }
   if (const toml::table* t = section("journal")) {

@@ -104,6 +104,14 @@ void RiskStateIo::save(const RiskEngine& r, std::vector<std::byte>& out) {
   }
   for (std::uint32_t i = 0; i < 2 * r.instrument_count_; ++i)
     w.put(wf.socialized_index[i]);
+  // The periodic ADL-quantile output: its clock, drop count and what was last published.
+  w.put(r.adl_next_due_ns_);
+  w.put(r.adl_q_dropped_);
+  w.put(static_cast<std::uint8_t>(r.adl_published_ ? 1 : 0));
+  if (r.adl_published_) {
+    for (std::size_t k = 0; k < std::size_t{r.account_count_} * r.instrument_count_; ++k)
+      w.put(r.adl_published_[k]);
+  }
 }
 
 bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::string& error) {
@@ -190,6 +198,22 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
   }
   for (std::uint32_t i = 0; i < 2 * instruments; ++i) {
     if (!in.get(wf.socialized_index[i])) return fail("truncated socialized-loss indices");
+  }
+  std::uint8_t published = 0;
+  if (!in.get(r.adl_next_due_ns_) || !in.get(r.adl_q_dropped_) || !in.get(published) ||
+      published > 1) {
+    return fail("truncated ADL-quantile clock");
+  }
+  // Saved with the output off and restored with it on (or the other way): it starts afresh.
+  if (!r.adl_published_) r.adl_next_due_ns_ = RiskEngine::kAdlClockStopped;
+  if (published == 1) {
+    for (std::size_t k = 0; k < std::size_t{accounts} * instruments; ++k) {
+      std::uint8_t q = 0;
+      if (!in.get(q) || q > 5) return fail("truncated or bad published ADL quantiles");
+      if (r.adl_published_) r.adl_published_[k] = q;
+    }
+  } else if (r.adl_published_) {
+    r.adl_next_due_ns_ = RiskEngine::kAdlClockStopped;
   }
   if (!in.done()) return fail("trailing bytes");
   // Derived state: healthy accounts get fresh triggers (never later than the saved ones would have

@@ -72,6 +72,10 @@ struct DigestVisitor {
          {contribution, committed, owed, deadline_ns, window_start_ns, window_drawn})
       h.add(v);
   }
+  void adl_quantile_clock(std::int64_t next_due_ns) { h.add(next_due_ns); }
+  void adl_quantile_published(std::uint32_t slot, std::uint16_t instrument, std::uint8_t q) {
+    h.add(std::uint64_t{slot} << 24 | std::uint64_t{instrument} << 8 | q);
+  }
   void waterfall_instrument(std::uint16_t index, std::int64_t long_index,
                             std::int64_t short_index) {
     h.add(std::uint64_t{index});

@@ -644,6 +644,8 @@ struct OutputTally {
       case OutputKind::kWaterfall:
         on_waterfall(out.waterfall);
         return;
+      case OutputKind::kAdlQuantile:
+        return;
       case OutputKind::kRisk:
         break;
     }

@@ -85,7 +85,8 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 // The same with liquidation and the whole waterfall on (issue 4): takeovers, fund draws, ranked
 // ADL through the ranking cache (rebuilt on demand inside process()), pro-rata ADL and socialized
 // loss, 300,000 events after start-up, no allocation. With `partial`, liquidatable accounts that
-// are not bankrupt are reduced to initial margin instead (partial_liquidations > 0).
+// are not bankrupt are reduced to initial margin instead (partial_liquidations > 0), and the
+// periodic ADL-quantile output publishes every 1,000 events.
 void run_waterfall_without_allocation(bool partial) {
   test::StreamGenerator gen(91, 3, 2000);
   RiskConfig config = gen.config();
@@ -102,6 +103,8 @@ void run_waterfall_without_allocation(bool partial) {
   config.waterfall.assessment = true;
   config.waterfall.adl_dirty_capacity = 256;
   config.waterfall.partial = partial;
+  // The periodic ADL-quantile output too (a ranking rebuild and a publication every 1,000 events).
+  if (partial) config.waterfall.adl_quantile_interval_ns = 1'000;
   RiskEngine engine(config);
   for (const Event& e : setup)
     ASSERT_EQ(engine.process(e).code, RejectCode::kOk);
@@ -114,10 +117,12 @@ void run_waterfall_without_allocation(bool partial) {
   }
   engine.refresh_adl_ranking();
   std::uint64_t records = 0;
+  std::uint64_t quantiles = 0;
   const std::uint64_t before = allocation_count();
   for (std::uint32_t k = 0; k < 300'000; ++k) {
     engine.process(gen.next());
     records += engine.waterfall_records().size();
+    quantiles += engine.adl_quantile_records().size();
   }
   EXPECT_EQ(allocation_count() - before, 0u);
   EXPECT_GT(engine.waterfall_state().liquidations, 0u);
@@ -125,6 +130,7 @@ void run_waterfall_without_allocation(bool partial) {
   EXPECT_TRUE(engine.verify_index());
   if (partial) {
     EXPECT_GT(engine.waterfall_state().partial_liquidations, 0u);
+    EXPECT_GT(quantiles, 0u);
   }
   std::printf("waterfall: liquidations=%llu partial=%llu adl_fills=%llu records=%llu\n",
               static_cast<unsigned long long>(engine.waterfall_state().liquidations),

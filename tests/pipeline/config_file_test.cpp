@@ -152,6 +152,9 @@ insurance_floor = [1000, 0]
 assessment = true
 assessment_cap = 250
 insurance_cap_per_account = 99
+partial = true
+adl_quantile_interval_ns = 1000000000
+adl_quantile_capacity = 64
 )";
 
 std::string waterfall_text(const std::string& section) {
@@ -176,6 +179,9 @@ TEST(ConfigFile, ReadsTheWaterfallSection) {
   EXPECT_TRUE(w.assessment);
   EXPECT_EQ(w.assessment_cap, 250);
   EXPECT_EQ(w.insurance_cap_per_account, 99);
+  EXPECT_TRUE(w.partial);
+  EXPECT_EQ(w.adl_quantile_interval_ns, 1'000'000'000);
+  EXPECT_EQ(w.adl_quantile_capacity, 64u);
 }
 
 TEST(ConfigFile, WaterfallErrorsNameTheKey) {
@@ -189,6 +195,9 @@ TEST(ConfigFile, WaterfallErrorsNameTheKey) {
   EXPECT_EQ(error("[waterfall]\npolicy = \"lottery\"\n"),
             "waterfall.policy: must be one of: ranked, pro_rata, socialized, none");
   EXPECT_EQ(error("[waterfall]\nfee = 1\n"), "waterfall.fee: unknown key");
+  EXPECT_NE(error("[waterfall]\nadl_quantile_interval_ns = -1\n")
+                .find("waterfall.adl_quantile_interval_ns"),
+            std::string::npos);
   EXPECT_EQ(error("[waterfall]\nbackstop_accounts = [-1]\n"),
             "waterfall.backstop_accounts: every entry must be an integer >= 0");
   // The core's rules: liquidation needs a backstop account.

@@ -632,11 +632,12 @@ std::string render_html_report(const ReportData& data, const ReplaySummary& s) {
 
   // ---- who paid ----
   o += "<section id=\"who-paid\"><h2>Who paid</h2>\n";
-  if (!data.has_payments()) {
-    o += "<p class=\"callout\">Waterfall not yet wired: no payment has been reported, so every "
-         "deficit above is still owed. Once issue 4 lands, this table shows each tier's share "
-         "(defaulter's collateral, insurance fund, default fund, ADL counterparties, socialized "
-         "loss, bad debt) and the ADL counterparties who paid the most.</p>\n";
+  if (!data.has_payments() && s.waterfall_wired) {
+    o += "<p class=\"callout\">Nobody paid: every liquidation closed within the defaulter's own "
+         "collateral, so no fund, counterparty or bad-debt tier was drawn.</p>\n";
+  } else if (!data.has_payments()) {
+    o += "<p class=\"callout\">Liquidation was off in this replay: no payment has been reported, "
+         "so every deficit above is still owed.</p>\n";
   } else {
     o += "<table id=\"tier-table\"><thead><tr><th>tier</th>";
     for (const std::size_t a : assets)

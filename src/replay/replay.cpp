@@ -6,10 +6,13 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <span>
+#include <thread>
 
 #include "pipeline/state_digest.hpp"
+#include "replay/book_depth.hpp"
 #include "replay/conservation.hpp"
 #include "replay/instrument_map.hpp"
 #include "replay/population.hpp"
@@ -59,6 +62,11 @@ struct Instrument {
   std::size_t window_next = 0;
   std::int64_t last_mark = 0;
   std::int64_t last_mark_ts = INT64_MIN;
+  // Book depth (order mode's liquidity): snapshots in time order, the one in use, and the lots
+  // earlier liquidation orders took from it per side (0 bids, 1 asks).
+  std::vector<DepthSnapshot> depth;
+  std::size_t depth_at = 0;  // depth[depth_at - 1] is the latest at or before now; 0: none yet
+  std::array<std::int64_t, 2> depth_taken{};
   InstrumentSummary summary;
 };
 
@@ -122,8 +130,28 @@ class Builder {
 
   bool load(std::string& error);
   bool prepare(std::string& error);
-  void build_events();
+  // The setup events (accounts, deposits, funds) into events().
+  void build_setup();
+  // The events of the next item of the time line (a trade's fills, a mark, a funding) into
+  // events(); the caller takes them and clears the buffer.
+  [[nodiscard]] bool has_item() const { return next_item_ < items_.size(); }
+  [[nodiscard]] std::int64_t next_item_time() const { return items_[next_item_].ts_ns; }
+  [[nodiscard]] std::size_t items_done() const { return next_item_; }
+  [[nodiscard]] std::size_t item_count() const { return items_.size(); }
+  void generate_next();
+  // One engine output the generator may now react to (see kReactionDelayNs).
+  void react(const OutputEvent& out);
   std::vector<Event>& events() { return events_; }
+  // Whether some instrument has book depth: then the replay runs liquidation in order mode and
+  // answers the engine's liquidation orders from the depth (set before build_setup).
+  [[nodiscard]] bool has_depth() const {
+    return std::any_of(instruments_.begin(), instruments_.end(),
+                       [](const Instrument& i) { return !i.depth.empty(); });
+  }
+  void set_order_mode(std::int64_t order_timeout_ns) {
+    order_mode_ = true;
+    order_timeout_ns_ = order_timeout_ns;
+  }
   std::vector<Instrument>& instruments() { return instruments_; }
   const std::vector<Trader>& traders() const { return traders_; }
   // The waterfall's accounts and funds per asset (zero for an asset no trader uses).
@@ -133,12 +161,15 @@ class Builder {
     std::int64_t backstop_collateral = 0;
     std::int64_t insurance = 0;
     std::int64_t default_fund = 0;  // Σ the members' contributions
+    std::uint64_t market = 0;       // order mode: the book's liquidity account; 0: none
+    std::int64_t market_collateral = 0;
+    std::int64_t slippage_cost = 0;  // Σ (mark - fill price) on the liquidated side, Money
   };
   const std::array<AssetSetup, kReplayAssetCount>& setup() const { return setup_; }
   std::size_t setup_events() const { return setup_events_; }
   std::uint64_t max_account_id() const {
     return options_.accounts + kReplayAssetCount +
-           std::uint64_t{kReplayAssetCount} * kClearingMembers;
+           std::uint64_t{kReplayAssetCount} * kClearingMembers + kReplayAssetCount;
   }
   std::vector<InstrumentSpec> specs() const {
     std::vector<InstrumentSpec> out;
@@ -156,6 +187,20 @@ class Builder {
   void place_trade(const Item& item);
   void derive_mark(Instrument& inst, std::uint16_t index, std::int64_t ticks, std::int64_t ts);
   void emit_mark(Instrument& inst, std::uint16_t index, std::int64_t ticks, std::int64_t ts);
+  [[nodiscard]] std::uint32_t trader_of(std::uint64_t id) const {
+    return id >= 1 && id <= traders_.size() ? static_cast<std::uint32_t>(id - 1) : kNoSlot;
+  }
+  void retire(std::uint32_t trader);
+  void unwind_backstop(const Item& item, std::int64_t& remaining);
+  void answer_orders(std::int64_t ts);
+  [[nodiscard]] const DepthSnapshot* depth_now(Instrument& inst, std::int64_t ts);
+  struct PendingOrder {
+    std::uint64_t account;
+    std::uint16_t instrument;
+    std::int64_t lots;  // signed, to trade
+    std::int64_t limit;
+    std::int64_t deadline_ns;
+  };
 
   const ReplayOptions& options_;
   ReplaySummary& summary_;
@@ -169,8 +214,15 @@ class Builder {
   std::array<std::vector<std::uint32_t>, kReplayAssetCount> by_asset_;
   std::array<AssetSetup, kReplayAssetCount> setup_{};
   std::size_t setup_events_ = 0;
-  std::vector<std::int64_t> positions_;  // traders x instruments, the driver's own book
+  std::vector<std::int64_t> positions_;    // traders x instruments, the driver's own book
+  std::vector<std::uint32_t> pool_index_;  // per trader: its index in by_asset_, kNoSlot: retired
+  std::vector<std::int64_t> backstop_position_;  // per instrument: the backstop's, as known
   std::vector<Event> events_;
+  std::size_t next_item_ = 0;
+  bool order_mode_ = false;
+  std::int64_t order_timeout_ns_ = 0;
+  std::vector<PendingOrder> orders_;  // liquidation orders known and not yet answered
+  std::int64_t last_event_ts_ = INT64_MIN;
   std::int64_t shock_mid_ns_ = 0;
 };
 
@@ -328,9 +380,13 @@ bool Builder::prepare(std::string& error) {
   params.scale = traded_usd > 0 && capacity > 0 ? kCapacityShare * traded_usd / capacity : 1.0;
   finalize_population(traders_, params);
   summary_.collateral_scale = params.scale;
-  for (std::uint32_t i = 0; i < traders_.size(); ++i)
+  pool_index_.assign(traders_.size(), kNoSlot);
+  for (std::uint32_t i = 0; i < traders_.size(); ++i) {
+    pool_index_[i] = static_cast<std::uint32_t>(by_asset_[traders_[i].asset].size());
     by_asset_[traders_[i].asset].push_back(i);
+  }
   positions_.assign(traders_.size() * instruments_.size(), 0);
+  backstop_position_.assign(instruments_.size(), 0);
   return true;
 }
 
@@ -426,6 +482,26 @@ void Builder::expand() {
       case RecordKind::kCandle:
         if (is_mark_candle(r) || !inst.obs.has_trades) synthesize_candle(index, r);
         break;
+      case RecordKind::kDepth: {
+        // Ten bands per snapshot time (-5 … -1 bids, 1 … 5 asks); cumulative notional.
+        const FixedResult band = to_fixed(r.band_pct, 0, Rounding::kNearest);
+        if (band.status == FixedStatus::kOverflow || band.value == 0 || band.value < -kDepthBands ||
+            band.value > kDepthBands) {
+          break;
+        }
+        if (inst.depth.empty() || inst.depth.back().ts_ns != r.ts_ns) {
+          if (!inst.depth.empty() && r.ts_ns < inst.depth.back().ts_ns) break;  // out of order
+          inst.depth.push_back(DepthSnapshot{r.ts_ns, {}, {}});
+        }
+        DepthSnapshot& d = inst.depth.back();
+        const double notional = std::max(0.0, to_double(r.amount));
+        if (band.value < 0) {
+          d.bid_notional[static_cast<std::size_t>(-band.value - 1)] = notional;
+        } else {
+          d.ask_notional[static_cast<std::size_t>(band.value - 1)] = notional;
+        }
+        break;
+      }
       case RecordKind::kFundingRate: {
         const FixedResult rate = to_fixed(r.price, 8, Rounding::kNearest);
         if (rate.status == FixedStatus::kOverflow) break;
@@ -482,6 +558,49 @@ void Builder::derive_mark(Instrument& inst, std::uint16_t index, std::int64_t ti
   emit_mark(inst, index, median_of(inst.window, inst.window_count), ts);
 }
 
+void Builder::unwind_backstop(const Item& item, std::int64_t& remaining) {
+  std::int64_t& held = backstop_position_[item.instrument];
+  Instrument& inst = instruments_[item.instrument];
+  const InstrumentSpec& spec = inst.mapped.spec;
+  const std::uint64_t backstop = setup_[spec.settlement_asset].backstop;
+  if (held == 0 || backstop == 0) return;
+  const bool backstop_sells = held > 0;
+  const std::int64_t share = static_cast<std::int64_t>(
+      div_round_up(Int128{item.lots} * kBackstopUnwindPpm, Int128{1'000'000}));
+  const std::int64_t want = std::min({remaining, share, held > 0 ? held : -held});
+  if (want <= 0) return;
+  // The other side: a trader with room to buy what the backstop sells (or the mirror).
+  const std::vector<std::uint32_t>& pool = by_asset_[spec.settlement_asset];
+  const std::size_t n_instruments = instruments_.size();
+  std::uint32_t other = kNoSlot;
+  std::int64_t other_room = 0;
+  for (int d = 0; d < kMaxDraws && other == kNoSlot && !pool.empty(); ++d) {
+    const std::uint32_t c = pool[fill_rng_.below(pool.size())];
+    const std::int64_t r = room(traders_[c], positions_[c * n_instruments + item.instrument],
+                                backstop_sells, spec, item.value);
+    if (r > 0) {
+      other = c;
+      other_room = r;
+    }
+  }
+  if (other == kNoSlot) return;
+  const std::int64_t q = std::min(want, other_room);
+  // The print's taker side stays as recorded: the backstop is the taker when it trades that way.
+  const bool backstop_takes = (item.side == Side::kSell) == backstop_sells;
+  const std::uint64_t taker = backstop_takes ? backstop : traders_[other].id;
+  const std::uint64_t maker = backstop_takes ? traders_[other].id : backstop;
+  events_.push_back(make_fill(item.instrument, item.side, taker, maker, Price{item.value}, Qty{q},
+                              Money{fee_for(spec, item.value, q, options_.taker_fee_e6)},
+                              Money{fee_for(spec, item.value, q, options_.maker_fee_e6)},
+                              item.ts_ns));
+  positions_[other * n_instruments + item.instrument] += backstop_sells ? q : -q;
+  held += backstop_sells ? -q : q;
+  inst.summary.backstop_unwound_lots += q;
+  ++inst.summary.fills;
+  ++summary_.fills;
+  remaining -= q;
+}
+
 void Builder::place_trade(const Item& item) {
   Instrument& inst = instruments_[item.instrument];
   const InstrumentSpec& spec = inst.mapped.spec;
@@ -489,6 +608,7 @@ void Builder::place_trade(const Item& item) {
   const std::size_t n_instruments = instruments_.size();
   const bool buy = item.side == Side::kBuy;
   std::int64_t remaining = item.lots;
+  unwind_backstop(item, remaining);
   for (int chunk = 0; chunk < kMaxChunks && remaining > 0 && pool.size() >= 2; ++chunk) {
     std::uint32_t taker = kNoSlot;
     std::int64_t taker_room = 0;
@@ -529,12 +649,13 @@ void Builder::place_trade(const Item& item) {
   summary_.unplaced_lots += static_cast<std::uint64_t>(remaining);
 }
 
-void Builder::build_events() {
+void Builder::build_setup() {
   const std::int64_t t0 = items_.front().ts_ns;
-  events_.reserve(traders_.size() * 2 + items_.size() * 2);
+  events_.reserve(traders_.size() * 2 + 64);
   for (const Trader& t : traders_) {
     events_.push_back(make_open_account(t.id, t.asset, MarginMode::kCross, t0));
-    events_.push_back(make_deposit(t.id, Money{t.collateral}, t0));
+    // A zero deposit would be refused at the entrance (and shift the input sequences).
+    if (t.collateral > 0) events_.push_back(make_deposit(t.id, Money{t.collateral}, t0));
     setup_[t.asset].collateral += t.collateral;
   }
   // The waterfall's accounts and funds, per asset in use, before any fill.
@@ -563,31 +684,198 @@ void Builder::build_events() {
         f.default_fund += member_share;
       }
     }
+    // Order mode: the book's resting liquidity, as one account that takes the other side of
+    // every liquidation order fill, funded with the asset's traders' total target notional (it
+    // holds what it absorbs at leverage <= 1 and is never liquidated in a -50 % move).
+    bool depth_here = false;
+    for (const Instrument& inst : instruments_)
+      depth_here = depth_here || (!inst.depth.empty() && inst.mapped.spec.settlement_asset == a);
+    if (order_mode_ && depth_here) {
+      Int128 notional = 0;
+      for (const std::uint32_t t : by_asset_[a])
+        notional += traders_[t].target_notional;
+      f.market = options_.accounts + 1u + kReplayAssetCount +
+                 std::uint64_t{kReplayAssetCount} * kClearingMembers + a;
+      f.market_collateral =
+          static_cast<std::int64_t>(std::clamp<Int128>(notional, 1, std::int64_t{1} << 60));
+      events_.push_back(make_open_account(f.market, a, MarginMode::kCross, t0));
+      events_.push_back(make_deposit(f.market, Money{f.market_collateral}, t0));
+    }
     f.insurance = share(options_.insurance_fund_ppm);
     if (f.insurance > 0)
       events_.push_back(make_fund_deposit(FundKind::kInsurance, a, Money{f.insurance}, 0, t0));
   }
   setup_events_ = events_.size();
+  last_event_ts_ = t0;
   for (std::uint16_t i = 0; i < instruments_.size(); ++i)
     instruments_[i].last_mark = instruments_[i].mapped.spec.initial_mark.raw();
-  for (Item it : items_) {
-    Instrument& inst = instruments_[it.instrument];
-    switch (it.kind) {
-      case ItemKind::kTrade:
-        it.value = shocked(it.value, it.ts_ns);
-        place_trade(it);
-        if (!inst.has_mark_series) derive_mark(inst, it.instrument, it.value, it.ts_ns);
-        break;
-      case ItemKind::kMark:
-        emit_mark(inst, it.instrument, shocked(it.value, it.ts_ns), it.ts_ns);
-        break;
-      case ItemKind::kFunding:
-        events_.push_back(make_funding(it.instrument, it.value, it.ts_ns));
-        ++inst.summary.fundings;
-        ++summary_.fundings;
-        break;
+}
+
+void Builder::generate_next() {
+  Item it = items_[next_item_++];
+  if (!orders_.empty()) answer_orders(it.ts_ns);
+  Instrument& inst = instruments_[it.instrument];
+  switch (it.kind) {
+    case ItemKind::kTrade:
+      it.value = shocked(it.value, it.ts_ns);
+      place_trade(it);
+      if (!inst.has_mark_series) derive_mark(inst, it.instrument, it.value, it.ts_ns);
+      break;
+    case ItemKind::kMark:
+      emit_mark(inst, it.instrument, shocked(it.value, it.ts_ns), it.ts_ns);
+      break;
+    case ItemKind::kFunding:
+      events_.push_back(make_funding(it.instrument, it.value, it.ts_ns));
+      ++inst.summary.fundings;
+      ++summary_.fundings;
+      break;
+  }
+  if (!events_.empty()) last_event_ts_ = events_.back().time_ns;
+}
+
+const DepthSnapshot* Builder::depth_now(Instrument& inst, std::int64_t ts) {
+  const std::size_t before = inst.depth_at;
+  while (inst.depth_at < inst.depth.size() && inst.depth[inst.depth_at].ts_ns <= ts)
+    ++inst.depth_at;
+  if (inst.depth_at != before) inst.depth_taken = {};  // a fresh snapshot: the book refilled
+  return inst.depth_at == 0 ? nullptr : &inst.depth[inst.depth_at - 1];
+}
+
+// Answers the liquidation orders known so far with fills from the book depth, before the item at
+// `now`. An order whose deadline an earlier event already reached was taken over by the engine
+// and is dropped, as is one for an instrument without depth (the engine takes it over at the
+// timeout), one the driver's book says would not reduce, and one the depth cannot fill within
+// its limit.
+void Builder::answer_orders(std::int64_t now) {
+  const std::size_t n_instruments = instruments_.size();
+  // The fills are stamped before every live order's deadline (and not before the last event):
+  // a fill at or after a deadline would let the engine take that other account over first.
+  std::int64_t ts = now;
+  for (const PendingOrder& o : orders_) {
+    if (last_event_ts_ < o.deadline_ns) ts = std::min(ts, o.deadline_ns - 1);
+  }
+  ts = std::max(ts, last_event_ts_);
+  for (const PendingOrder& o : orders_) {
+    Instrument& inst = instruments_[o.instrument];
+    const InstrumentSpec& spec = inst.mapped.spec;
+    AssetSetup& f = setup_[spec.settlement_asset];
+    const std::uint32_t t = trader_of(o.account);
+    if (last_event_ts_ >= o.deadline_ns || t == kNoSlot || f.market == 0) continue;
+    const DepthSnapshot* d = depth_now(inst, ts);
+    if (d == nullptr) continue;
+    // Reduce-only against the driver's book, which holds every fill it generated since.
+    std::int64_t& held = positions_[t * n_instruments + o.instrument];
+    if (held == 0 || (held > 0) == (o.lots > 0)) continue;
+    const std::int64_t want = std::min(o.lots < 0 ? -o.lots : o.lots, held < 0 ? -held : held);
+    const bool sell = o.lots < 0;
+    const std::int64_t mark = inst.last_mark;
+    // The snapshot's cumulative notional in lots at the mark, rounded down.
+    // (Linear: a lot is worth mark x multiplier in the USD asset's money units.)
+    const double usd_per_lot =
+        spec.kind == ContractKind::kInversePerpetual
+            ? static_cast<double>(inst.mapped.contract_usd)
+            : static_cast<double>(mark) * static_cast<double>(spec.multiplier) *
+                  std::pow(10.0, asset_money_exponent(spec.settlement_asset));
+    std::array<std::int64_t, kDepthBands> lots{};
+    const std::array<double, kDepthBands>& side = sell ? d->bid_notional : d->ask_notional;
+    for (std::size_t k = 0; k < kDepthBands; ++k) {
+      const double v = usd_per_lot > 0 ? std::floor(side[k] / usd_per_lot) : 0;
+      lots[k] = std::max(k == 0 ? 0 : lots[k - 1], static_cast<std::int64_t>(std::min(v, 1e15)));
+    }
+    std::int64_t& taken = inst.depth_taken[sell ? 0 : 1];
+    const DepthFill fill = walk_depth(lots, taken, sell, mark, o.limit, want);
+    if (fill.lots <= 0) continue;
+    taken += fill.lots;
+    events_.push_back(make_fill(o.instrument, sell ? Side::kSell : Side::kBuy, o.account, f.market,
+                                Price{fill.ticks}, Qty{fill.lots}, Money{0}, Money{0}, ts));
+    held += sell ? -fill.lots : fill.lots;
+    // What the account got less (or paid more) than at the mark, rounded up.
+    const Int128 gap = Int128{sell ? mark - fill.ticks : fill.ticks - mark};
+    const Int128 cost =
+        spec.kind == ContractKind::kInversePerpetual
+            ? div_round_up(Int128{fill.lots} * spec.multiplier * gap, Int128{mark} * fill.ticks)
+            : Int128{fill.lots} * spec.multiplier * gap;
+    f.slippage_cost += static_cast<std::int64_t>(cost);
+    inst.summary.depth_filled_lots += fill.lots;
+    ++inst.summary.depth_fills;
+    ++inst.summary.fills;
+    ++summary_.fills;
+  }
+  orders_.clear();
+  if (!events_.empty()) last_event_ts_ = events_.back().time_ns;
+}
+
+void Builder::retire(std::uint32_t trader) {
+  if (pool_index_[trader] == kNoSlot) return;
+  // Swap-remove from its asset's pool: O(1), and the pool's order stays a function of the input.
+  std::vector<std::uint32_t>& pool = by_asset_[traders_[trader].asset];
+  const std::uint32_t at = pool_index_[trader];
+  const std::uint32_t last = pool.back();
+  pool[at] = last;
+  pool_index_[last] = at;
+  pool.pop_back();
+  pool_index_[trader] = kNoSlot;
+  ++summary_.retired_accounts;
+}
+
+void Builder::react(const OutputEvent& out) {
+  auto drop_orders = [this](std::uint64_t account) {
+    std::erase_if(orders_, [account](const PendingOrder& o) { return o.account == account; });
+  };
+  if (out.kind == OutputKind::kRisk) {
+    if (out.risk.type == OutputType::kRecovered) drop_orders(out.risk.account);
+    return;
+  }
+  if (out.kind != OutputKind::kWaterfall) return;
+  const WaterfallRecord& r = out.waterfall;
+  if (r.kind == WaterfallKind::kTakeover) drop_orders(r.account);
+  if (r.kind == WaterfallKind::kLiquidationOrder && r.instrument < instruments_.size()) {
+    ++instruments_[r.instrument].summary.liquidation_orders;
+    if (order_mode_) {
+      orders_.push_back(PendingOrder{r.account, r.instrument, r.amount, r.before,
+                                     out.input_time_ns + order_timeout_ns_});
     }
   }
+  const std::size_t n_instruments = instruments_.size();
+  switch (r.kind) {
+    case WaterfallKind::kLiquidationOrder:
+    case WaterfallKind::kTakeover: {
+      if (r.kind == WaterfallKind::kTakeover && r.instrument < n_instruments) {
+        backstop_position_[r.instrument] += r.amount;  // what the defaulter held
+        instruments_[r.instrument].summary.backstop_taken_lots +=
+            r.amount < 0 ? -r.amount : r.amount;
+      }
+      // The venue stops the account trading once it is being liquidated.
+      const std::uint32_t t = trader_of(r.account);
+      if (t == kNoSlot) break;
+      retire(t);
+      if (r.kind == WaterfallKind::kTakeover && r.instrument < n_instruments)
+        positions_[t * n_instruments + r.instrument] = 0;
+      break;
+    }
+    case WaterfallKind::kAdlClose: {
+      // The backstop's taken-over position and the counterparty's moved `amount` lots toward
+      // flat.
+      if (r.instrument < n_instruments) {
+        std::int64_t& b = backstop_position_[r.instrument];
+        b = b > 0 ? std::max<std::int64_t>(0, b - r.amount)
+                  : std::min<std::int64_t>(0, b + r.amount);
+      }
+      const std::uint32_t t = trader_of(r.account);
+      if (t == kNoSlot || r.instrument >= n_instruments) break;
+      std::int64_t& p = positions_[t * n_instruments + r.instrument];
+      p = p > 0 ? std::max<std::int64_t>(0, p - r.amount) : std::min<std::int64_t>(0, p + r.amount);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// The waterfall records the generator reacts to (Builder::react).
+bool reacts_to(WaterfallKind k) noexcept {
+  return k == WaterfallKind::kLiquidationOrder || k == WaterfallKind::kTakeover ||
+         k == WaterfallKind::kAdlClose;
 }
 
 // Counts the engine's outputs; the same handler serves both modes.
@@ -596,6 +884,7 @@ struct OutputTally {
   // Per account id: bit 0 flagged liquidatable, bit 1 bankrupt, bit 2 liquidated.
   std::vector<std::uint8_t>& seen;
   const std::function<void(const OutputEvent&)>& forward;
+  std::deque<OutputEvent>* reactions = nullptr;  // the outputs the generator reacts to
   std::uint64_t processed = 0;
   std::array<std::int64_t, kReplayAssetCount> fees{};
   std::array<std::int64_t, kReplayAssetCount> insurance_drawn{};
@@ -643,6 +932,7 @@ struct OutputTally {
         return;
       case OutputKind::kWaterfall:
         on_waterfall(out.waterfall);
+        if (reactions != nullptr && reacts_to(out.waterfall.kind)) reactions->push_back(out);
         return;
       case OutputKind::kAdlQuantile:
         return;
@@ -664,6 +954,7 @@ struct OutputTally {
         break;
       case OutputType::kRecovered:
         ++summary.recovered;
+        if (reactions != nullptr) reactions->push_back(out);  // cancels a pending order
         break;
       case OutputType::kUnderInitialMargin:
         ++summary.under_initial_margin;
@@ -757,8 +1048,14 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   if (!builder.load(error)) return std::nullopt;
   const Clock::time_point parsed = Clock::now();
   if (!builder.prepare(error)) return std::nullopt;
-  builder.build_events();
-  const std::vector<Event>& events = builder.events();
+  // Book depth in the input: liquidation runs in order mode and the replay answers the orders
+  // from the depth (unless the options turned liquidation off or chose a mode).
+  const bool order_mode = options.liquidation == LiquidationMode::kTakeover && builder.has_depth();
+  if (order_mode) {
+    builder.set_order_mode(options.engine ? options.engine->risk.waterfall.order_timeout_ns
+                                          : WaterfallConfig{}.order_timeout_ns);
+  }
+  builder.build_setup();
 
   EngineConfig config = options.engine.value_or(EngineConfig{});
   config.risk.instruments = builder.specs();
@@ -766,7 +1063,10 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   config.risk.max_accounts =
       std::max(config.risk.max_accounts, static_cast<std::uint32_t>(builder.max_account_id()));
   WaterfallConfig& wf = config.risk.waterfall;
-  wf.mode = options.liquidation;
+  wf.mode = order_mode ? LiquidationMode::kOrder : options.liquidation;
+  summary.liquidation_mode = wf.mode == LiquidationMode::kOrder      ? "order"
+                             : wf.mode == LiquidationMode::kTakeover ? "takeover"
+                                                                     : "off";
   wf.liquidation_fee_rate = options.liquidation_fee_e6;
   wf.policy = options.policy;
   wf.score = options.score;
@@ -804,6 +1104,20 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   std::array<std::int64_t, kReplayAssetCount> fund_min{};
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
     fund_start[a] = fund_min[a] = builder.setup()[a].insurance;
+  // The backstop's equity, sampled like the insurance fund.
+  std::array<std::int64_t, kReplayAssetCount> backstop_min{};
+  std::array<std::uint32_t, kReplayAssetCount> backstop_slot{};
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    backstop_min[a] = builder.setup()[a].backstop_collateral;
+    backstop_slot[a] = kNoSlot;
+  }
+  auto backstop_equity = [&](std::uint8_t a) -> std::int64_t {
+    const std::uint64_t id = builder.setup()[a].backstop;
+    if (id == 0) return 0;
+    if (backstop_slot[a] == kNoSlot) backstop_slot[a] = risk.find_account(id);
+    if (backstop_slot[a] == kNoSlot) return builder.setup()[a].backstop_collateral;
+    return clamp_to_int64(risk.margin(backstop_slot[a]).equity);
+  };
   const std::size_t setup_events = builder.setup_events();
   auto check = [&] {
     ++summary.conservation_checks;
@@ -815,64 +1129,164 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     }
   };
 
+  // The generator reacts to the engine's outputs (retirement, the backstop's unwind, liquidation
+  // order fills) with a fixed delay in exchange time, so that the synchronous and the threaded
+  // mode build the very same input stream: before the item at time t, every input with time <=
+  // t - kReactionDelayNs must have been applied (threaded: its acknowledgement polled), and only
+  // the outputs of those inputs are handed to the generator, in input order.
+  // Order mode: at most the order timeout, so that a liquidation order is answered before (or
+  // with) the first event that could take its account over.
+  const std::int64_t reaction_delay_ns =
+      wf.mode == LiquidationMode::kOrder
+          ? std::max<std::int64_t>(0, std::min(kReactionDelayNs, wf.order_timeout_ns))
+          : kReactionDelayNs;
+  summary.reaction_delay_ns = reaction_delay_ns;
+  std::vector<std::int64_t> input_times;  // per input, in sequence order
+  std::size_t known = 0;                  // inputs [0, known) whose outputs the generator has
+  const std::int64_t seq0 = engine.last_input_sequence() + 1;
+  std::deque<OutputEvent> reactions;
+  tally.reactions = &reactions;
+  // Takeover mode also keeps kReactionLagInputs inputs between the generator and the risk
+  // thread, so that on sparse data the threaded mode is not in lockstep; order mode cannot (its
+  // orders must be answered before their timeout), so there the delay is in time only.
+  const std::size_t lag_inputs = wf.mode == LiquidationMode::kOrder ? 0 : kReactionLagInputs;
+  auto inputs_before = [&](std::int64_t t) {
+    const std::size_t n = input_times.size();
+    const std::size_t limit = n > lag_inputs ? n - lag_inputs : 0;
+    while (known < limit && input_times[known] <= t - reaction_delay_ns)
+      ++known;
+    return known;
+  };
+  auto react_up_to = [&](std::size_t n) {
+    while (!reactions.empty() &&
+           static_cast<std::size_t>(reactions.front().input_sequence - seq0) < n) {
+      builder.react(reactions.front());
+      reactions.pop_front();
+    }
+  };
+  std::uint64_t next_progress = kEngineProgressEvents;
+  auto progress = [&](std::uint64_t done) {
+    if (!options.engine_progress || done < next_progress) return;
+    next_progress = (done / kEngineProgressEvents + 1) * kEngineProgressEvents;
+    // Events are built as the replay goes: the total is estimated from the items left.
+    const std::size_t items = std::max<std::size_t>(1, builder.items_done());
+    const std::uint64_t estimate =
+        done + (builder.item_count() - builder.items_done()) * done / items;
+    options.engine_progress(done, std::max(done, estimate));
+  };
+  std::vector<Event>& fresh = builder.events();
+
   if (!options.threaded) {
     const std::uint64_t every = options.check_every;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const PublishResult r = engine.process(events[i], tally);
-      if (r.status != PublishStatus::kAccepted) ++summary.rejections;
-      if (i + 1 >= setup_events) {
-        for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
-          fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
+    std::uint64_t i = 0;
+    auto apply = [&] {
+      for (const Event& e : fresh) {
+        const PublishResult r = engine.process(e, tally);
+        if (r.status != PublishStatus::kAccepted) {
+          ++summary.rejections;
+        } else {
+          input_times.push_back(e.time_ns);
+        }
+        if (i + 1 >= setup_events) {
+          for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+            fund_min[a] = std::min(fund_min[a], risk.insurance_fund(a).raw());
+            if (builder.setup()[a].backstop != 0)
+              backstop_min[a] = std::min(backstop_min[a], backstop_equity(a));
+          }
+        }
+        if (every != 0 && (i + 1) % every == 0) check();
+        if (options.after_event) options.after_event(risk, e);
+        ++i;
+        progress(i);
       }
-      if (every != 0 && (i + 1) % every == 0) check();
-      if (options.after_event) options.after_event(risk, events[i]);
-      if (options.engine_progress && (i + 1) % kEngineProgressEvents == 0)
-        options.engine_progress(i + 1, events.size());
+      fresh.clear();
+    };
+    apply();
+    while (builder.has_item()) {
+      react_up_to(inputs_before(builder.next_item_time()));
+      builder.generate_next();
+      apply();
     }
+    summary.events = i;
   } else {
     summary.insurance_min_sampled_every_event = false;
     engine.start();
     constexpr std::size_t kBatch = 256;
     std::uint64_t accepted = 0;
-    for (std::size_t i = 0; i < events.size();) {
-      const std::size_t n = std::min(kBatch, events.size() - i);
-      const PublishResult r =
-          engine.try_publish_batch(std::span<const Event>(events.data() + i, n));
-      if (r.status == PublishStatus::kAccepted) {
-        accepted += n;
-        i += n;
-      } else if (r.status == PublishStatus::kRejected) {
-        // One bad event refuses the batch: publish this batch one by one instead.
-        for (std::size_t k = 0; k < n;) {
-          const PublishResult one = engine.try_publish(events[i + k]);
-          if (one.status == PublishStatus::kRingFull) {
-            engine.poll(tally);
-            continue;
+    std::uint64_t generated = 0;
+    std::vector<Event> batch;
+    // Publishes `batch` whole (polling while the ring is full).
+    auto flush = [&] {
+      std::size_t i = 0;
+      while (i < batch.size()) {
+        const std::size_t n = std::min(kBatch, batch.size() - i);
+        const PublishResult r =
+            engine.try_publish_batch(std::span<const Event>(batch.data() + i, n));
+        if (r.status == PublishStatus::kAccepted) {
+          accepted += n;
+          i += n;
+        } else if (r.status == PublishStatus::kRejected) {
+          // One bad event refuses the batch: publish this batch one by one instead.
+          for (std::size_t k = 0; k < n;) {
+            const PublishResult one = engine.try_publish(batch[i + k]);
+            if (one.status == PublishStatus::kRingFull) {
+              if (engine.poll(tally) == 0) std::this_thread::yield();
+              continue;
+            }
+            if (one.status == PublishStatus::kAccepted) {
+              ++accepted;
+            } else {
+              ++summary.rejections;
+            }
+            ++k;
           }
-          if (one.status == PublishStatus::kAccepted) {
-            ++accepted;
-          } else {
-            ++summary.rejections;
-          }
-          ++k;
+          i += n;
+        } else if (engine.poll(tally) == 0) {
+          std::this_thread::yield();  // ring full: the risk thread is behind
         }
-        i += n;
       }
+      batch.clear();
+    };
+    auto take = [&] {
+      for (const Event& e : fresh) {
+        batch.push_back(e);
+        input_times.push_back(e.time_ns);
+      }
+      generated += fresh.size();
+      fresh.clear();
+      // Published at once, so that the risk thread has applied them by the time a later item
+      // needs their outputs (kReactionDelayNs of exchange time later).
+      flush();
       engine.poll(tally);
-      // Every kEngineProgressEvents published (batches of kBatch divide it).
-      if (options.engine_progress && i % kEngineProgressEvents == 0)
-        options.engine_progress(i, events.size());
+      progress(tally.processed);
+    };
+    take();
+    while (builder.has_item()) {
+      const std::size_t need = inputs_before(builder.next_item_time());
+      if (tally.processed < need) {
+        // Wait (yielding: the risk thread has a core of its own, we share the other) until the
+        // risk thread has acknowledged every input the next item may react to.
+        flush();
+        while (tally.processed < need) {
+          if (engine.poll(tally) == 0) std::this_thread::yield();
+        }
+      }
+      react_up_to(need);
+      builder.generate_next();
+      take();
     }
-    while (tally.processed < accepted)
-      engine.poll(tally);
+    flush();
+    while (tally.processed < accepted) {
+      if (engine.poll(tally) == 0) std::this_thread::yield();
+    }
     engine.stop();
+    summary.events = generated;
   }
   check();
   if (options.on_finish) options.on_finish(risk);
-  if (options.engine_progress) options.engine_progress(events.size(), events.size());
+  if (options.engine_progress) options.engine_progress(summary.events, summary.events);
   const Clock::time_point finished = Clock::now();
 
-  summary.events = events.size();
   summary.accounts = options.accounts;
   summary.liquidatable_at_end = risk.liquidatable().size();
   const WaterfallState& ws = risk.waterfall_state();
@@ -897,6 +1311,12 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     const Builder::AssetSetup& f = builder.setup()[a];
     s.backstop_account = f.backstop;
     s.backstop_collateral = f.backstop_collateral;
+    s.market_account = f.market;
+    s.market_collateral = f.market_collateral;
+    s.slippage_cost = f.slippage_cost;
+    s.backstop_equity_start = f.backstop_collateral;
+    s.backstop_equity_end = backstop_equity(a);
+    s.backstop_equity_min = std::min(backstop_min[a], s.backstop_equity_end);
     s.default_fund_start = f.default_fund;
     s.default_fund_end = ws.default_fund[a];
     s.liquidation_fees = tally.fees[a];
@@ -909,7 +1329,17 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   }
   for (std::uint16_t i = 0; i < builder.instruments().size(); ++i) {
     InstrumentSummary s = builder.instruments()[i].summary;
+    s.depth_snapshots = builder.instruments()[i].depth.size();
     s.open_interest_end = risk.instrument_state(i).open_interest;
+    const std::uint8_t a = builder.instruments()[i].mapped.spec.settlement_asset;
+    if (builder.setup()[a].backstop != 0) {
+      (void)backstop_equity(a);  // finds its slot
+      if (backstop_slot[a] != kNoSlot) {
+        for (const Position& p : risk.positions(backstop_slot[a])) {
+          if (p.instrument == i) s.backstop_position_end = p.qty;
+        }
+      }
+    }
     summary.instruments.push_back(std::move(s));
   }
   summary.parse_s = seconds_between(start, parsed);

@@ -48,12 +48,50 @@
 //                  it to the default fund, and seeds the insurance fund with insurance_fund_ppm of
 //                  it by a FundDeposit; all at the first event's time, before any fill. Liquidation
 //                  fee 0.5 % (Binance-like); end of the waterfall: ranked ADL, BitMEX score, at the
-//                  bankruptcy price (--policy changes it). The events are built before the engine
-//                  runs and never depend on its outputs, so a liquidated trader keeps trading in
-//                  the population's model (the engine may then liquidate it again: `liquidations`
-//                  counts every liquidation, `accounts_liquidated` the distinct accounts).
-// Ignored records (counted): index prices, open interest, book depth (input for the liquidation
-// slippage of the waterfall's order mode).
+//                  bankruptcy price (--policy changes it).
+//   feedback       the events are generated as the engine runs and react to its outputs with a
+//                  fixed delay of kReactionDelayNs (1 s; in order mode at most the order timeout)
+//                  of exchange time: the item at time t is generated knowing the outputs of every
+//                  input with time <= t - 1 s and no others, in input order (the traders' and the
+//                  liquidation desk's reaction time); in takeover mode only of inputs at least
+//                  kReactionLagInputs (256) inputs back as well, so that the threaded mode need not
+//                  wait for the risk thread after every item on sparse data. The threaded mode
+//                  waits (yielding) for the risk thread's acknowledgement of those inputs before
+//                  generating the item, so both modes build the same input stream and end with the
+//                  same digest.
+//   retirement     a trader the engine starts liquidating (a LiquidationOrder or a takeover) is
+//                  retired: taken out of the taker/maker draws for the rest of the run (no
+//                  comeback; its collateral is gone or in the insurance fund). A position left
+//                  after a partial order fill stays open and may be liquidated again, so
+//                  `liquidations` can still exceed `accounts_liquidated`. The driver's own book
+//                  follows takeovers and ADL closes (to zero / toward flat).
+//   unwind         the backstop lays off what it took over: of each later trade print of the
+//                  instrument (real or synthetic) it takes kBackstopUnwindPpm (25 %, rounded up,
+//                  at most what it holds) on the side that reduces its position, against a trader
+//                  drawn as usual, at the print's price, paying the usual fee; the rest of the
+//                  print is placed as before. It works from the position it knows (takeovers and
+//                  ADL closes as reported, its own unwind fills), so a takeover still unknown may
+//                  make it overshoot a little; the overshoot is unwound the same way. Its equity
+//                  (balance + PnL at the mark) is reported start / min / end; below zero it is
+//                  the venue's own loss and the text summary says so.
+//   book depth     when the input has Binance bookDepth for an instrument (cumulative notional at
+//                  ±1 … 5 % of mid, about every 30 s; the file name gives the symbol, e.g.
+//                  BTCUSDT), liquidation runs in order mode (LiquidationMode::kOrder, engine-wide:
+//                  an instrument without depth gets no fills and falls to takeover at the order
+//                  timeout). The replay answers each LiquidationOrder (reduce-only IOC, limit =
+//                  bankruptcy price) with one fill against the asset's book account (id after the
+//                  clearing members; funded at the first event with the asset's traders' total
+//                  target notional, a deposit, so conservation holds; no fees on either side):
+//                  the size and volume-weighted price walk the latest snapshot at or before the
+//                  fill, converted to lots at the mark, from the mark as mid (book_depth.hpp:
+//                  linear within a band, rounded against the liquidated account, never past the
+//                  limit or the fifth band; what earlier orders took from a snapshot is gone until
+//                  the next one). The fill comes kReactionDelayNs after the order at most, is
+//                  stamped before every open order's deadline, and only reduces what the driver's
+//                  book holds; the unfilled rest is taken over at the timeout. Reported per
+//                  instrument (orders, lots filled from depth, lots taken over) and per asset
+//                  (slippage cost vs the mark, in money).
+// Ignored records (counted): index prices, open interest.
 #pragma once
 
 #include <cstdint>
@@ -79,7 +117,14 @@ inline constexpr std::int64_t kSynthMarkTradeIntervalNs = 1'000'000'000;
 inline constexpr std::uint64_t kEngineProgressEvents = 1 << 16;
 inline constexpr std::int64_t kBackstopCollateralPpm = 100'000;  // 10 % of the traders' collateral
 inline constexpr std::uint32_t kClearingMembers = 5;             // per settlement asset
+inline constexpr std::int64_t kBackstopUnwindPpm = 250'000;      // 25 % of each later trade
 inline constexpr std::int64_t kThinFundPpm = 100;                // --thin-fund: 0.01 %
+// The generator's reaction delay: an item at exchange time t is generated knowing the engine's
+// outputs for every input with time <= t - kReactionDelayNs, and no others (both modes). In order
+// mode it is at most the order timeout.
+inline constexpr std::int64_t kReactionDelayNs = 1'000'000'000;  // 1 s
+// Takeover mode: and only outputs of inputs at least this many inputs before the item's first.
+inline constexpr std::size_t kReactionLagInputs = 256;
 
 struct Shock {
   std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000
@@ -157,6 +202,16 @@ struct InstrumentSummary {
   std::int64_t min_mark = 0;
   std::int64_t last_mark = 0;
   std::int64_t open_interest_end = 0;
+  std::int64_t backstop_taken_lots = 0;    // Σ |lots| the backstop took over
+  std::int64_t backstop_unwound_lots = 0;  // Σ lots it sold / bought back into later trades
+  std::int64_t backstop_position_end = 0;  // signed, from the engine
+  // Order mode (book depth in the input): the engine's liquidation orders, the book snapshots, the
+  // fills the replay answered them with from the depth and the lots so filled. The rest of each
+  // order was taken over (backstop_taken_lots).
+  std::uint64_t liquidation_orders = 0;
+  std::uint64_t depth_snapshots = 0;
+  std::uint64_t depth_fills = 0;
+  std::int64_t depth_filled_lots = 0;
 };
 
 struct AssetSummary {
@@ -170,6 +225,15 @@ struct AssetSummary {
   std::int64_t fee_pool_end = 0;
   std::uint64_t backstop_account = 0;  // its id
   std::int64_t backstop_collateral = 0;
+  // The backstop account's equity (balance + unrealised PnL at the mark): at the first event after
+  // the setup, the lowest after any event (synchronous mode; threaded: of start and end), at the
+  // end. Below zero it is the venue's own loss.
+  std::uint64_t market_account = 0;    // order mode: the book's liquidity account (0: none)
+  std::int64_t market_collateral = 0;  // what it was funded with
+  std::int64_t slippage_cost = 0;      // Σ over depth fills of |mark - price| x size, Money
+  std::int64_t backstop_equity_start = 0;
+  std::int64_t backstop_equity_min = 0;
+  std::int64_t backstop_equity_end = 0;
   std::int64_t default_fund_start = 0;
   std::int64_t default_fund_end = 0;
   std::int64_t liquidation_fees = 0;  // Σ kLiquidationFee + kSurplus into the insurance fund
@@ -204,10 +268,13 @@ struct ReplaySummary {
   std::uint64_t adl_fills = 0;           // the engine's count
   std::uint64_t socializations = 0;      // kSocializedLoss records
   std::uint64_t waterfall_records_dropped = 0;
-  std::string policy;  // as try_parse_policy spells it
+  std::string policy;            // as try_parse_policy spells it
+  std::string liquidation_mode;  // "takeover", "order" (book depth in the input) or "off"
   bool waterfall_wired = false;
   std::uint64_t unplaced_lots = 0;
-  std::uint64_t inexact_prices = 0;  // prices off the tick grid (interpolated marks), rounded
+  std::uint64_t retired_accounts = 0;  // traders retired from the draws once liquidated
+  std::int64_t reaction_delay_ns = 0;  // the generator's delay in reacting to the engine
+  std::uint64_t inexact_prices = 0;    // prices off the tick grid (interpolated marks), rounded
   std::uint64_t rounded_sizes = 0;
   double collateral_scale = 1.0;
   bool insurance_min_sampled_every_event = true;

@@ -47,9 +47,12 @@ std::string summary_json(const ReplaySummary& s, bool with_timings) {
   add("marks", fmt::format("{}", s.marks));
   add("fundings", fmt::format("{}", s.fundings));
   add("policy", str(s.policy));
+  add("liquidation_mode", str(s.liquidation_mode));
   add("flagged", fmt::format("{}", s.flagged));
   add("liquidations", fmt::format("{}", s.liquidations));
   add("accounts_liquidated", fmt::format("{}", s.accounts_liquidated));
+  add("retired_accounts", fmt::format("{}", s.retired_accounts));
+  add("reaction_delay_ns", fmt::format("{}", s.reaction_delay_ns));
   add("bankruptcies", fmt::format("{}", s.bankruptcies));
   add("became_liquidatable", fmt::format("{}", s.became_liquidatable));
   add("became_bankrupt", fmt::format("{}", s.became_bankrupt));
@@ -77,6 +80,15 @@ std::string summary_json(const ReplaySummary& s, bool with_timings) {
   add("default_fund_draws", fmt::format("{}", s.default_fund_draws));
   add("default_fund_drawn",
       per_asset(s, [](const AssetSummary& a) { return a.default_fund_drawn; }));
+  add("backstop_equity_start",
+      per_asset(s, [](const AssetSummary& a) { return a.backstop_equity_start; }));
+  add("backstop_equity_min",
+      per_asset(s, [](const AssetSummary& a) { return a.backstop_equity_min; }));
+  add("backstop_equity_end",
+      per_asset(s, [](const AssetSummary& a) { return a.backstop_equity_end; }));
+  add("slippage_cost", per_asset(s, [](const AssetSummary& a) { return a.slippage_cost; }));
+  add("market_account", per_asset(s, [](const AssetSummary& a) { return a.market_account; }));
+  add("market_collateral", per_asset(s, [](const AssetSummary& a) { return a.market_collateral; }));
   add("adl_fills", fmt::format("{}", s.adl_fills));
   add("adl_paid", per_asset(s, [](const AssetSummary& a) { return a.adl_paid; }));
   add("socializations", fmt::format("{}", s.socializations));
@@ -114,10 +126,15 @@ std::string summary_json(const ReplaySummary& s, bool with_timings) {
         "{}{{\"symbol\": {}, \"kind\": {}, \"asset\": {}, \"tick_exponent\": {}, "
         "\"lot_exponent\": {}, \"multiplier\": {}, \"trades\": {}, \"synthetic_trades\": {}, "
         "\"fills\": {}, \"marks\": {}, \"fundings\": {}, \"mark_source\": {}, \"first_mark\": {}, "
-        "\"min_mark\": {}, \"last_mark\": {}, \"open_interest_end\": {}}}",
+        "\"min_mark\": {}, \"last_mark\": {}, \"open_interest_end\": {}, "
+        "\"backstop_taken_lots\": {}, \"backstop_unwound_lots\": {}, "
+        "\"backstop_position_end\": {}, \"liquidation_orders\": {}, \"depth_snapshots\": {}, "
+        "\"depth_fills\": {}, \"depth_filled_lots\": {}}}",
         i ? ", " : "", str(n.symbol), str(n.kind), str(n.asset), n.price_exponent, n.lot_exponent,
         n.multiplier, n.trades, n.synthetic_trades, n.fills, n.marks, n.fundings,
-        str(n.mark_source), n.first_mark, n.min_mark, n.last_mark, n.open_interest_end);
+        str(n.mark_source), n.first_mark, n.min_mark, n.last_mark, n.open_interest_end,
+        n.backstop_taken_lots, n.backstop_unwound_lots, n.backstop_position_end,
+        n.liquidation_orders, n.depth_snapshots, n.depth_fills, n.depth_filled_lots);
   }
   add("instruments", instruments + "]");
   add("threaded", s.threaded ? "true" : "false");
@@ -166,8 +183,10 @@ std::string summary_text(const ReplaySummary& s) {
                               s.liquidatable_at_end));
   line("liquidations",
        s.waterfall_wired
-           ? fmt::format("{} taken over by the backstop ({} distinct accounts), ADL policy {}",
-                         s.liquidations, s.accounts_liquidated, s.policy)
+           ? fmt::format("{} ({} distinct accounts, {} retired from trading), {} mode, ADL "
+                         "policy {}",
+                         s.liquidations, s.accounts_liquidated, s.retired_accounts,
+                         s.liquidation_mode, s.policy)
            : std::string("off (flagged accounts stay flagged)"));
   line("bankruptcies", fmt::format("{} accounts below zero equity", s.bankruptcies));
   for (const AssetSummary& a : s.assets) {
@@ -185,6 +204,43 @@ std::string summary_text(const ReplaySummary& s) {
                      money(a.default_fund_end, a.money_exponent),
                      money(a.default_fund_drawn, a.money_exponent)));
     line(fmt::format("fee pool ({})", a.name), money(a.fee_pool_end, a.money_exponent));
+    if (a.backstop_account != 0) {
+      line(fmt::format("backstop equity ({})", a.name),
+           fmt::format(
+               "start {} / min {} / end {}{}", money(a.backstop_equity_start, a.money_exponent),
+               money(a.backstop_equity_min, a.money_exponent),
+               money(a.backstop_equity_end, a.money_exponent),
+               s.insurance_min_sampled_every_event ? "" : " (min from start and end only)"));
+      if (a.backstop_equity_min < 0) {
+        o += fmt::format(
+            "  !! the backstop ({}) went under water: equity down to {}{} - the venue's own "
+            "loss\n",
+            a.name, money(a.backstop_equity_min, a.money_exponent),
+            a.backstop_equity_end < 0 ? fmt::format(", still {} at the end",
+                                                    money(a.backstop_equity_end, a.money_exponent))
+                                      : std::string(", recovered by the end"));
+      }
+    }
+  }
+  for (const InstrumentSummary& n : s.instruments) {
+    if (n.liquidation_orders == 0 && n.depth_snapshots == 0) continue;
+    line(fmt::format("liquidation orders ({})", n.symbol),
+         fmt::format("{} orders; {} lots filled from the book depth ({} fills, {} snapshots), "
+                     "{} lots taken over",
+                     n.liquidation_orders, n.depth_filled_lots, n.depth_fills, n.depth_snapshots,
+                     n.backstop_taken_lots));
+  }
+  for (const AssetSummary& a : s.assets) {
+    if (a.market_account == 0) continue;
+    line(fmt::format("slippage vs mark ({})", a.name),
+         fmt::format("{} paid by liquidated accounts to the book (account {})",
+                     money(a.slippage_cost, a.money_exponent), a.market_account));
+  }
+  for (const InstrumentSummary& n : s.instruments) {
+    if (n.backstop_taken_lots == 0) continue;
+    line(fmt::format("backstop inventory ({})", n.symbol),
+         fmt::format("{} lots taken over, {} unwound into later trades, {} held at the end",
+                     n.backstop_taken_lots, n.backstop_unwound_lots, n.backstop_position_end));
   }
   line("default fund draws", fmt::format("{}", s.default_fund_draws));
   line("ADL fills", fmt::format("{}", s.adl_fills));

@@ -21,6 +21,10 @@
 namespace backstop::replay {
 namespace {
 
+// A real crash day: accounts gap through their bankruptcy prices, so the waterfall pays.
+const std::string kCrashFile =
+    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+
 namespace fs = std::filesystem;
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -74,8 +78,10 @@ TEST(HtmlReport, EscapesMarkupCharacters) {
 }
 
 TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
   ReplayOptions o;
   o.accounts = 500;
+  o.files = {kCrashFile};
   Rendered r;
   ASSERT_NO_FATAL_FAILURE(render(o, r));
   const std::string& p = r.page;
@@ -89,7 +95,8 @@ TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
     EXPECT_EQ(count(p, std::string("<") + tag + ">") + count(p, std::string("<") + tag + " "),
               count(p, std::string("</") + tag + ">"));
   }
-  for (const char* id : {"chart-mark-0", "chart-oi-0", "chart-insurance-0", "chart-coverage-0",
+  // Charts per instrument (index 0) and per settlement asset (the crash file's BTC is asset 1).
+  for (const char* id : {"chart-mark-0", "chart-oi-0", "chart-insurance-1", "chart-coverage-1",
                          "chart-events", "loss-table", "who-paid", "figures"}) {
     EXPECT_NE(p.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
   }
@@ -101,8 +108,10 @@ TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
   EXPECT_EQ(p.find("not yet wired"), std::string::npos) << "the waterfall is wired";
   EXPECT_NE(p.find("Cover-2"), std::string::npos) << "the coverage definition is on the page";
   EXPECT_NE(p.find(r.summary.digest), std::string::npos);
-  // Money exactly as the summary has it, with the asset's six decimals.
-  EXPECT_NE(p.find(format_decimal(r.summary.assets[0].insurance_fund_end, -6)), std::string::npos);
+  // Money exactly as the summary has it, with the asset's decimals.
+  EXPECT_NE(p.find(format_decimal(r.summary.assets[0].insurance_fund_end,
+                                  r.summary.assets[0].money_exponent)),
+            std::string::npos);
   // The same replay gives the same page (no clock, no timings).
   Rendered again;
   ASSERT_NO_FATAL_FAILURE(render(o, again));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 
 #include "backstop/instrument_presets.hpp"
@@ -15,6 +16,10 @@
 
 namespace backstop::replay {
 namespace {
+
+// A real crash day: accounts gap through their bankruptcy prices, so the waterfall pays.
+const std::string kCrashFile =
+    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
 RiskConfig one_instrument() {
   RiskConfig c;
@@ -83,8 +88,10 @@ TEST(ReportData, ManyEventsOverYearsStayWithinTheBucketBound) {
 }
 
 TEST(ReportData, BucketCountsAddUpToTheReplaySummary) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
   ReplayOptions o;
   o.accounts = 500;
+  o.files = {kCrashFile};
   ReportData data;
   attach_report(o, data);
   std::string error;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "replay/conservation.hpp"
@@ -31,19 +32,70 @@ ReplayOptions small(std::uint32_t accounts = 500) {
   return o;
 }
 
-TEST(ReplayWaterfall, DefaultScenarioLiquidatesAndDrawsTheInsuranceFund) {
+TEST(ReplayWaterfall, DefaultScenarioLiquidatesAndRetiresTheLiquidated) {
   const ReplaySummary s = run(small());
   EXPECT_TRUE(s.waterfall_wired);
   EXPECT_EQ(s.policy, "ranked");
   EXPECT_GT(s.liquidations, 0u);
   EXPECT_GT(s.accounts_liquidated, 0u);
   EXPECT_GE(s.liquidations, s.accounts_liquidated);
-  EXPECT_GT(s.insurance_draws, 0u);
+  // Takeover mode: every trader taken over is retired from the draws.
+  EXPECT_EQ(s.retired_accounts, s.accounts_liquidated);
   ASSERT_FALSE(s.assets.empty());
   EXPECT_GT(s.assets[0].insurance_fund_start, 0);
-  EXPECT_GT(s.assets[0].insurance_drawn, 0);
   EXPECT_GT(s.assets[0].liquidation_fees, 0);
+  EXPECT_GT(s.assets[0].insurance_fund_end, s.assets[0].insurance_fund_start);
   EXPECT_LE(s.assets[0].insurance_fund_min, s.assets[0].insurance_fund_start);
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+}
+
+// Issue 6: a trader taken over trades no more once the generator can know it: kReactionDelayNs of
+// exchange time and kReactionLagInputs inputs after the takeover's input (an item's fills may
+// start a few inputs before the fill checked: kMaxChunks + 1 of slack).
+TEST(ReplayWaterfall, ATakenOverTraderIsNeverDrawnAgain) {
+  ReplayOptions o = small();
+  struct Taken {
+    std::int64_t sequence;
+    std::int64_t time_ns;
+  };
+  std::map<std::uint64_t, Taken> taken;  // account -> its first takeover
+  std::uint64_t late_fills = 0;
+  std::uint64_t fills_checked = 0;
+  std::int64_t index = 0;
+  o.on_output = [&](const OutputEvent& out) {
+    if (out.kind == OutputKind::kWaterfall && out.waterfall.kind == WaterfallKind::kTakeover &&
+        out.waterfall.account <= o.accounts) {
+      taken.emplace(out.waterfall.account, Taken{out.input_sequence, out.input_time_ns});
+    }
+  };
+  o.after_event = [&](const RiskEngine&, const Event& e) {
+    const std::int64_t n = index++;
+    if (e.type != EventType::kFill) return;
+    ++fills_checked;
+    for (const std::uint64_t id : {e.fill.taker, e.fill.maker}) {
+      const auto it = taken.find(id);
+      if (it == taken.end()) continue;
+      const auto lag = static_cast<std::int64_t>(kReactionLagInputs) + kMaxChunks + 1;
+      if (e.time_ns >= it->second.time_ns + kReactionDelayNs && n > it->second.sequence + lag)
+        ++late_fills;
+    }
+  };
+  const ReplaySummary s = run(o);
+  EXPECT_GT(fills_checked, 0u);
+  EXPECT_FALSE(taken.empty());
+  EXPECT_EQ(late_fills, 0u);
+  EXPECT_EQ(taken.size(), s.accounts_liquidated);
+}
+
+TEST(ReplayWaterfall, TheCrashDayDrawsTheInsuranceFund) {
+  if (!std::filesystem::exists(kMarkFile)) GTEST_SKIP() << kMarkFile << " absent";
+  ReplayOptions o = small();
+  o.files = {kMarkFile};
+  const ReplaySummary s = run(o);
+  EXPECT_GT(s.insurance_draws, 0u);
+  ASSERT_FALSE(s.assets.empty());
+  EXPECT_GT(s.assets[0].insurance_drawn, 0);
+  EXPECT_LT(s.assets[0].insurance_fund_min, s.assets[0].insurance_fund_start);
   EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
 }
 

@@ -82,6 +82,20 @@ std::string check_waterfall(const RiskConfig& config) {
     for (const std::uint64_t id : w.backstop_accounts)
       any = any || id != 0;
     if (!any) return "waterfall.backstop_accounts: liquidation needs a backstop account";
+    // The backstop takes every liquidated position over, so it may come to hold every instrument
+    // of its asset at once; a position it had no slot for would be written past its own slots.
+    for (std::size_t a = 0; a < w.backstop_accounts.size(); ++a) {
+      if (w.backstop_accounts[a] == 0) continue;
+      std::uint32_t held = 0;
+      for (const InstrumentSpec& s : config.instruments)
+        held += s.settlement_asset == a ? 1 : 0;
+      if (held > config.positions_per_account) {
+        return "waterfall.backstop_accounts: asset " + std::to_string(a) + " has " +
+               std::to_string(held) +
+               " instruments, more than positions_per_account: its backstop could not hold them "
+               "all";
+      }
+    }
   }
   if (w.insurance_floor.size() > config.asset_count) {
     return "waterfall.insurance_floor: more entries than assets";

@@ -7,6 +7,7 @@
 // the same order), the same balances, conservation (DESIGN §2) and a valid trigger index.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -29,6 +30,8 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
                    std::uint32_t events) {
   test::StreamGenerator gen(seed, instruments, accounts);
   RiskConfig config = gen.config();
+  // The backstop may come to hold every instrument (validate_config requires the slots).
+  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
   const std::vector<Event> setup = gen.setup();
   // The first account of each asset is that asset's backstop.
   config.waterfall.backstop_accounts = {0, 0};

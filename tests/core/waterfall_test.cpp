@@ -88,6 +88,22 @@ TEST(Liquidation, OrderModeEmitsIocAtBankruptcyPriceThenTakesOverTheRest) {
 
 // ---- tiers 1-5 ----
 
+TEST(Waterfall, BackstopMustHaveAPositionSlotForEveryInstrumentOfItsAsset) {
+  // The backstop takes every position over: with three instruments settling in asset 0 and two
+  // position slots per account, the third takeover would write past its slots.
+  RiskConfig c = toy_config();
+  c.instruments = {toy(), toy(), toy()};
+  c.positions_per_account = 2;
+  EXPECT_EQ(validate_config(c),
+            "waterfall.backstop_accounts: asset 0 has 3 instruments, more than "
+            "positions_per_account: its backstop could not hold them all");
+  c.positions_per_account = 3;
+  EXPECT_EQ(validate_config(c), "");
+  c.positions_per_account = 2;
+  c.waterfall.mode = LiquidationMode::kOff;
+  EXPECT_EQ(validate_config(c), "");
+}
+
 TEST(Waterfall, InsuranceFundCoversTheDeficitDownToItsFloor) {
   RiskConfig c = toy_config(AdlPolicy::kNone);
   c.waterfall.insurance_floor = {2'000};

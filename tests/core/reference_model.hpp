@@ -30,6 +30,10 @@ class ReferenceModel {
     std::uint8_t asset = 0;
     std::int64_t balance = 0;
     std::map<std::uint16_t, Pos> positions;
+    // The instruments in the order the engine lists the account's positions: opening order, a
+    // closed position's place taken by the last one. The waterfall takes positions over last first,
+    // so its audit records follow this order.
+    std::vector<std::uint16_t> order;
   };
   struct Instr {
     InstrumentSpec spec;
@@ -153,7 +157,7 @@ class ReferenceModel {
         if (find(e.account.account) != nullptr) return RejectCode::kDuplicateAccount;
         if (accounts_.size() == config_.max_accounts) return RejectCode::kAccountCapacity;
         by_id_[e.account.account] = accounts_.size();
-        accounts_.push_back(Acct{e.account.account, e.account.asset, 0, {}});
+        accounts_.push_back(Acct{e.account.account, e.account.asset, 0, {}, {}});
         return RejectCode::kOk;
       }
       default:
@@ -182,10 +186,56 @@ class ReferenceModel {
   Int128 insurance(std::uint8_t asset) const { return insurance_[asset]; }
   Int128 fees(std::uint8_t asset) const { return fees_[asset]; }
 
- private:
+ protected:
   Acct* find(std::uint64_t id) {
     auto it = by_id_.find(id);
     return it == by_id_.end() ? nullptr : &accounts_[it->second];
+  }
+
+  // One side of a trade: settles the position's funding, charges the fee, realizes PnL on the
+  // closed part. Returns the side's effect on Σ(balance - cost) (rounding dust, <= 0 with the
+  // other side's).
+  Int128 trade(Acct& a, std::uint16_t instrument, std::int64_t delta, std::int64_t price,
+               std::int64_t fee) {
+    const InstrumentSpec& s = instruments_[instrument].spec;
+    if (!a.positions.count(instrument)) a.order.push_back(instrument);
+    Pos& p = a.positions[instrument];
+    a.balance = static_cast<std::int64_t>(a.balance - p.accrued - fee);
+    p.accrued = 0;
+    Int128 effect = 0;
+    const std::int64_t q = p.qty;
+    if (q == 0 || (q > 0) == (delta > 0)) {
+      const Int128 c = value_ceil(s, delta, price);
+      p.cost = static_cast<std::int64_t>(p.cost + c);
+      p.qty += delta;
+      effect -= c;
+    } else {
+      const std::int64_t abs_q = q < 0 ? -q : q;
+      const std::int64_t abs_d = delta < 0 ? -delta : delta;
+      const std::int64_t c_abs = std::min(abs_q, abs_d);
+      const std::int64_t closed = q > 0 ? c_abs : -c_abs;
+      const Int128 share = Int128{p.cost} * c_abs;
+      const Int128 realized = value_floor(s, closed, price) - ceil_div(share, abs_q);
+      const Int128 leaving = floor_div(share, abs_q);
+      a.balance = static_cast<std::int64_t>(a.balance + realized);
+      p.cost = static_cast<std::int64_t>(p.cost - leaving);
+      p.qty -= closed;
+      effect += realized + leaving;
+      if (abs_d > abs_q) {
+        const std::int64_t rest = delta + closed;
+        const Int128 c = value_ceil(s, rest, price);
+        p.cost = static_cast<std::int64_t>(p.cost + c);
+        p.qty = rest;
+        effect -= c;
+      }
+    }
+    if (p.qty == 0) {
+      a.positions.erase(instrument);
+      auto it = std::find(a.order.begin(), a.order.end(), instrument);
+      *it = a.order.back();
+      a.order.pop_back();
+    }
+    return effect;
   }
 
   RejectCode fill(const Event& e) {
@@ -217,40 +267,8 @@ class ReferenceModel {
       if ((q < 0 ? -q : q) > s.max_position.raw()) return RejectCode::kPositionLimit;
     }
     // Dust: what rounding took from the two sides together, to the insurance fund.
-    Int128 effect = 0;
-    for (auto [a, delta, fee] :
-         {std::tuple{taker, d, f.taker_fee.raw()}, std::tuple{maker, -d, f.maker_fee.raw()}}) {
-      Pos& p = a->positions[e.instrument];
-      a->balance = static_cast<std::int64_t>(a->balance - p.accrued - fee);
-      p.accrued = 0;
-      const std::int64_t q = p.qty;
-      if (q == 0 || (q > 0) == (delta > 0)) {
-        const Int128 c = value_ceil(s, delta, price);
-        p.cost = static_cast<std::int64_t>(p.cost + c);
-        p.qty += delta;
-        effect -= c;
-      } else {
-        const std::int64_t abs_q = q < 0 ? -q : q;
-        const std::int64_t abs_d = delta < 0 ? -delta : delta;
-        const std::int64_t c_abs = std::min(abs_q, abs_d);
-        const std::int64_t closed = q > 0 ? c_abs : -c_abs;
-        const Int128 share = Int128{p.cost} * c_abs;
-        const Int128 realized = value_floor(s, closed, price) - ceil_div(share, abs_q);
-        const Int128 leaving = floor_div(share, abs_q);
-        a->balance = static_cast<std::int64_t>(a->balance + realized);
-        p.cost = static_cast<std::int64_t>(p.cost - leaving);
-        p.qty -= closed;
-        effect += realized + leaving;
-        if (abs_d > abs_q) {
-          const std::int64_t rest = delta + closed;
-          const Int128 c = value_ceil(s, rest, price);
-          p.cost = static_cast<std::int64_t>(p.cost + c);
-          p.qty = rest;
-          effect -= c;
-        }
-      }
-      if (p.qty == 0) a->positions.erase(e.instrument);
-    }
+    const Int128 effect = trade(*taker, e.instrument, d, price, f.taker_fee.raw()) +
+                          trade(*maker, e.instrument, -d, price, f.maker_fee.raw());
     insurance_[s.settlement_asset] -= effect;
     fees_[s.settlement_asset] += f.taker_fee.raw() + f.maker_fee.raw();
     return RejectCode::kOk;

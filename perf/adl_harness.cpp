@@ -4,11 +4,14 @@
 // Each sample is one Fill event: a fresh account buys X lots (1-500, so up to ~10 counterparties)
 // 10 % above the mark, which leaves it bankrupt; the same process() call takes its position over
 // (backstop account), finds no fund, and deleverages the shorts in BitMEX-score order at the
-// bankruptcy price. The baseline is the same allocation by a full sort of every short's exact
-// score, measured on the same states; the run fails (exit 1) unless every sampled allocation
-// names exactly the counterparties the full sort picks. The ranking cache is refreshed off the
-// timed path every 200 samples, as an embedder would on a timer. Cold code; single-threaded,
-// pinned to CPU 1 where allowed.
+// bankruptcy price. Before each sample (off the timed path) the mark moves: a seeded random walk
+// of up to ±3 bp a step, kept within ±1 % of the start (a volatile day), as a MarkPrice event
+// through the engine. The ranking is rebuilt off the timed path only as an embedder would: on a
+// timer every 200 samples, and when the engine says a refresh is due (adl_refresh_due(), polled
+// between events as an idle loop would). The baseline is the same allocation by a full sort of
+// every short's exact score, measured on the same states; the run fails (exit 1) unless every
+// sampled allocation names exactly the counterparties the full sort picks. Cold code;
+// single-threaded, pinned to CPU 1 where allowed.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -139,13 +142,32 @@ int run_adl_harness(const BenchOptions& options) {
   int mismatches = 0;
   int checked = 0;
   const int sort_every = std::max(1, samples / sort_samples);
+  std::int64_t mark = kMark;
+  std::int64_t mark_lo = kMark;
+  std::int64_t mark_hi = kMark;
+  int timer_refreshes = 0;
+  int requested_refreshes = 0;
+  const std::int64_t step = kMark * 3 / 10'000;  // 3 bp
   for (int k = 0; k < samples + warmup; ++k) {
-    if (k % 200 == 0) e.refresh_adl_ranking();  // off the timed path, as on a timer
+    // The market moves; the embedder refreshes the ranking on its timer or when asked.
+    mark += static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * step + 1)) - step;
+    if (mark > kMark * 101 / 100) mark = 2 * (kMark * 101 / 100) - mark;
+    if (mark < kMark * 99 / 100) mark = 2 * (kMark * 99 / 100) - mark;
+    mark_lo = std::min(mark_lo, mark);
+    mark_hi = std::max(mark_hi, mark);
+    must(e.process(make_mark(0, Price{mark})));
+    if (k % 200 == 0) {
+      e.refresh_adl_ranking();
+      ++timer_refreshes;
+    } else if (e.adl_refresh_due()) {
+      e.refresh_adl_ranking();
+      ++requested_refreshes;
+    }
     const std::uint64_t id = kFirstDefaulter + static_cast<std::uint64_t>(k);
     const std::int64_t lots = 1 + static_cast<std::int64_t>(rng() % max_lots);
     // Enough collateral to open, far too little for a fill 10 % above the mark.
-    const std::int64_t fill_price = kMark * 110 / 100;
-    must(e.process(make_deposit(id, Money{lots * kMark * risk.multiplier / 200 + 1})));
+    const std::int64_t fill_price = mark * 110 / 100;
+    must(e.process(make_deposit(id, Money{lots * mark * risk.multiplier / 200 + 1})));
     std::vector<Pick> expected;
     const bool check = k >= warmup && (k - warmup) % sort_every == 0;
     if (check) {
@@ -204,10 +226,14 @@ int run_adl_harness(const BenchOptions& options) {
         "{{\"positions\": {}, \"samples\": {}, \"p50_ns\": {}, \"p99_ns\": {}, \"p999_ns\": {}, "
         "\"max_ns\": {}, \"sort_p50_ns\": {}, \"sort_p99_ns\": {}, \"ratio\": {:.1f}, "
         "\"avg_counterparties\": {:.2f}, \"checked\": {}, \"exact_match\": {}, "
-        "\"rebuilds\": {}, \"scanned_per_sample\": {:.1f}, \"band_ppm\": {}}}\n",
+        "\"rebuilds\": {}, \"timer_refreshes\": {}, \"requested_refreshes\": {}, "
+        "\"fallbacks\": {}, \"scanned_per_sample\": {:.1f}, \"band_ppm\": {}, \"leaves\": {}, "
+        "\"mark_lo\": {}, \"mark_hi\": {}}}\n",
         n, samples, p50, p99, hist.percentile(0.999), hist.max(), sort_p50,
         sort_hist.percentile(0.99), ratio, avg_cp, checked, ok ? "true" : "false",
-        e.adl_ranking().rebuilds(), scanned_per_sample, config.waterfall.adl_band_ppm);
+        e.adl_ranking().rebuilds(), timer_refreshes, requested_refreshes,
+        e.adl_ranking().fallbacks(), scanned_per_sample, config.waterfall.adl_band_ppm,
+        e.adl_ranking().leaves(), mark_lo, mark_hi);
   } else {
     fmt::print(
         "bench adl: {} short positions, {} liquidations (+{} warm-up), {:.2f} "
@@ -227,8 +253,13 @@ int run_adl_harness(const BenchOptions& options) {
         ratio, checked - mismatches, checked);
     fmt::print(
         "  ranking entries scored per liquidation: {:.1f} (band ±{} ppm around the "
-        "rebuild mark)\n",
-        scanned_per_sample, config.waterfall.adl_band_ppm);
+        "rebuild mark, {} sub-bands; {} fallbacks to the whole band)\n",
+        scanned_per_sample, config.waterfall.adl_band_ppm, e.adl_ranking().leaves(),
+        e.adl_ranking().fallbacks());
+    fmt::print(
+        "  mark walked within [{}, {}]; ranking rebuilt off the timed path {} times on the "
+        "timer, {} more when the engine asked\n",
+        mark_lo, mark_hi, timer_refreshes, requested_refreshes);
   }
   if (!ok) fmt::print(stderr, "bench adl: {} allocations differ from the full sort\n", mismatches);
   return ok ? 0 : 1;

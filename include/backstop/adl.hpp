@@ -32,10 +32,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 
 #include "backstop/account.hpp"
+#include "backstop/margin.hpp"
 #include "backstop/money.hpp"
 #include "backstop/waterfall_config.hpp"
 
@@ -125,10 +127,80 @@ inline double adl_score_bound(AdlScore score, const AdlInputs& a, const AdlInput
   return bound >= 0 ? bound * (1 + 1e-12) + 1e-300 : bound * (1 - 1e-12) + 1e-300;
 }
 
+// A lower bound of adl_score over every mark between the two ends `a` and `b` (the mirror of
+// adl_score_bound: every factor at its best band end for a low score).
+inline double adl_score_lower(AdlScore score, const AdlInputs& a, const AdlInputs& b) noexcept {
+  using namespace adl_detail;
+  const double v_lo = std::min(abs_d(a.value), abs_d(b.value));
+  const double d_hi = std::max(floor1(a.equity), floor1(b.equity));
+  double low = 0;
+  switch (score) {
+    case AdlScore::kBitmex: {
+      const double pnl_lo = std::min(pnl_ratio(a), pnl_ratio(b));
+      if (pnl_lo > 0) {
+        low = pnl_lo * (v_lo / d_hi);  // a zero leverage scores 0, above this
+      } else {
+        if (v_lo == 0) return -kAdlInfinity;
+        low = pnl_lo / (v_lo / d_hi);
+      }
+      break;
+    }
+    case AdlScore::kBinance: {
+      const Int128 u = std::min(a.value - a.cost, b.value - b.cost);
+      const double mm = std::min(to_d(a.maintenance), to_d(b.maintenance));
+      low = (u > 0 ? to_d(u) : 0.0) / floor1(a.balance) * (mm / d_hi);
+      break;
+    }
+    case AdlScore::kHyperliquid:
+      low = std::min(mark_over_entry(a), mark_over_entry(b)) * (v_lo / d_hi);
+      break;
+  }
+  return low >= 0 ? low * (1 - 1e-12) - 1e-300 : low * (1 + 1e-12) - 1e-300;
+}
+
+// What the score of a single-position account needs, frozen while the account is untouched: its
+// equity at any mark m is offset + value(m), so the exact score is a function of the mark alone.
+struct AdlParams {
+  Int128 offset;  // balance - cost - accrued funding
+  std::int64_t qty;
+  std::int64_t cost;
+  std::int64_t balance;
+  std::uint64_t id;
+};
+
+// The score inputs of `p` at `mark`: the same integers RiskEngine::evaluate_margin and
+// Waterfall::inputs compute, so adl_score gives the same double bit for bit. MM only for the
+// score that reads it.
+inline AdlInputs adl_inputs_at(const InstrumentRisk& r, AdlScore score, const AdlParams& p,
+                               std::int64_t mark) noexcept {
+  const Int128 value = value_down(r, p.qty, mark);
+  const Int128 mm = score == AdlScore::kBinance
+                        ? maintenance_margin(r, p.qty < 0 ? -p.qty : p.qty, mark)
+                        : Int128{0};
+  return AdlInputs{
+      value, p.cost, p.balance, p.offset + value, mm, r.kind == ContractKind::kLinearPerpetual};
+}
+
 // Side index of the ranking: 0 = long positions, 1 = short positions.
 inline constexpr std::uint32_t adl_side_of(std::int64_t qty) noexcept {
   return qty > 0 ? 0 : 1;
 }
+
+// The mark-interval tree's shape for a population of `accounts`: `leaves` sub-bands per
+// (instrument, side), each holding at most `capacity` entries, `witnesses` = capacity / 2.
+struct AdlTreeShape {
+  std::uint32_t depth;
+  std::uint32_t capacity;
+  static AdlTreeShape for_accounts(std::uint32_t accounts) noexcept {
+    std::uint32_t cap = 64;
+    while (cap < 4096 && cap * 256u < accounts)
+      cap *= 2;
+    std::uint32_t depth = 0;
+    while (depth < 9 && (std::uint64_t{2} << depth) * cap <= std::uint64_t{4} * accounts)
+      ++depth;
+    return AdlTreeShape{depth, cap};
+  }
+};
 
 class AdlRanking {
  public:
@@ -161,23 +233,36 @@ class AdlRanking {
         accounts_(accounts),
         overlay_capacity_(overlay_capacity),
         band_ppm_(band_ppm) {
+    const AdlTreeShape shape = AdlTreeShape::for_accounts(accounts);
+    depth_ = shape.depth;
+    leaves_ = 1u << depth_;
+    leaf_capacity_ = shape.capacity;
+    witnesses_ = leaf_capacity_ / 2;
     const std::size_t sides = std::size_t{instruments} * 2;
+    const std::size_t leaf_entries = sides * leaves_ * leaf_capacity_;
     bounds_ = std::make_unique<double[]>(sides * accounts);
     slots_ = std::make_unique<std::uint32_t[]>(sides * accounts);
     counts_ = std::make_unique<std::uint32_t[]>(sides);
     start_ = std::make_unique<std::uint32_t[]>(sides);
-    overlay_ = std::make_unique<Entry[]>(sides * overlay_capacity);
+    leaf_bounds_ = std::make_unique<double[]>(leaf_entries);
+    leaf_slots_ = std::make_unique<std::uint32_t[]>(leaf_entries);
+    leaf_size_ = std::make_unique<std::uint32_t[]>(sides * leaves_);
+    leaf_start_ = std::make_unique<std::uint32_t[]>(sides * leaves_);
+    leaf_floor_ = std::make_unique<double[]>(sides * leaves_);
+    overlay_ = std::make_unique<Fresh[]>(sides * overlay_capacity);
     overlay_size_ = std::make_unique<std::uint32_t[]>(sides);
     band_ = std::make_unique<Band[]>(instruments);
     quantile_ = std::make_unique<std::uint8_t[]>(std::size_t{instruments} * accounts);
-    touched_epoch_ = std::make_unique<std::uint32_t[]>(accounts);
-    version_ = std::make_unique<std::uint32_t[]>(accounts);
-    seen_epoch_ = std::make_unique<std::uint32_t[]>(accounts);
+    record_ = std::make_unique<Record[]>(accounts);
+    touched_ = std::make_unique<std::uint64_t[]>(accounts / 64 + 1);
     heap_ = std::make_unique<Candidate[]>(accounts);
-    popped_ = std::make_unique<Entry[]>(overlay_capacity);
     order_ = std::make_unique<std::uint64_t[]>(accounts);
     exact_ = std::make_unique<Candidate[]>(accounts);
     shares_ = std::make_unique<Share[]>(accounts);
+    upper_ = std::make_unique<double[]>(accounts);
+    lower_ = std::make_unique<double[]>(accounts);
+    stack_capacity_ = std::size_t{accounts} * 3;
+    stack_ = std::make_unique<std::uint32_t[]>(stack_capacity_);
   }
 
   Share* pro_rata_scratch() noexcept { return shares_.get(); }
@@ -186,27 +271,52 @@ class AdlRanking {
   void invalidate() noexcept { valid_ = false; }
   std::uint64_t rebuilds() const noexcept { return rebuilds_; }
   std::uint64_t scanned() const noexcept { return scanned_; }
+  std::uint64_t fallbacks() const noexcept { return fallbacks_; }
+  std::uint32_t leaves() const noexcept { return leaves_; }
+  std::uint32_t leaf_capacity() const noexcept { return leaf_capacity_; }
   std::int64_t band_lo(std::uint16_t instrument) const noexcept { return band_[instrument].lo; }
   std::int64_t band_hi(std::uint16_t instrument) const noexcept { return band_[instrument].hi; }
+  // Whether the owner should rebuild soon (off the hot path): enough cached accounts went stale
+  // to eat into a sub-band's witnesses, a query had to fall back to the full band order, or an
+  // overlay is half full. Only a hint: the cache stays exact either way.
+  bool wants_rebuild() const noexcept { return valid_ && wants_rebuild_; }
 
   // An account's state changed: its cache entries are stale from now on. O(1). Follow with
-  // push_fresh() for each of its positions.
+  // push_fresh() for each of its positions if it is an eligible counterparty.
   void touch(std::uint32_t slot) noexcept {
-    touched_epoch_[slot] = epoch_;
-    ++version_[slot];
+    std::uint64_t& w = touched_[slot >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (slot & 63);
+    if ((w & bit) == 0 && record_[slot].cached != 0 && ++stale_ >= witnesses_ / 2) {
+      wants_rebuild_ = true;
+    }
+    w |= bit;
+    ++record_[slot].version;
   }
-  // A fresh bound for a touched account's position. O(log overlay).
+  // The fresh state of a touched, healthy account's position: its params when it holds one
+  // position, nullptr when it holds several (then it is scored through eval()). O(1).
   void push_fresh(std::uint16_t instrument, std::uint32_t side, std::uint32_t slot,
-                  double bound) noexcept {
+                  const AdlParams* params) noexcept {
     const std::size_t k = std::size_t{instrument} * 2 + side;
     std::uint32_t& n = overlay_size_[k];
+    Fresh* o = overlay_.get() + k * overlay_capacity_;
     if (n == overlay_capacity_) {
-      valid_ = false;
-      return;
+      // Drop the entries of accounts touched again since (cold, amortized over the pushes).
+      std::uint32_t live = 0;
+      for (std::uint32_t j = 0; j < n; ++j) {
+        if (o[j].version == record_[o[j].slot].version) o[live++] = o[j];
+      }
+      n = live;
+      if (n == overlay_capacity_) {
+        valid_ = false;
+        return;
+      }
     }
-    Entry* h = overlay_.get() + k * overlay_capacity_;
-    h[n++] = Entry{bound, slot, version_[slot]};
-    std::push_heap(h, h + n, lower_bound_first);
+    if (n * 2 >= overlay_capacity_) wants_rebuild_ = true;
+    Fresh& f = o[n++];
+    f.slot = slot;
+    f.version = record_[slot].version;
+    f.has_params = params != nullptr;
+    if (params != nullptr) f.params = *params;
   }
 
   // Whether the cache of `instrument` is usable at `mark` with these funding indices.
@@ -220,12 +330,17 @@ class AdlRanking {
   // ---- rebuild (cold): begin_rebuild, then per instrument set_band and per side add() for every
   // eligible position and finish_side(), then finish_rebuild. ----
   void begin_rebuild() noexcept {
-    ++epoch_;  // every earlier touch is forgotten: the rebuild sees current state
     for (std::size_t k = 0; k < std::size_t{instruments_} * 2; ++k) {
       counts_[k] = 0;
       start_[k] = 0;
       overlay_size_[k] = 0;
     }
+    // Every earlier touch is forgotten: the rebuild sees current state.
+    std::fill(touched_.get(), touched_.get() + accounts_ / 64 + 1, std::uint64_t{0});
+    for (std::uint32_t s = 0; s < accounts_; ++s)
+      record_[s].cached = 0;
+    stale_ = 0;
+    wants_rebuild_ = false;
   }
   void set_band(std::uint16_t instrument, std::int64_t mark, std::int64_t long_index,
                 std::int64_t short_index) noexcept {
@@ -234,17 +349,24 @@ class AdlRanking {
     band_[instrument] =
         Band{lo < 1 ? 1 : lo, static_cast<std::int64_t>(mark + d), long_index, short_index};
   }
+  // One eligible position: `bound` holds over the whole band, `exact` is its score at the mark,
+  // `params` its frozen inputs when the account holds only this position (else nullptr).
   void add(std::uint16_t instrument, std::uint32_t side, std::uint32_t slot, double bound,
-           double exact, std::uint64_t id) noexcept {
+           double exact, std::uint64_t id, const AdlParams* params) noexcept {
     const std::size_t k = std::size_t{instrument} * 2 + side;
     const std::uint32_t n = counts_[k]++;
     bounds_[k * accounts_ + n] = bound;
     slots_[k * accounts_ + n] = slot;
     exact_[n] = Candidate{exact, id, slot};
+    if (params != nullptr) {
+      record_[slot].params = *params;
+      record_[slot].cached = 1;
+    }
   }
-  // Sorts one (instrument, side) by bound and derives each account's quantile from the exact
-  // scores (rank r of n: 5 for the top fifth, down to 1).
-  void finish_side(std::uint16_t instrument, std::uint32_t side) noexcept {
+  // Sorts one (instrument, side) by bound, derives each account's quantile from the exact scores
+  // (rank r of n: 5 for the top fifth, down to 1), and builds the sub-band lists.
+  void finish_side(std::uint16_t instrument, std::uint32_t side, const InstrumentRisk& risk,
+                   AdlScore score) noexcept {
     const std::size_t k = std::size_t{instrument} * 2 + side;
     const std::uint32_t n = counts_[k];
     double* b = bounds_.get() + k * accounts_;
@@ -264,6 +386,10 @@ class AdlRanking {
       quantile_[std::size_t{instrument} * accounts_ + exact_[r].slot] =
           static_cast<std::uint8_t>(5 - (std::uint64_t{r} * 5) / n);
     }
+    // The sub-band tree, from the root's list (a copy: the tree build reorders its lists).
+    std::copy(s, s + n, stack_.get());
+    build_node(instrument, side, risk, score, 0, 0, stack_.get(), n, stack_capacity_,
+               -kAdlInfinity);
   }
   void finish_rebuild() noexcept {
     valid_ = true;
@@ -280,45 +406,61 @@ class AdlRanking {
               quantile_.get() + (std::size_t{instrument} + 1) * accounts_, std::uint8_t{0});
   }
 
-  // ---- extraction (hot). Precondition: usable(). `eval(slot, Candidate&)` scores an account's
-  // position exactly and returns false when it is not eligible (no position on this side, flagged,
-  // excluded). begin(), next() until enough or kNoSlot, end(). ----
-  void begin(std::uint16_t instrument, std::uint32_t side) noexcept {
+  // ---- extraction (hot). Precondition: usable() at `mark`. `eval(slot, Candidate&)` scores an
+  // account's position exactly from the engine's state and returns false when it is not eligible
+  // (used for accounts holding several positions). begin(), next() until enough or kNoSlot,
+  // end(). ----
+  void begin(std::uint16_t instrument, std::uint32_t side, std::int64_t mark,
+             const InstrumentRisk& risk, AdlScore score) noexcept {
     ++seen_;
     side_ = std::size_t{instrument} * 2 + side;
-    cursor_ = start_[side_];
+    risk_ = &risk;
+    score_ = score;
+    mark_ = mark;
+    leaf_ = side_ * leaves_ + leaf_of(instrument, mark);
+    in_leaf_ = true;
+    cursor_ = leaf_start_[leaf_];
     heap_size_ = 0;
-    popped_count_ = 0;
+    overlay_loaded_ = false;
   }
 
   // The next account in rank order, or kNoSlot when the side is exhausted.
   template <class Eval>
   std::uint32_t next(Eval&& eval) noexcept {
-    const std::uint32_t n = counts_[side_];
-    const double* b = bounds_.get() + side_ * accounts_;
-    const std::uint32_t* s = slots_.get() + side_ * accounts_;
-    Entry* h = overlay_.get() + side_ * overlay_capacity_;
-    std::uint32_t& hn = overlay_size_[side_];
+    if (!overlay_loaded_) load_overlay(eval);
     for (;;) {
-      while (cursor_ < n && touched_epoch_[s[cursor_]] == epoch_)
-        ++cursor_;
-      while (hn > 0 && h[0].version != version_[h[0].slot]) {
-        std::pop_heap(h, h + hn, lower_bound_first);  // an older entry of a re-touched account
-        --hn;
-      }
-      const double from_cache = cursor_ < n ? b[cursor_] : -kAdlInfinity;
-      const double from_overlay = hn > 0 ? h[0].bound : -kAdlInfinity;
-      if (cursor_ == n && hn == 0) break;
-      if (heap_size_ > 0 && heap_[0].score > std::max(from_cache, from_overlay)) break;
-      ++scanned_;
-      if (hn > 0 && from_overlay >= from_cache) {
-        std::pop_heap(h, h + hn, lower_bound_first);
-        --hn;
-        popped_[popped_count_++] = h[hn];
-        consider(h[hn].slot, eval);
+      const std::uint32_t* s;
+      const double* b;
+      std::uint32_t n;
+      double floor;
+      if (in_leaf_) {
+        s = leaf_slots_.get() + leaf_ * leaf_capacity_;
+        b = leaf_bounds_.get() + leaf_ * leaf_capacity_;
+        n = leaf_size_[leaf_];
+        floor = leaf_floor_[leaf_];
       } else {
-        consider(s[cursor_++], eval);
+        s = slots_.get() + side_ * accounts_;
+        b = bounds_.get() + side_ * accounts_;
+        n = counts_[side_];
+        floor = -kAdlInfinity;
       }
+      while (cursor_ < n && is_touched(s[cursor_]))
+        ++cursor_;
+      const double bound = cursor_ < n ? b[cursor_] : floor;
+      if (heap_size_ > 0 && heap_[0].score > bound) break;
+      if (cursor_ < n) {
+        if (cursor_ + 4 < n) __builtin_prefetch(&record_[s[cursor_ + 4]]);
+        ++scanned_;
+        consider(s[cursor_++], eval);
+        continue;
+      }
+      if (floor == -kAdlInfinity) break;  // every eligible account has been scored
+      // The sub-band's list ran out above its floor: go on in the whole band's order (exact, as
+      // every account not scored yet is in it; slower).
+      in_leaf_ = false;
+      cursor_ = start_[side_];
+      ++fallbacks_;
+      wants_rebuild_ = true;
     }
     if (heap_size_ == 0) return kNoSlot;
     const std::uint32_t slot = heap_[0].slot;
@@ -327,28 +469,27 @@ class AdlRanking {
     return slot;
   }
 
-  // Restores the overlay entries popped but not consumed, and skips the cache's stale prefix for
-  // good (a stale entry stays stale until the next rebuild).
+  // Skips the stale prefixes of the sub-band and band orders for good (a stale entry stays stale
+  // until the next rebuild).
   void end() noexcept {
-    Entry* h = overlay_.get() + side_ * overlay_capacity_;
-    std::uint32_t& hn = overlay_size_[side_];
-    for (std::uint32_t j = 0; j < popped_count_; ++j) {
-      const Entry& e = popped_[j];
-      if (e.version != version_[e.slot] || hn == overlay_capacity_) continue;
-      h[hn++] = e;
-      std::push_heap(h, h + hn, lower_bound_first);
-    }
+    const std::uint32_t* ls = leaf_slots_.get() + leaf_ * leaf_capacity_;
+    std::uint32_t& lst = leaf_start_[leaf_];
+    while (lst < leaf_size_[leaf_] && is_touched(ls[lst]))
+      ++lst;
     const std::uint32_t* s = slots_.get() + side_ * accounts_;
     std::uint32_t& st = start_[side_];
-    while (st < counts_[side_] && touched_epoch_[s[st]] == epoch_)
+    while (st < counts_[side_] && is_touched(s[st]))
       ++st;
   }
 
   std::size_t memory_bytes() const noexcept {
-    return std::size_t{instruments_} * 2 * accounts_ * (sizeof(double) + 4) +
-           std::size_t{instruments_} * 2 * overlay_capacity_ * sizeof(Entry) +
-           std::size_t{instruments_} * accounts_ +
-           std::size_t{accounts_} * (12 + 2 * sizeof(Candidate) + 8 + sizeof(Share));
+    const std::size_t sides = std::size_t{instruments_} * 2;
+    return sides * accounts_ * (sizeof(double) + 4) +
+           sides * leaves_ * (std::size_t{leaf_capacity_} * (sizeof(double) + 4) + 16) +
+           sides * overlay_capacity_ * sizeof(Fresh) + std::size_t{instruments_} * accounts_ +
+           std::size_t{accounts_} * (sizeof(Record) + 2 * sizeof(Candidate) + 8 + sizeof(Share) +
+                                     2 * sizeof(double) + 3 * 4) +
+           accounts_ / 8;
   }
 
   // (score desc, id asc): the full-sort order.
@@ -357,55 +498,215 @@ class AdlRanking {
   }
 
  private:
-  struct Entry {
-    double bound;
+  // Per account slot, one cache line: what scoring an untouched cached entry reads.
+  struct alignas(64) Record {
+    AdlParams params;
+    std::uint32_t version = 0;  // bumped by every touch
+    std::uint32_t seen = 0;     // the query that scored it last
+    std::uint8_t cached = 0;    // params are those of the last rebuild
+  };
+  // A touched account's fresh state (overlay entry).
+  struct Fresh {
+    AdlParams params;
     std::uint32_t slot;
     std::uint32_t version;
+    bool has_params;
   };
-  static bool lower_bound_first(const Entry& x, const Entry& y) noexcept {
-    return x.bound < y.bound;
-  }
   static bool worse(const Candidate& x, const Candidate& y) noexcept { return better(y, x); }
+
+  bool is_touched(std::uint32_t slot) const noexcept {
+    return (touched_[slot >> 6] >> (slot & 63)) & 1u;
+  }
+
+  // The mark edges of the sub-bands: node j of depth d covers [edge(d, j), edge(d, j + 1)].
+  std::int64_t edge(std::uint16_t instrument, std::uint32_t depth, std::uint32_t j) const noexcept {
+    const Band& b = band_[instrument];
+    return b.lo + static_cast<std::int64_t>((Int128{b.hi - b.lo} * j) >> depth);
+  }
+  std::uint32_t leaf_of(std::uint16_t instrument, std::int64_t mark) const noexcept {
+    const Band& b = band_[instrument];
+    std::uint32_t j = 0;
+    if (b.hi > b.lo) {
+      const Int128 x = (Int128{mark - b.lo} << depth_) / (b.hi - b.lo);
+      j = x >= leaves_ ? leaves_ - 1 : static_cast<std::uint32_t>(x);
+    }
+    while (j > 0 && edge(instrument, depth_, j) > mark)
+      --j;
+    while (j + 1 < leaves_ && edge(instrument, depth_, j + 1) < mark)
+      ++j;
+    return j;
+  }
+
+  template <class Eval>
+  void load_overlay(Eval& eval) noexcept {
+    overlay_loaded_ = true;
+    const Fresh* o = overlay_.get() + side_ * overlay_capacity_;
+    const std::uint32_t n = overlay_size_[side_];
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const Fresh& f = o[j];
+      Record& rec = record_[f.slot];
+      if (f.version != rec.version || rec.seen == seen_) continue;
+      rec.seen = seen_;
+      Candidate c{0, 0, f.slot};
+      if (f.has_params) {
+        c.score = adl_score(score_, adl_inputs_at(*risk_, score_, f.params, mark_));
+        c.id = f.params.id;
+      } else if (!eval(f.slot, c)) {
+        continue;
+      }
+      push_candidate(c);
+    }
+  }
 
   template <class Eval>
   void consider(std::uint32_t slot, Eval& eval) noexcept {
-    if (seen_epoch_[slot] == seen_) return;
-    seen_epoch_[slot] = seen_;
+    Record& rec = record_[slot];
+    if (rec.seen == seen_) return;
+    rec.seen = seen_;
     Candidate c{0, 0, slot};
-    if (!eval(slot, c)) return;
+    if (rec.cached != 0) {
+      c.score = adl_score(score_, adl_inputs_at(*risk_, score_, rec.params, mark_));
+      c.id = rec.params.id;
+    } else if (!eval(slot, c)) {
+      return;
+    }
+    push_candidate(c);
+  }
+  void push_candidate(const Candidate& c) noexcept {
     heap_[heap_size_++] = c;
     std::push_heap(heap_.get(), heap_.get() + heap_size_, worse);
+  }
+
+  // Cold. Node j of `depth` receives in[0..n) (every account that may rank in its top
+  // `witnesses_` somewhere in its sub-band; every other one scores <= floor there). Its upper and
+  // lower bounds over the sub-band give T = the witnesses_-th largest lower bound: at every mark
+  // in it, witnesses_ accounts score >= T, so one whose upper bound is < T never ranks in its top
+  // witnesses_ and is dropped (the floor rises to its bound). Leaves store what is left, sorted by
+  // their own upper bound. `room` is the stack space from `in` on.
+  void build_node(std::uint16_t instrument, std::uint32_t side, const InstrumentRisk& risk,
+                  AdlScore score, std::uint32_t depth, std::uint32_t j, std::uint32_t* in,
+                  std::uint32_t n, std::size_t room, double floor) noexcept {
+    const std::int64_t a = edge(instrument, depth, j);
+    const std::int64_t z = edge(instrument, depth, j + 1);
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const Record& rec = record_[in[t]];
+      if (rec.cached == 0) {
+        upper_[t] = kAdlInfinity;
+        lower_[t] = -kAdlInfinity;
+        continue;
+      }
+      const AdlInputs ia = adl_inputs_at(risk, score, rec.params, a);
+      const AdlInputs iz = adl_inputs_at(risk, score, rec.params, z);
+      upper_[t] = adl_score_bound(score, ia, iz);
+      lower_[t] = adl_score_lower(score, ia, iz);
+    }
+    double threshold = -kAdlInfinity;
+    if (n > witnesses_) {
+      double* l = lower_.get();
+      std::nth_element(l, l + (witnesses_ - 1), l + n, std::greater<double>());
+      threshold = l[witnesses_ - 1];
+    }
+    std::uint32_t kept = 0;
+    for (std::uint32_t t = 0; t < n; ++t) {
+      if (upper_[t] >= threshold) {
+        upper_[kept] = upper_[t];
+        in[kept++] = in[t];
+      } else {
+        floor = std::max(floor, upper_[t]);
+      }
+    }
+    if (depth == depth_) {
+      store_leaf(std::size_t{instrument} * 2 + side, j, in, kept, floor);
+      return;
+    }
+    // Children work on copies above this list on the stack; without room they fall back.
+    if (room < std::size_t{kept} * 2) {
+      for (std::uint32_t leaf = j << (depth_ - depth); leaf < (j + 1) << (depth_ - depth); ++leaf) {
+        store_leaf(std::size_t{instrument} * 2 + side, leaf, in, 0, kAdlInfinity);
+      }
+      return;
+    }
+    for (std::uint32_t child = 0; child < 2; ++child) {
+      std::uint32_t* copy = in + kept;
+      std::copy(in, in + kept, copy);
+      build_node(instrument, side, risk, score, depth + 1, 2 * j + child, copy, kept, room - kept,
+                 floor);
+    }
+  }
+  // A leaf's list: the `kept` accounts in `in`, their bounds in upper_, sorted by bound; beyond
+  // the capacity the lowest bounds are dropped (the floor rises to them).
+  void store_leaf(std::size_t k, std::uint32_t leaf, const std::uint32_t* in, std::uint32_t kept,
+                  double floor) noexcept {
+    Candidate* c = heap_.get();
+    for (std::uint32_t t = 0; t < kept; ++t)
+      c[t] = Candidate{upper_[t], 0, in[t]};
+    auto by_bound = [](const Candidate& x, const Candidate& y) { return x.score > y.score; };
+    if (kept > leaf_capacity_) {
+      std::nth_element(c, c + leaf_capacity_, c + kept, by_bound);
+      for (std::uint32_t t = leaf_capacity_; t < kept; ++t)
+        floor = std::max(floor, c[t].score);
+      kept = leaf_capacity_;
+    }
+    std::sort(c, c + kept, by_bound);
+    const std::size_t at = k * leaves_ + leaf;
+    double* b = leaf_bounds_.get() + at * leaf_capacity_;
+    std::uint32_t* s = leaf_slots_.get() + at * leaf_capacity_;
+    for (std::uint32_t t = 0; t < kept; ++t) {
+      b[t] = c[t].score;
+      s[t] = c[t].slot;
+    }
+    leaf_size_[at] = kept;
+    leaf_start_[at] = 0;
+    leaf_floor_[at] = floor;
   }
 
   std::uint32_t instruments_ = 0;
   std::uint32_t accounts_ = 0;
   std::uint32_t overlay_capacity_ = 0;
   std::int64_t band_ppm_ = 0;
+  std::uint32_t depth_ = 0;
+  std::uint32_t leaves_ = 1;
+  std::uint32_t leaf_capacity_ = 0;
+  std::uint32_t witnesses_ = 0;
   bool valid_ = false;
-  std::uint32_t epoch_ = 1;
+  bool wants_rebuild_ = false;
+  std::uint32_t stale_ = 0;
   std::uint32_t seen_ = 1;
   std::size_t side_ = 0;
+  std::size_t leaf_ = 0;
+  bool in_leaf_ = true;
+  bool overlay_loaded_ = false;
+  const InstrumentRisk* risk_ = nullptr;
+  AdlScore score_ = AdlScore::kBitmex;
+  std::int64_t mark_ = 0;
   std::uint32_t cursor_ = 0;
   std::uint32_t heap_size_ = 0;
-  std::uint32_t popped_count_ = 0;
   std::uint64_t rebuilds_ = 0;
   std::uint64_t scanned_ = 0;
+  std::uint64_t fallbacks_ = 0;
+  std::size_t stack_capacity_ = 0;
   std::unique_ptr<double[]> bounds_;
   std::unique_ptr<std::uint32_t[]> slots_;
   std::unique_ptr<std::uint32_t[]> counts_;
   std::unique_ptr<std::uint32_t[]> start_;
-  std::unique_ptr<Entry[]> overlay_;
+  std::unique_ptr<double[]> leaf_bounds_;
+  std::unique_ptr<std::uint32_t[]> leaf_slots_;
+  std::unique_ptr<std::uint32_t[]> leaf_size_;
+  std::unique_ptr<std::uint32_t[]> leaf_start_;
+  std::unique_ptr<double[]> leaf_floor_;
+  std::unique_ptr<Fresh[]> overlay_;
   std::unique_ptr<std::uint32_t[]> overlay_size_;
   std::unique_ptr<Band[]> band_;
   std::unique_ptr<std::uint8_t[]> quantile_;
-  std::unique_ptr<std::uint32_t[]> touched_epoch_;
-  std::unique_ptr<std::uint32_t[]> version_;
-  std::unique_ptr<std::uint32_t[]> seen_epoch_;
+  std::unique_ptr<Record[]> record_;
+  std::unique_ptr<std::uint64_t[]> touched_;
   std::unique_ptr<Candidate[]> heap_;
-  std::unique_ptr<Entry[]> popped_;
   std::unique_ptr<std::uint64_t[]> order_;
   std::unique_ptr<Candidate[]> exact_;
   std::unique_ptr<Share[]> shares_;
+  std::unique_ptr<double[]> upper_;
+  std::unique_ptr<double[]> lower_;
+  std::unique_ptr<std::uint32_t[]> stack_;
 };
 
 }  // namespace backstop

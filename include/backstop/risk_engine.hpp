@@ -280,6 +280,19 @@ class RiskEngine {
   void refresh_adl_ranking() noexcept {
     if (wf_config_.mode != LiquidationMode::kOff) Waterfall::rebuild_ranking(*this);
   }
+  // Whether refresh_adl_ranking() is due (cheap; poll it when idle, off the hot path): the
+  // ranking asks for it (AdlRanking::wants_rebuild) or a mark has left the middle half of its
+  // band. Without it the ranking stays exact, only slower, until ADL rebuilds it inline.
+  bool adl_refresh_due() const noexcept {
+    if (wf_config_.mode == LiquidationMode::kOff || !adl_.valid()) return false;
+    if (adl_.wants_rebuild()) return true;
+    for (std::uint16_t i = 0; i < instrument_count_; ++i) {
+      const std::int64_t lo = adl_.band_lo(i);
+      const std::int64_t quarter = (adl_.band_hi(i) - lo) / 4;
+      if (state_[i].mark < lo + quarter || state_[i].mark > adl_.band_hi(i) - quarter) return true;
+    }
+    return false;
+  }
   const AdlRanking& adl_ranking() const noexcept { return adl_; }
   // The periodic ADL-quantile publication of the last event (WaterfallConfig::
   // adl_quantile_interval_ns), in ascending (account id, instrument) order; empty unless the event
@@ -475,7 +488,7 @@ class RiskEngine {
       }
     }
     evaluate(slot, ev);
-    Waterfall::on_touch(*this, slot);  // its cached ADL bound may be wrong now
+    Waterfall::on_touch(*this, slot, ev.margin);  // its cached ADL entries are stale now
     const AccountMargin& m = ev.margin;
     const AccountStatus status = m.equity < 0               ? AccountStatus::kBankrupt
                                  : m.equity < m.maintenance ? AccountStatus::kLiquidatable

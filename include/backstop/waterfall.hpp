@@ -295,25 +295,25 @@ class Waterfall {
     return true;
   }
 
-  // An account's state changed (RiskEngine::refresh): its ADL cache entries are stale; push a
-  // fresh bound for each of its positions. O(P log overlay); nothing while the cache is invalid.
-  template <class Core>
-  static void on_touch(Core& c, std::uint32_t slot) noexcept {
+  // An account's state changed (RiskEngine::refresh, `m` its fresh margin): its ADL cache entries
+  // are stale; when it stays an eligible counterparty (healthy, not a backstop) its positions'
+  // fresh state goes to the overlay. O(P); nothing while the cache is invalid.
+  template <class Core, class Margin>
+  static void on_touch(Core& c, std::uint32_t slot, const Margin& m) noexcept {
     AdlRanking& r = c.adl_;
     if (!r.valid()) return;
     r.touch(slot);
     const auto& a = c.accounts_[slot];
-    if (is_backstop(c, slot)) return;
+    if (is_backstop(c, slot) || m.equity < 0 || m.equity < m.maintenance) return;
     const std::uint32_t base = c.position_base(slot);
     for (std::uint32_t j = 0; j < a.position_count; ++j) {
       const Position& p = c.positions_[base + j];
-      double bound = kAdlInfinity;
       if (a.position_count == 1) {
-        bound =
-            adl_score_bound(c.wf_config_.score, single_inputs(c, slot, p, r.band_lo(p.instrument)),
-                            single_inputs(c, slot, p, r.band_hi(p.instrument)));
+        const AdlParams params = params_of(c, slot, p);
+        r.push_fresh(p.instrument, adl_side_of(p.qty), slot, &params);
+      } else {
+        r.push_fresh(p.instrument, adl_side_of(p.qty), slot, nullptr);
       }
-      r.push_fresh(p.instrument, adl_side_of(p.qty), slot, bound);
     }
   }
 
@@ -340,13 +340,16 @@ class Waterfall {
           const Int128 equity = c.evaluate_margin(slot).equity;
           const double exact = adl_score(score, inputs(c, slot, p, equity, s.mark));
           double bound = kAdlInfinity;
-          if (c.accounts_[slot].position_count == 1) {
-            bound = adl_score_bound(score, single_inputs(c, slot, p, lo),
-                                    single_inputs(c, slot, p, hi));
+          AdlParams params{};
+          const bool single = c.accounts_[slot].position_count == 1;
+          if (single) {
+            params = params_of(c, slot, p);
+            bound = adl_score_bound(score, adl_inputs_at(c.risk_[i], score, params, lo),
+                                    adl_inputs_at(c.risk_[i], score, params, hi));
           }
-          r.add(i, side, slot, bound, exact, c.accounts_[slot].id);
+          r.add(i, side, slot, bound, exact, c.accounts_[slot].id, single ? &params : nullptr);
         }
-        r.finish_side(i, side);
+        r.finish_side(i, side, c.risk_[i], score);
       }
     }
     r.finish_rebuild();
@@ -392,15 +395,13 @@ class Waterfall {
                      maintenance_margin(r, abs_q, mark), r.kind == ContractKind::kLinearPerpetual};
   }
 
-  // Inputs of a single-position account at another mark (its equity moves with this mark only).
+  // The frozen inputs of a single-position account (its equity moves with this mark only).
   template <class Core>
-  static AdlInputs single_inputs(const Core& c, std::uint32_t slot, const Position& p,
-                                 std::int64_t mark) noexcept {
+  static AdlParams params_of(const Core& c, std::uint32_t slot, const Position& p) noexcept {
     const auto& s = c.state_[p.instrument];
     const Int128 accrued = Int128{p.qty} * (funding_index_for(s, p.qty) - p.funding_snapshot);
-    const Int128 equity = c.accounts_[slot].balance +
-                          value_down(c.risk_[p.instrument], p.qty, mark) - p.cost - accrued;
-    return inputs(c, slot, p, equity, mark);
+    const auto& a = c.accounts_[slot];
+    return AdlParams{Int128{a.balance} - p.cost - accrued, p.qty, p.cost, a.balance, a.id};
   }
 
   template <class Core>
@@ -836,7 +837,7 @@ class Waterfall {
       auto eval = [&c, &t, side](std::uint32_t cand, AdlRanking::Candidate& out) {
         return score_of(c, t.instrument, side, cand, out);
       };
-      c.adl_.begin(t.instrument, side);
+      c.adl_.begin(t.instrument, side, s.mark, c.risk_[t.instrument], cfg.score);
       std::int64_t left = lots;
       while (left > 0) {
         const std::uint32_t cp = c.adl_.next(eval);

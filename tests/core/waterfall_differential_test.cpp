@@ -1,14 +1,18 @@
 // The ADL ranking cache against a full sort, over random streams with crashes, spikes, funding,
 // deposits and withdrawals (tests/core/stream_gen.hpp), every tier and policy switched on: two
-// engines see the same events, one ranking through AdlRanking (with a tiny overlay and a narrow
-// band, so that invalidations and rebuilds happen mid-stream), the other by scoring and sorting
-// every opposite position each time (WaterfallConfig::adl_full_sort). After every event: the same
-// reject code, the same waterfall records to the unit (same counterparties, lots and amounts, in
-// the same order), the same balances, conservation (DESIGN §2) and a valid trigger index.
+// engines see the same events, one ranking through AdlRanking, the other by scoring and sorting
+// every opposite position each time (WaterfallConfig::adl_full_sort). Two schedules: a tiny
+// overlay and a narrow band, so that invalidations and inline rebuilds happen mid-stream; and the
+// default band with rebuilds only when adl_refresh_due() says so, so that queries run on sub-band
+// lists at marks far from the rebuild mark, with stale witnesses and fallbacks to the whole band.
+// After every event: the same reject code, the same waterfall records to the unit (same
+// counterparties, lots and amounts, in the same order), the same balances, conservation
+// (DESIGN §2) and a valid trigger index.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -24,10 +28,15 @@ struct PairStats {
   std::uint64_t adl_fills = 0;
   std::uint64_t liquidations = 0;
   std::uint64_t records = 0;
+  std::uint64_t fallbacks = 0;
+  std::uint64_t scanned = 0;
+  std::uint64_t rebuilds = 0;
 };
 
+enum class Schedule { kNarrowBand, kDefaultBandWhenDue };
+
 PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t accounts,
-                   std::uint32_t events) {
+                   std::uint32_t events, Schedule schedule = Schedule::kNarrowBand) {
   test::StreamGenerator gen(seed, instruments, accounts);
   RiskConfig config = gen.config();
   // The backstop may come to hold every instrument (validate_config requires the slots).
@@ -57,8 +66,10 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
   w.insurance_cap_per_account = rng() % 2 == 0 ? 0 : 50'000'000;
   w.assessment = true;
   w.assessment_cap = 10'000'000;
-  w.adl_band_ppm = 5'000;
-  w.adl_dirty_capacity = 64;
+  if (schedule == Schedule::kNarrowBand) {
+    w.adl_band_ppm = 5'000;
+    w.adl_dirty_capacity = 64;
+  }
   RiskConfig reference_config = config;
   reference_config.waterfall.adl_full_sort = true;
   RiskEngine engine(config);
@@ -100,8 +111,8 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
   for (std::uint32_t k = 0; k < events; ++k) {
     step(gen.next());
     if (::testing::Test::HasFailure()) break;
-    if (k % 997 == 0) {
-      // The owner's periodic off-hot-path refresh, on one engine only: it must not matter.
+    // The owner's off-hot-path refresh, on one engine only: it must not matter.
+    if (schedule == Schedule::kNarrowBand ? k % 997 == 0 : engine.adl_refresh_due()) {
       engine.refresh_adl_ranking();
     }
   }
@@ -111,6 +122,9 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
     EXPECT_EQ(engine.account(a).balance, reference.account(a).balance);
   }
   run.liquidations = engine.waterfall_state().liquidations;
+  run.fallbacks = engine.adl_ranking().fallbacks();
+  run.scanned = engine.adl_ranking().scanned();
+  run.rebuilds = engine.adl_ranking().rebuilds();
   return run;
 }
 
@@ -126,6 +140,43 @@ TEST_P(WaterfallDifferential, RankingCacheAllocatesExactlyAsAFullSort) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, WaterfallDifferential, ::testing::Range(0, 16));
+
+class WaterfallDifferentialDefaultBand : public ::testing::TestWithParam<int> {};
+
+PairStats run_default_band(int seed) {
+  return run_pair(static_cast<std::uint64_t>(seed) * 104729 + 17, 1 + seed % 3, 300, 25'000,
+                  Schedule::kDefaultBandWhenDue);
+}
+
+TEST_P(WaterfallDifferentialDefaultBand, SubBandListsAllocateExactlyAsAFullSort) {
+  const PairStats r = run_default_band(GetParam());
+  ::testing::Test::RecordProperty("adl_fills", static_cast<int>(r.adl_fills));
+  ::testing::Test::RecordProperty("fallbacks", static_cast<int>(r.fallbacks));
+  ::testing::Test::RecordProperty("rebuilds", static_cast<int>(r.rebuilds));
+  EXPECT_GT(r.liquidations, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, WaterfallDifferentialDefaultBand, ::testing::Range(0, 16));
+
+// Over those seeds, the sub-band lists served ranked ADL and also ran out (fell back to the whole
+// band's order), so both paths were compared with the full sort.
+TEST(WaterfallDifferentialDefaultBandCoverage, ExercisesSubBandsAndFallbacks) {
+  std::uint64_t fills = 0;
+  std::uint64_t scanned = 0;
+  std::uint64_t fallbacks = 0;
+  for (int seed = 0; seed < 16; ++seed) {
+    const PairStats r = run_default_band(seed);
+    fills += r.adl_fills;
+    scanned += r.scanned;
+    fallbacks += r.fallbacks;
+  }
+  std::printf("adl fills %llu, entries scanned %llu, fallbacks %llu\n",
+              static_cast<unsigned long long>(fills), static_cast<unsigned long long>(scanned),
+              static_cast<unsigned long long>(fallbacks));
+  EXPECT_GT(fills, 0u);
+  EXPECT_GT(scanned, 0u);
+  EXPECT_GT(fallbacks, 0u);
+}
 
 }  // namespace
 }  // namespace backstop

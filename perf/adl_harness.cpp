@@ -147,6 +147,7 @@ int run_adl_harness(const BenchOptions& options) {
   std::int64_t mark_hi = kMark;
   int timer_refreshes = 0;
   int requested_refreshes = 0;
+  std::uint64_t refresh_ns = 0;
   const std::int64_t step = kMark * 3 / 10'000;  // 3 bp
   for (int k = 0; k < samples + warmup; ++k) {
     // The market moves; the embedder refreshes the ranking on its timer or when asked.
@@ -156,12 +157,12 @@ int run_adl_harness(const BenchOptions& options) {
     mark_lo = std::min(mark_lo, mark);
     mark_hi = std::max(mark_hi, mark);
     must(e.process(make_mark(0, Price{mark})));
-    if (k % 200 == 0) {
+    const bool timer = k % 200 == 0;
+    if (timer || e.adl_refresh_due()) {
+      const std::uint64_t r0 = now_ns();
       e.refresh_adl_ranking();
-      ++timer_refreshes;
-    } else if (e.adl_refresh_due()) {
-      e.refresh_adl_ranking();
-      ++requested_refreshes;
+      refresh_ns += now_ns() - r0;
+      ++(timer ? timer_refreshes : requested_refreshes);
     }
     const std::uint64_t id = kFirstDefaulter + static_cast<std::uint64_t>(k);
     const std::int64_t lots = 1 + static_cast<std::int64_t>(rng() % max_lots);
@@ -221,6 +222,10 @@ int run_adl_harness(const BenchOptions& options) {
   const bool ok = mismatches == 0 && checked > 0;
   const double scanned_per_sample =
       static_cast<double>(e.adl_ranking().scanned()) / (samples + warmup);
+  const double refresh_avg_ms =
+      static_cast<double>(refresh_ns) / 1e6 / std::max(1, timer_refreshes + requested_refreshes);
+  const double bytes_per_position =
+      static_cast<double>(e.adl_ranking().memory_bytes()) / static_cast<double>(n);
   if (options.json) {
     fmt::print(
         "{{\"positions\": {}, \"samples\": {}, \"p50_ns\": {}, \"p99_ns\": {}, \"p999_ns\": {}, "
@@ -228,12 +233,13 @@ int run_adl_harness(const BenchOptions& options) {
         "\"avg_counterparties\": {:.2f}, \"checked\": {}, \"exact_match\": {}, "
         "\"rebuilds\": {}, \"timer_refreshes\": {}, \"requested_refreshes\": {}, "
         "\"fallbacks\": {}, \"scanned_per_sample\": {:.1f}, \"band_ppm\": {}, \"leaves\": {}, "
-        "\"mark_lo\": {}, \"mark_hi\": {}}}\n",
+        "\"mark_lo\": {}, \"mark_hi\": {}, \"refresh_avg_ms\": {:.1f}, "
+        "\"ranking_bytes_per_position\": {:.0f}}}\n",
         n, samples, p50, p99, hist.percentile(0.999), hist.max(), sort_p50,
         sort_hist.percentile(0.99), ratio, avg_cp, checked, ok ? "true" : "false",
         e.adl_ranking().rebuilds(), timer_refreshes, requested_refreshes,
         e.adl_ranking().fallbacks(), scanned_per_sample, config.waterfall.adl_band_ppm,
-        e.adl_ranking().leaves(), mark_lo, mark_hi);
+        e.adl_ranking().leaves(), mark_lo, mark_hi, refresh_avg_ms, bytes_per_position);
   } else {
     fmt::print(
         "bench adl: {} short positions, {} liquidations (+{} warm-up), {:.2f} "
@@ -258,8 +264,9 @@ int run_adl_harness(const BenchOptions& options) {
         e.adl_ranking().fallbacks());
     fmt::print(
         "  mark walked within [{}, {}]; ranking rebuilt off the timed path {} times on the "
-        "timer, {} more when the engine asked\n",
-        mark_lo, mark_hi, timer_refreshes, requested_refreshes);
+        "timer, {} more when the engine asked ({:.1f} ms each on average; {:.0f} bytes per "
+        "position)\n",
+        mark_lo, mark_hi, timer_refreshes, requested_refreshes, refresh_avg_ms, bytes_per_position);
   }
   if (!ok) fmt::print(stderr, "bench adl: {} allocations differ from the full sort\n", mismatches);
   return ok ? 0 : 1;

@@ -106,6 +106,8 @@ class ReferenceWaterfall : public ReferenceModel {
   // Bankruptcy price of the account's position in `instrument` by search over marks (everything
   // else fixed): the current mark if the account is bankrupt already; for a long the highest mark
   // below it at which equity < 0 (0: none), for a short the lowest above it (INT64_MAX: none).
+  // Exact; the engine's equals it for linear contracts and may lie nearer the mark for inverse
+  // ones (solved with slack against rounding), which the differ accepts.
   std::int64_t bankruptcy_price(const Acct& a, std::uint16_t instrument) const {
     const std::int64_t m0 = instruments_[instrument].mark;
     if (margin(a, false).equity < 0) return m0;

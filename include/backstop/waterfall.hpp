@@ -69,15 +69,15 @@ namespace backstop {
 
 enum class WaterfallKind : std::uint8_t {
   kLiquidationOrder =
-      1,                 // account, instrument; amount = signed lots to trade, before = limit price
-  kTakeover = 2,         // account (defaulter), instrument; amount = lots taken over (signed, as
-                         // held), before = mark, after = the backstop's id
-  kLiquidationFee = 3,   // defaulter -> insurance fund; before/after: defaulter's balance
-  kSurplus = 4,          // defaulter -> insurance fund; before/after: defaulter's balance
-  kCollateral = 5,       // tier 1: the defaulter's collateral consumed by the close
-  kOwnDefaultFund = 6,   // tier 2; before/after: its contribution
-  kInsuranceDraw = 7,    // tier 3; before/after: the insurance fund
-  kVenueTranche = 8,     // tier 4; before/after: the tranche
+      1,                // account, instrument; amount = signed lots to trade, before = limit price
+  kTakeover = 2,        // account (defaulter), instrument; amount = lots taken over (signed, as
+                        // held); before/after: the defaulter's balance around the close at the mark
+  kLiquidationFee = 3,  // defaulter -> insurance fund; before/after: defaulter's balance
+  kSurplus = 4,         // defaulter -> insurance fund; before/after: defaulter's balance
+  kCollateral = 5,      // tier 1: the defaulter's collateral consumed by the close
+  kOwnDefaultFund = 6,  // tier 2; before/after: its contribution
+  kInsuranceDraw = 7,   // tier 3; before/after: the insurance fund
+  kVenueTranche = 8,    // tier 4; before/after: the tranche
   kDefaultFundDraw = 9,  // tier 5, one per member; account = member; before/after: contribution
   kAdlClose = 10,        // tier 6; account = counterparty; amount = lots closed, before = mark,
                          // after = the per-lot payment

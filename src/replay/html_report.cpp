@@ -572,8 +572,8 @@ std::string render_html_report(const ReportData& data, const ReplaySummary& s) {
        "larger of the largest single-account deficit seen so far and the sum of the two largest "
        "deficits open at the moment (Cover-2 style); coverage = (insurance fund + default fund "
        "available) &divide; requirement, rounded down, drawn from 0 up to 5 (higher values sit on "
-       "the top edge) and undefined while no account is below zero equity. The default fund is 0 "
-       "until the waterfall provides one.</p>\n</section>\n";
+       "the top edge) and undefined while no account is below zero equity. The default fund counts "
+       "the clearing members' shares still undrawn (none with --thin-fund).</p>\n</section>\n";
 
   o += "<section id=\"liquidations\"><h2>Liquidations and ADL</h2>\n";
   o += legend({{"liq", "became liquidatable"},

@@ -5,6 +5,7 @@
 // and expects the counter not to move.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -90,6 +91,8 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 void run_waterfall_without_allocation(bool partial) {
   test::StreamGenerator gen(91, 3, 2000);
   RiskConfig config = gen.config();
+  // A backstop must have a position slot for each of its asset's instruments (validate_config).
+  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, 3);
   const std::vector<Event> setup = gen.setup();
   config.waterfall.backstop_accounts = {0, 0};
   for (const Event& e : setup) {

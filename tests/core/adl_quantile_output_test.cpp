@@ -16,25 +16,12 @@ constexpr std::uint64_t kBackstop = 1;
 constexpr std::uint64_t kLong = 2;
 constexpr std::uint64_t kShort1 = 11;  // shorts 11..20: kShort1 + i has balance 1,000 (i + 1)
 
-InstrumentSpec toy() {
-  InstrumentSpec s;
-  s.symbol = "TOY";
-  s.kind = ContractKind::kLinearPerpetual;
-  s.multiplier = 1;
-  s.min_price = Price{1};
-  s.max_price = Price{1'000'000'000};
-  s.initial_mark = Price{10'000};
-  s.max_position = Qty{1'000'000};
-  s.brackets = {{Money{0}, 100'000, 50'000}};
-  return s;
-}
-
 RiskConfig quantile_config(std::int64_t interval_ns) {
   RiskConfig c;
   c.max_accounts = 32;
   c.positions_per_account = 2;
   c.asset_count = 1;
-  c.instruments = {toy()};
+  c.instruments = {test::toy()};
   c.waterfall.mode = LiquidationMode::kTakeover;
   c.waterfall.backstop_accounts = {kBackstop};
   c.waterfall.adl_quantile_interval_ns = interval_ns;

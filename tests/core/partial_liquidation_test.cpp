@@ -19,25 +19,12 @@ constexpr std::uint64_t kBackstop = 1;
 constexpr std::uint64_t kA = 2;  // the account liquidated
 constexpr std::uint64_t kB = 3;  // its counterparty
 
-InstrumentSpec toy(const char* symbol) {
-  InstrumentSpec s;
-  s.symbol = symbol;
-  s.kind = ContractKind::kLinearPerpetual;
-  s.multiplier = 1;
-  s.min_price = Price{1};
-  s.max_price = Price{1'000'000'000};
-  s.initial_mark = Price{10'000};
-  s.max_position = Qty{1'000'000};
-  s.brackets = {{Money{0}, 100'000, 50'000}};
-  return s;
-}
-
 RiskConfig partial_config(LiquidationMode mode = LiquidationMode::kTakeover) {
   RiskConfig c;
   c.max_accounts = 16;
   c.positions_per_account = 4;
   c.asset_count = 1;
-  c.instruments = {toy("TOY0"), toy("TOY1")};
+  c.instruments = {test::toy("TOY0"), test::toy("TOY1")};
   c.waterfall.mode = mode;
   c.waterfall.partial = true;
   c.waterfall.liquidation_fee_rate = 5'000;  // 0.5 %

@@ -18,6 +18,21 @@ inline InstrumentSpec inverse_btcusd() {
   return presets::btcusd_inverse(1);
 }
 
+// The waterfall examples' toy linear contract: multiplier 1 (one lot moves 1 unit of money per
+// tick), IM 10 %, MM 5 %, mark 10,000.
+inline InstrumentSpec toy(const char* symbol = "TOY") {
+  InstrumentSpec s;
+  s.symbol = symbol;
+  s.kind = ContractKind::kLinearPerpetual;
+  s.multiplier = 1;
+  s.min_price = Price{1};
+  s.max_price = Price{1'000'000'000};
+  s.initial_mark = Price{10'000};
+  s.max_position = Qty{1'000'000};
+  s.brackets = {{Money{0}, 100'000, 50'000}};
+  return s;
+}
+
 inline RiskConfig two_instrument_config(std::uint32_t accounts = 64, std::uint32_t positions = 4) {
   RiskConfig c;
   c.max_accounts = accounts;

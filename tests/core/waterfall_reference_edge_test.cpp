@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backstop/risk_engine.hpp"
+#include "test_support.hpp"
 #include "waterfall_differ.hpp"
 
 namespace backstop {
@@ -16,25 +17,12 @@ namespace {
 constexpr std::uint64_t kBackstop = 1;
 constexpr std::uint64_t kA = 2;  // the (first) defaulter
 
-InstrumentSpec toy() {
-  InstrumentSpec s;
-  s.symbol = "TOY";
-  s.kind = ContractKind::kLinearPerpetual;
-  s.multiplier = 1;
-  s.min_price = Price{1};
-  s.max_price = Price{1'000'000'000};
-  s.initial_mark = Price{10'000};
-  s.max_position = Qty{1'000'000};
-  s.brackets = {{Money{0}, 100'000, 50'000}};
-  return s;
-}
-
 RiskConfig toy_config(const test::Combo& c) {
   RiskConfig r;
   r.max_accounts = 64;
   r.positions_per_account = 4;
   r.asset_count = 1;
-  r.instruments = {toy()};
+  r.instruments = {test::toy()};
   r.waterfall.mode = c.mode;
   r.waterfall.backstop_accounts = {kBackstop};
   r.waterfall.policy = c.policy;

@@ -21,19 +21,6 @@ constexpr std::uint64_t kS1 = 11;  // shorts: the ADL counterparties
 constexpr std::uint64_t kS2 = 12;
 constexpr std::uint64_t kS3 = 13;
 
-inline InstrumentSpec toy() {
-  InstrumentSpec s;
-  s.symbol = "TOY";
-  s.kind = ContractKind::kLinearPerpetual;
-  s.multiplier = 1;
-  s.min_price = Price{1};
-  s.max_price = Price{1'000'000'000};
-  s.initial_mark = Price{10'000};
-  s.max_position = Qty{1'000'000};
-  s.brackets = {{Money{0}, 100'000, 50'000}};
-  return s;
-}
-
 inline RiskConfig toy_config(AdlPolicy policy = AdlPolicy::kRanked,
                              AdlScore score = AdlScore::kBitmex,
                              AdlPrice price = AdlPrice::kBankruptcy) {

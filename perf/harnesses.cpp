@@ -14,9 +14,10 @@ std::span<const Harness> harnesses() noexcept {
       Harness{"margin",
               "risk core: mark tick via the trigger index vs full rescan, fill, funding, memory",
               &run_margin_harness},
-      Harness{"adl",
-              "liquidation + waterfall + ranked ADL allocation latency vs a full sort (--positions)",
-              &run_adl_harness},
+      Harness{
+          "adl",
+          "liquidation + waterfall + ranked ADL allocation latency vs a full sort (--positions)",
+          &run_adl_harness},
   };
   return kHarnesses;
 }

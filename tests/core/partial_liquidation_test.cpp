@@ -11,6 +11,7 @@
 
 #include "backstop/risk_engine.hpp"
 #include "test_support.hpp"
+#include "waterfall_scene.hpp"
 
 namespace backstop {
 namespace {
@@ -34,37 +35,21 @@ RiskConfig partial_config(LiquidationMode mode = LiquidationMode::kTakeover) {
   return c;
 }
 
-struct Venue {
-  explicit Venue(const RiskConfig& c) : e(c) {}
-  RiskEngine e;
-  std::vector<WaterfallRecord> records;  // every waterfall record so far
-
-  RejectCode step(const Event& ev) {
-    const RejectCode code = e.process(ev).code;
-    for (const WaterfallRecord& r : e.waterfall_records())
-      records.push_back(r);
-    EXPECT_TRUE(test::conservation_holds(e)) << "after event type " << int(ev.type);
-    return code;
-  }
-  void ok(const Event& ev) { ASSERT_EQ(step(ev), RejectCode::kOk); }
-  void open(std::uint64_t id, std::int64_t balance) {
-    ok(make_open_account(id, 0));
-    if (balance > 0) ok(make_deposit(id, Money{balance}));
-  }
+// The toy venue (waterfall_scene.hpp) with two instruments: trades at 10,000 and marks per
+// instrument.
+struct Venue : test::Venue {
+  using test::Venue::Venue;
   void buy(std::uint16_t instrument, std::uint64_t buyer, std::uint64_t seller, std::int64_t lots) {
     ok(make_fill(instrument, Side::kBuy, buyer, seller, Price{10'000}, Qty{lots}));
   }
   void mark(std::uint16_t instrument, std::int64_t m, std::int64_t t = 0) {
     ok(make_mark(instrument, Price{m}, t));
   }
-  std::uint32_t slot(std::uint64_t id) const { return e.find_account(id); }
-  std::int64_t balance(std::uint64_t id) const { return e.account(slot(id)).balance; }
   std::int64_t qty(std::uint64_t id, std::uint16_t instrument = 0) const {
     for (const Position& p : e.positions(slot(id)))
       if (p.instrument == instrument) return p.qty;
     return 0;
   }
-  std::int64_t insurance() const { return e.insurance_fund(0).raw(); }
   std::vector<WaterfallRecord> of(WaterfallKind kind) const {
     std::vector<WaterfallRecord> out;
     for (const WaterfallRecord& r : records)

@@ -34,6 +34,10 @@ class IdMap {
     }
   }
 
+  // The slot `key` most likely has (its home bucket's, kNoSlot if empty), without checking the key:
+  // for a prefetch hint only.
+  std::uint32_t likely(std::uint64_t key) const noexcept { return slots_[hash(key) & mask_]; }
+
   // Precondition: key absent and fewer than max_entries inserted (the table then has free slots).
   void insert(std::uint64_t key, std::uint32_t slot) noexcept {
     std::uint64_t i = hash(key) & mask_;

@@ -87,8 +87,13 @@ inline PositionRisk evaluate_position(const InstrumentRisk& r, const InstrumentS
   const std::int64_t q = pos.qty;
   const std::int64_t abs_q = q < 0 ? -q : q;
   const Int128 accrued = Int128{q} * (funding_index_for(s, q) - pos.funding_snapshot);
-  return PositionRisk{value_down(r, q, s.mark) - pos.cost - accrued,
-                      maintenance_margin(r, abs_q, s.mark), initial_margin(r, abs_q, s.mark)};
+  const Int128 contribution = value_down(r, q, s.mark) - pos.cost - accrued;
+  if (abs_q == 0) return PositionRisk{contribution, 0, 0};  // as maintenance_margin() has it
+  // One bracket look-up for both margins (maintenance_margin and initial_margin each find it).
+  const BracketParams& b = r.brackets[bracket_at(r, abs_q, s.mark)];
+  return PositionRisk{contribution,
+                      bracket_margin(r, abs_q, s.mark, b.maintenance_rate, b.cum_maintenance),
+                      bracket_margin(r, abs_q, s.mark, b.initial_rate, b.cum_initial)};
 }
 
 // The trigger price of a position of q lots at mark m0 given a budget: the first mark at which its

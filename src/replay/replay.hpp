@@ -125,6 +125,9 @@ inline constexpr std::int64_t kThinFundPpm = 100;                // --thin-fund:
 inline constexpr std::int64_t kReactionDelayNs = 1'000'000'000;  // 1 s
 // Takeover mode: and only outputs of inputs at least this many inputs before the item's first.
 inline constexpr std::size_t kReactionLagInputs = 256;
+// The engine's input and output rings in threaded mode (unless --config sets them): room for the
+// inputs the generator may be ahead by, and the outputs between two polls.
+inline constexpr std::int64_t kThreadedRingSize = 4096;
 
 struct Shock {
   std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000

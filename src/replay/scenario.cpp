@@ -5,7 +5,28 @@
 
 namespace backstop::replay {
 
+namespace {
+
+// std::log of each quantile's lots, computed once at run time by the same libm call the formula
+// used to make per draw (the barrier keeps the compiler from folding it at compile time, where it
+// may round differently), so every draw gives the very same double as before.
+const std::array<double, kTradeSizeQuantiles.size()>& quantile_logs() noexcept {
+  static const std::array<double, kTradeSizeQuantiles.size()> logs = [] {
+    std::array<double, kTradeSizeQuantiles.size()> out{};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      double lots = kTradeSizeQuantiles[i].lots;
+      asm volatile("" : "+m"(lots));
+      out[i] = std::log(lots);
+    }
+    return out;
+  }();
+  return logs;
+}
+
+}  // namespace
+
 std::int64_t sample_trade_lots(Rng& rng) noexcept {
+  const std::array<double, kTradeSizeQuantiles.size()>& logs = quantile_logs();
   const double u = rng.uniform();
   std::size_t i = 1;
   while (i + 1 < kTradeSizeQuantiles.size() && u > kTradeSizeQuantiles[i].p)
@@ -13,7 +34,7 @@ std::int64_t sample_trade_lots(Rng& rng) noexcept {
   const Quantile& a = kTradeSizeQuantiles[i - 1];
   const Quantile& b = kTradeSizeQuantiles[i];
   const double f = (u - a.p) / (b.p - a.p);
-  const double lots = std::exp(std::log(a.lots) + f * (std::log(b.lots) - std::log(a.lots)));
+  const double lots = std::exp(logs[i - 1] + f * (logs[i] - logs[i - 1]));
   return std::max<std::int64_t>(1, std::llround(lots));
 }
 
@@ -53,13 +74,21 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
   double t = trade_rng.exponential(mean_gap_s);
   std::int64_t last_ticks = 0;
   std::uint64_t id = 1;
+  // Trades come ~2 a second and the price path is per second: one exp per second suffices.
+  std::size_t px_second = SIZE_MAX;
+  double px = 0;
+  const Symbol symbol = Symbol::from("BTCUSDT");
   while (t < static_cast<double>(kScenarioSeconds)) {
-    const double px = std::exp(log_price[static_cast<std::size_t>(t)]);
+    const auto second = static_cast<std::size_t>(t);
+    if (second != px_second) {
+      px_second = second;
+      px = std::exp(log_price[second]);
+    }
     // Nearest tick of 0.1 USD.
     const std::int64_t ticks = std::max<std::int64_t>(1, std::llround(px * 10.0));
     MarketRecord r;
     r.kind = RecordKind::kTrade;
-    r.symbol = Symbol::from("BTCUSDT");
+    r.symbol = symbol;
     r.ts_ns = kScenarioStartNs + static_cast<std::int64_t>(t * 1e9);
     r.id = id++;
     r.price = Decimal{ticks, -1};

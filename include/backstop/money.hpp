@@ -95,8 +95,11 @@ inline constexpr QuotientRemainder divide_truncated(Int128 n, Int128 d) noexcept
 
 }  // namespace detail
 
+// The helpers below are forced inline: called out of line they cost a call per margin term, and
+// inline a constant divisor (kRateScale) becomes a multiply instead of a divide.
+
 // Quotient rounded toward minus infinity. Precondition: d > 0.
-inline constexpr Int128 div_round_down(Int128 n, Int128 d) noexcept {
+[[gnu::always_inline]] inline constexpr Int128 div_round_down(Int128 n, Int128 d) noexcept {
   if (fits_int64(n) && fits_int64(d)) {
     const auto a = static_cast<std::int64_t>(n);
     const auto b = static_cast<std::int64_t>(d);
@@ -109,7 +112,7 @@ inline constexpr Int128 div_round_down(Int128 n, Int128 d) noexcept {
 }
 
 // Quotient rounded toward plus infinity. Precondition: d > 0.
-inline constexpr Int128 div_round_up(Int128 n, Int128 d) noexcept {
+[[gnu::always_inline]] inline constexpr Int128 div_round_up(Int128 n, Int128 d) noexcept {
   if (fits_int64(n) && fits_int64(d)) {
     const auto a = static_cast<std::int64_t>(n);
     const auto b = static_cast<std::int64_t>(d);
@@ -122,7 +125,7 @@ inline constexpr Int128 div_round_up(Int128 n, Int128 d) noexcept {
 }
 
 // n / d as C++ truncates it (toward zero), with the same fast paths. Precondition: d > 0.
-inline constexpr Int128 div_truncated(Int128 n, Int128 d) noexcept {
+[[gnu::always_inline]] inline constexpr Int128 div_truncated(Int128 n, Int128 d) noexcept {
   if (fits_int64(n) && fits_int64(d)) {
     return static_cast<std::int64_t>(n) / static_cast<std::int64_t>(d);
   }

@@ -86,7 +86,7 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
     }
     // Nearest tick of 0.1 USD.
     const std::int64_t ticks = std::max<std::int64_t>(1, std::llround(px * 10.0));
-    MarketRecord r;
+    MarketRecord& r = out.emplace_back();  // built in place: no second 176-byte copy
     r.kind = RecordKind::kTrade;
     r.symbol = symbol;
     r.ts_ns = kScenarioStartNs + static_cast<std::int64_t>(t * 1e9);
@@ -98,7 +98,6 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
                                           : trade_rng.uniform() < kTakerBuyShare;
     r.side = buy ? MarketSide::kBuy : MarketSide::kSell;
     last_ticks = ticks;
-    out.push_back(r);
     t += trade_rng.exponential(mean_gap_s);
   }
   return out;

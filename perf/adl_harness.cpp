@@ -8,9 +8,13 @@
 // of up to ±3 bp a step, kept within ±1 % of the start (a volatile day), as a MarkPrice event
 // through the engine. The ranking is rebuilt off the timed path only as an embedder would: on a
 // timer every 200 samples, and when the engine says a refresh is due (adl_refresh_due(), polled
-// between events as an idle loop would). The baseline is the same allocation by a full sort of
-// every short's exact score, measured on the same states; the run fails (exit 1) unless every
-// sampled allocation names exactly the counterparties the full sort picks. Cold code;
+// between events as an idle loop would); the sample after a rebuild is timed with whatever the
+// rebuild left in the caches.
+// Two passes over the same seeded sequence, so that the check never disturbs what is timed: the
+// timed pass records every allocation; the check pass rebuilds the same engine, and before every
+// (samples / sort samples)-th liquidation times the baseline, the same allocation by a full sort
+// of every short's exact score, on the same state. The run fails (exit 1) unless the engine
+// allocates the same in both passes and exactly what the full sort picks. Cold code;
 // single-threaded, pinned to CPU 1 where allowed.
 #include <algorithm>
 #include <cstdint>
@@ -39,6 +43,7 @@ constexpr std::int64_t kMark = 600'000;  // 60,000 USDT in 0.1 ticks
 struct Pick {
   std::uint64_t id;
   std::int64_t lots;
+  bool operator==(const Pick&) const = default;
 };
 
 // The full-sort baseline: every eligible short scored exactly, sorted by (score desc, id asc),
@@ -75,13 +80,32 @@ std::vector<Pick> full_sort_allocation(const RiskEngine& e, std::int64_t lots,
 
 }  // namespace
 
-int run_adl_harness(const BenchOptions& options) {
-  const std::int64_t n = options.positions > 0 ? options.positions : 100'000;
-  const int samples = 1'000;
-  const int sort_samples = n >= 1'000'000 ? 10 : 30;
-  const int warmup = 50;
-  pin_current_thread(1);
+namespace {
 
+// What one pass over the seeded sequence gives.
+struct PassResult {
+  LatencyHistogram hist;          // the liquidation events (timed pass)
+  LatencyHistogram steady;        // those not right after a ranking rebuild
+  LatencyHistogram post_rebuild;  // those right after one (caches left cold by the rebuild)
+  LatencyHistogram sort_hist;     // the full-sort baseline (check pass)
+  std::vector<std::vector<Pick>> allocations;  // per sample, as the engine made it
+  std::uint64_t counterparties = 0;
+  int mismatches = 0;
+  int checked = 0;
+  std::int64_t mark_lo = kMark;
+  std::int64_t mark_hi = kMark;
+  int timer_refreshes = 0;
+  int requested_refreshes = 0;
+  std::uint64_t refresh_ns = 0;
+  std::uint64_t rebuilds = 0;
+  std::uint64_t fallbacks = 0;
+  std::uint64_t scanned = 0;
+  std::uint32_t leaves = 0;
+  std::size_t ranking_bytes = 0;
+  std::int64_t band_ppm = 0;
+};
+
+RiskConfig scene_config(std::int64_t n, int samples, int warmup) {
   RiskConfig config;
   config.max_accounts = static_cast<std::uint32_t>(n + samples + warmup + 16);
   config.positions_per_account = 2;
@@ -98,6 +122,16 @@ int run_adl_harness(const BenchOptions& options) {
   if (const char* band = std::getenv("BACKSTOP_ADL_BAND_PPM")) {
     config.waterfall.adl_band_ppm = std::atoll(band);
   }
+  return config;
+}
+
+// One pass: the population, then samples + warmup liquidations. `timed`: the histogram of the
+// liquidation events and every allocation go to `out`; otherwise (`expected` = the timed pass's
+// allocations) every sort_every-th sample is checked against the full sort and against the timed
+// pass, and the sort is timed.
+void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool timed,
+              const std::vector<std::vector<Pick>>* expected_by_engine, PassResult& out) {
+  const RiskConfig config = scene_config(n, samples, warmup);
   RiskEngine e(config);
   const auto must = [](EventResult r) {
     if (r.code != RejectCode::kOk) {
@@ -134,35 +168,25 @@ int run_adl_harness(const BenchOptions& options) {
   // total over the run, so that small populations are not exhausted.
   const std::uint64_t max_lots =
       static_cast<std::uint64_t>(std::clamp<std::int64_t>(50 * n / (samples + warmup), 2, 500));
-  LatencyHistogram hist;
-  LatencyHistogram sort_hist;
   std::vector<AdlRanking::Candidate> scratch;
-  scratch.reserve(static_cast<std::size_t>(n) + 16);
-  std::uint64_t counterparties = 0;
-  int mismatches = 0;
-  int checked = 0;
-  const int sort_every = std::max(1, samples / sort_samples);
+  if (!timed) scratch.reserve(static_cast<std::size_t>(n) + 16);
   std::int64_t mark = kMark;
-  std::int64_t mark_lo = kMark;
-  std::int64_t mark_hi = kMark;
-  int timer_refreshes = 0;
-  int requested_refreshes = 0;
-  std::uint64_t refresh_ns = 0;
   const std::int64_t step = kMark * 3 / 10'000;  // 3 bp
   for (int k = 0; k < samples + warmup; ++k) {
     // The market moves; the embedder refreshes the ranking on its timer or when asked.
     mark += static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * step + 1)) - step;
     if (mark > kMark * 101 / 100) mark = 2 * (kMark * 101 / 100) - mark;
     if (mark < kMark * 99 / 100) mark = 2 * (kMark * 99 / 100) - mark;
-    mark_lo = std::min(mark_lo, mark);
-    mark_hi = std::max(mark_hi, mark);
+    out.mark_lo = std::min(out.mark_lo, mark);
+    out.mark_hi = std::max(out.mark_hi, mark);
     must(e.process(make_mark(0, Price{mark})));
     const bool timer = k % 200 == 0;
-    if (timer || e.adl_refresh_due()) {
+    const bool refresh = timer || e.adl_refresh_due();
+    if (refresh) {
       const std::uint64_t r0 = now_ns();
       e.refresh_adl_ranking();
-      refresh_ns += now_ns() - r0;
-      ++(timer ? timer_refreshes : requested_refreshes);
+      out.refresh_ns += now_ns() - r0;
+      ++(timer ? out.timer_refreshes : out.requested_refreshes);
     }
     const std::uint64_t id = kFirstDefaulter + static_cast<std::uint64_t>(k);
     const std::int64_t lots = 1 + static_cast<std::int64_t>(rng() % max_lots);
@@ -170,7 +194,7 @@ int run_adl_harness(const BenchOptions& options) {
     const std::int64_t fill_price = mark * 110 / 100;
     must(e.process(make_deposit(id, Money{lots * mark * risk.multiplier / 200 + 1})));
     std::vector<Pick> expected;
-    const bool check = k >= warmup && (k - warmup) % sort_every == 0;
+    const bool check = !timed && k >= warmup && (k - warmup) % sort_every == 0;
     if (check) {
       // The shorts' state is the same before the fill as when ADL runs inside it: the fill and
       // the takeover touch only the defaulter, the whale and the backstop.
@@ -182,7 +206,7 @@ int run_adl_harness(const BenchOptions& options) {
         backstop_qty = p.qty;
       const std::int64_t closable = std::clamp<std::int64_t>(backstop_qty + lots, 0, lots);
       expected = full_sort_allocation(e, closable, scratch);
-      sort_hist.record(now_ns() - t0);
+      out.sort_hist.record(now_ns() - t0);
     }
     const Event fill = make_fill(0, Side::kBuy, id, kWhale, Price{fill_price}, Qty{lots});
     const std::uint64_t t0 = now_ns();
@@ -193,39 +217,63 @@ int run_adl_harness(const BenchOptions& options) {
     for (const WaterfallRecord& w : e.waterfall_records()) {
       if (w.kind == WaterfallKind::kAdlClose) got.push_back({w.account, w.amount});
     }
-    if (k >= warmup) {
-      hist.record(dt);
-      counterparties += got.size();
+    if (timed && k >= warmup) {
+      out.hist.record(dt);
+      (refresh ? out.post_rebuild : out.steady).record(dt);
+      out.counterparties += got.size();
     }
     if (check) {
-      ++checked;
-      bool same = got.size() == expected.size();
-      for (std::size_t j = 0; same && j < got.size(); ++j) {
-        same = got[j].id == expected[j].id && got[j].lots == expected[j].lots;
-      }
+      ++out.checked;
+      const std::vector<Pick>& engine_before = (*expected_by_engine)[static_cast<std::size_t>(k)];
+      const bool same = got == expected && engine_before == expected;
       if (!same) {
-        if (mismatches == 0 && std::getenv("BACKSTOP_ADL_DEBUG") != nullptr) {
+        if (out.mismatches == 0 && std::getenv("BACKSTOP_ADL_DEBUG") != nullptr) {
           for (const Pick& g : got)
             fmt::print(stderr, "got {} {}\n", g.id, g.lots);
           for (const Pick& g : expected)
             fmt::print(stderr, "want {} {}\n", g.id, g.lots);
         }
-        ++mismatches;
+        ++out.mismatches;
       }
     }
+    if (timed) out.allocations.push_back(std::move(got));
   }
+  out.rebuilds = e.adl_ranking().rebuilds();
+  out.fallbacks = e.adl_ranking().fallbacks();
+  out.scanned = e.adl_ranking().scanned();
+  out.leaves = e.adl_ranking().leaves();
+  out.ranking_bytes = e.adl_ranking().memory_bytes();
+  out.band_ppm = config.waterfall.adl_band_ppm;
+}
+
+}  // namespace
+
+int run_adl_harness(const BenchOptions& options) {
+  const std::int64_t n = options.positions > 0 ? options.positions : 100'000;
+  const int samples = 1'000;
+  const int sort_samples = n >= 1'000'000 ? 10 : 30;
+  const int warmup = 50;
+  const int sort_every = std::max(1, samples / sort_samples);
+  pin_current_thread(1);
+  PassResult timed;
+  run_pass(n, samples, warmup, sort_every, true, nullptr, timed);
+  PassResult checked;
+  run_pass(n, samples, warmup, sort_every, false, &timed.allocations, checked);
+  const LatencyHistogram& hist = timed.hist;
+  const LatencyHistogram& sort_hist = checked.sort_hist;
+  const int mismatches = checked.mismatches;
+  const auto& ranking = timed;
   const std::uint64_t p50 = hist.percentile(0.50);
   const std::uint64_t p99 = hist.percentile(0.99);
   const std::uint64_t sort_p50 = sort_hist.percentile(0.50);
   const double ratio = p50 > 0 ? static_cast<double>(sort_p50) / static_cast<double>(p50) : 0;
-  const double avg_cp = static_cast<double>(counterparties) / samples;
-  const bool ok = mismatches == 0 && checked > 0;
-  const double scanned_per_sample =
-      static_cast<double>(e.adl_ranking().scanned()) / (samples + warmup);
-  const double refresh_avg_ms =
-      static_cast<double>(refresh_ns) / 1e6 / std::max(1, timer_refreshes + requested_refreshes);
+  const double avg_cp = static_cast<double>(timed.counterparties) / samples;
+  const bool ok = mismatches == 0 && checked.checked > 0;
+  const double scanned_per_sample = static_cast<double>(ranking.scanned) / (samples + warmup);
+  const double refresh_avg_ms = static_cast<double>(ranking.refresh_ns) / 1e6 /
+                                std::max(1, ranking.timer_refreshes + ranking.requested_refreshes);
   const double bytes_per_position =
-      static_cast<double>(e.adl_ranking().memory_bytes()) / static_cast<double>(n);
+      static_cast<double>(ranking.ranking_bytes) / static_cast<double>(n);
   if (options.json) {
     fmt::print(
         "{{\"positions\": {}, \"samples\": {}, \"p50_ns\": {}, \"p99_ns\": {}, \"p999_ns\": {}, "
@@ -234,12 +282,16 @@ int run_adl_harness(const BenchOptions& options) {
         "\"rebuilds\": {}, \"timer_refreshes\": {}, \"requested_refreshes\": {}, "
         "\"fallbacks\": {}, \"scanned_per_sample\": {:.1f}, \"band_ppm\": {}, \"leaves\": {}, "
         "\"mark_lo\": {}, \"mark_hi\": {}, \"refresh_avg_ms\": {:.1f}, "
-        "\"ranking_bytes_per_position\": {:.0f}}}\n",
+        "\"ranking_bytes_per_position\": {:.0f}, \"steady_p50_ns\": {}, \"steady_p99_ns\": {}, "
+        "\"steady_max_ns\": {}, \"post_rebuild_samples\": {}, \"post_rebuild_p50_ns\": {}, "
+        "\"post_rebuild_max_ns\": {}}}\n",
         n, samples, p50, p99, hist.percentile(0.999), hist.max(), sort_p50,
-        sort_hist.percentile(0.99), ratio, avg_cp, checked, ok ? "true" : "false",
-        e.adl_ranking().rebuilds(), timer_refreshes, requested_refreshes,
-        e.adl_ranking().fallbacks(), scanned_per_sample, config.waterfall.adl_band_ppm,
-        e.adl_ranking().leaves(), mark_lo, mark_hi, refresh_avg_ms, bytes_per_position);
+        sort_hist.percentile(0.99), ratio, avg_cp, checked.checked, ok ? "true" : "false",
+        ranking.rebuilds, ranking.timer_refreshes, ranking.requested_refreshes, ranking.fallbacks,
+        scanned_per_sample, ranking.band_ppm, ranking.leaves, ranking.mark_lo, ranking.mark_hi,
+        refresh_avg_ms, bytes_per_position, timed.steady.percentile(0.50),
+        timed.steady.percentile(0.99), timed.steady.max(), timed.post_rebuild.count(),
+        timed.post_rebuild.percentile(0.50), timed.post_rebuild.max());
   } else {
     fmt::print(
         "bench adl: {} short positions, {} liquidations (+{} warm-up), {:.2f} "
@@ -250,23 +302,28 @@ int run_adl_harness(const BenchOptions& options) {
         "ns  p99.9 {:>10} ns  max {:>10} ns\n",
         p50, p99, hist.percentile(0.999), hist.max());
     fmt::print(
+        "    of which {} right after a ranking rebuild (cold caches)   p50 {:>10} ns  max {:>10} "
+        "ns; the others p50 {} ns  p99 {} ns\n",
+        timed.post_rebuild.count(), timed.post_rebuild.percentile(0.50), timed.post_rebuild.max(),
+        timed.steady.percentile(0.50), timed.steady.percentile(0.99));
+    fmt::print(
         "  full-sort allocation baseline ({} samples)            p50 {:>10} ns  p99 {:>10} "
         "ns\n",
-        checked, sort_p50, sort_hist.percentile(0.99));
+        checked.checked, sort_p50, sort_hist.percentile(0.99));
     fmt::print(
         "  ratio (sort p50 / ADL p50): {:.1f}x; allocations identical to the full sort: "
         "{}/{}\n",
-        ratio, checked - mismatches, checked);
+        ratio, checked.checked - mismatches, checked.checked);
     fmt::print(
         "  ranking entries scored per liquidation: {:.1f} (band ±{} ppm around the "
         "rebuild mark, {} sub-bands; {} fallbacks to the whole band)\n",
-        scanned_per_sample, config.waterfall.adl_band_ppm, e.adl_ranking().leaves(),
-        e.adl_ranking().fallbacks());
+        scanned_per_sample, ranking.band_ppm, ranking.leaves, ranking.fallbacks);
     fmt::print(
         "  mark walked within [{}, {}]; ranking rebuilt off the timed path {} times on the "
         "timer, {} more when the engine asked ({:.1f} ms each on average; {:.0f} bytes per "
         "position)\n",
-        mark_lo, mark_hi, timer_refreshes, requested_refreshes, refresh_avg_ms, bytes_per_position);
+        ranking.mark_lo, ranking.mark_hi, ranking.timer_refreshes, ranking.requested_refreshes,
+        refresh_avg_ms, bytes_per_position);
   }
   if (!ok) fmt::print(stderr, "bench adl: {} allocations differ from the full sort\n", mismatches);
   return ok ? 0 : 1;

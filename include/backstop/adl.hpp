@@ -17,12 +17,13 @@
 //    division and multiplication of positives are monotone; slack covers rounding). An account
 //    holding several positions depends on other marks: +inf / -inf, always scored via eval().
 // 3. Sub-band lists (built by rebuild(), cold). The band, mark ±adl_band_ppm (default ±2 %), is
-//    cut by a binary tree into 2^depth sub-bands (512 at 1M accounts: 78 ppm each). Each node
+//    cut by a binary tree into 2^depth sub-bands (2,048 at 1M accounts: 20 ppm each, narrow so
+//    that few bounds reach the top scores). Each node
 //    keeps only the accounts that can rank among its top W "witnesses" somewhere in its interval
-//    (W = capacity / 2; 2,048 at 1M): with T the W-th largest lower bound there, at every mark in
+//    (W = capacity / 2; 512 at 1M): with T the W-th largest lower bound there, at every mark in
 //    the interval W accounts score >= T, so an account whose upper bound is < T is dropped and the
 //    node's floor rises to that bound; children start from their parent's survivors. A leaf keeps
-//    the rest (at most `capacity` entries, 4,096 at 1M) sorted by upper bound over the leaf, with
+//    the rest (at most `capacity` entries, 1,024 at 1M) sorted by upper bound over the leaf, with
 //    its floor: every account not listed scores <= floor at any mark in the leaf. The whole band's
 //    bound order (every eligible position) is kept as the fallback.
 // 4. Query (hot): the leaf holding the current mark. Threshold algorithm: entries are scored in
@@ -31,7 +32,10 @@
 //    next one, since every account not yet scored scores <= that bound. Past the list's end the
 //    bound is the floor; if the best candidate is not above it, the query goes on in the whole
 //    band's order (exact, slower, counted in fallbacks()). Cost O(s log s), s = entries scored:
-//    the counterparties plus those whose bound over 78 ppm is within reach of them (bench adl).
+//    the counterparties plus those whose bound over 20 ppm is within reach of them (bench adl:
+//    ~55 at 1M for ~6 counterparties). The scan prefetches records a few entries ahead, and the
+//    large tables sit on 2 MiB pages (huge_array.hpp), so a random record costs a cache miss but
+//    no page walk.
 // 5. Touches (fill, deposit, trigger refresh, liquidation, ADL): the account's bit is set in a
 //    stale bitmap (its list entries are skipped; a leaf's stale prefix is skipped once for good)
 //    and, when it is still an eligible counterparty, its fresh params go into its side's overlay,
@@ -42,8 +46,10 @@
 //    (each ADL consumes the top of its leaf). wants_rebuild() (and RiskEngine::adl_refresh_due(),
 //    which adds "the mark left the middle half of the band") tells the owner to rebuild off the
 //    hot path: W/2 cached accounts went stale, a query fell back, or an overlay is half full.
-// Cost of rebuild(): O(n log n) for the band order plus the tree, whose wide nodes keep most
-// accounts (their bounds are loose), so it is the dominant cold cost (bench adl prints it:
+// Cost of rebuild(): O(n log n) for the band order plus the tree. The tree's wide nodes keep
+// half their accounts or more (bounds over a wide interval are loose), so each account's bounds
+// are computed about a dozen times; every node's list is kept in slot order so that those reads
+// stream through the records. It is the dominant cold cost (bench adl prints it:
 // refresh_avg_ms); nothing of it runs on the hot path.
 // Memory, sized at construction, per account slot: 64 B frozen inputs + 12 B per (instrument,
 // side) for the band order + the leaves (2^depth x capacity x 12 B per (instrument, side), 25 B
@@ -59,6 +65,7 @@
 #include <memory>
 
 #include "backstop/account.hpp"
+#include "backstop/huge_array.hpp"
 #include "backstop/margin.hpp"
 #include "backstop/money.hpp"
 #include "backstop/waterfall_config.hpp"
@@ -78,8 +85,11 @@ struct AdlInputs {
 inline constexpr double kAdlInfinity = std::numeric_limits<double>::infinity();
 
 namespace adl_detail {
+// The same double as the 128-bit conversion (both round to nearest), without the library call
+// when the value fits 64 bits, as nearly every one does.
 inline double to_d(Int128 v) noexcept {
-  return static_cast<double>(v);
+  const auto narrow = static_cast<std::int64_t>(v);
+  return narrow == v ? static_cast<double>(narrow) : static_cast<double>(v);
 }
 inline double abs_d(Int128 v) noexcept {
   return v < 0 ? -to_d(v) : to_d(v);
@@ -215,10 +225,10 @@ struct AdlTreeShape {
   std::uint32_t capacity;
   static AdlTreeShape for_accounts(std::uint32_t accounts) noexcept {
     std::uint32_t cap = 64;
-    while (cap < 4096 && cap * 256u < accounts)
+    while (cap < 1024 && cap * 256u < accounts)
       cap *= 2;
     std::uint32_t depth = 0;
-    while (depth < 9 && (std::uint64_t{2} << depth) * cap <= std::uint64_t{4} * accounts)
+    while (depth < 11 && (std::uint64_t{2} << depth) * cap <= std::uint64_t{4} * accounts)
       ++depth;
     return AdlTreeShape{depth, cap};
   }
@@ -262,30 +272,33 @@ class AdlRanking {
     witnesses_ = leaf_capacity_ / 2;
     const std::size_t sides = std::size_t{instruments} * 2;
     const std::size_t leaf_entries = sides * leaves_ * leaf_capacity_;
-    bounds_ = std::make_unique<double[]>(sides * accounts);
-    slots_ = std::make_unique<std::uint32_t[]>(sides * accounts);
+    bounds_ = make_huge_array<double>(sides * accounts);
+    slots_ = make_huge_array<std::uint32_t>(sides * accounts);
     counts_ = std::make_unique<std::uint32_t[]>(sides);
     start_ = std::make_unique<std::uint32_t[]>(sides);
-    leaf_bounds_ = std::make_unique<double[]>(leaf_entries);
-    leaf_slots_ = std::make_unique<std::uint32_t[]>(leaf_entries);
+    leaf_bounds_ = make_huge_array<double>(leaf_entries);
+    leaf_slots_ = make_huge_array<std::uint32_t>(leaf_entries);
     leaf_size_ = std::make_unique<std::uint32_t[]>(sides * leaves_);
     leaf_start_ = std::make_unique<std::uint32_t[]>(sides * leaves_);
     leaf_floor_ = std::make_unique<double[]>(sides * leaves_);
     overlay_ = std::make_unique<Fresh[]>(sides * overlay_capacity);
     overlay_size_ = std::make_unique<std::uint32_t[]>(sides);
     band_ = std::make_unique<Band[]>(instruments);
-    quantile_ = std::make_unique<std::uint8_t[]>(std::size_t{instruments} * accounts);
-    record_ = std::make_unique<Record[]>(accounts);
-    touched_ = std::make_unique<std::uint64_t[]>(accounts / 64 + 1);
-    heap_ = std::make_unique<Candidate[]>(accounts);
-    order_ = std::make_unique<std::uint64_t[]>(accounts);
-    exact_ = std::make_unique<Candidate[]>(accounts);
-    shares_ = std::make_unique<Share[]>(accounts);
-    upper_ = std::make_unique<double[]>(accounts);
-    lower_ = std::make_unique<double[]>(accounts);
+    quantile_ = make_huge_array<std::uint8_t>(std::size_t{instruments} * accounts);
+    record_ = make_huge_array<Record>(accounts);
+    touched_ = make_huge_array<std::uint64_t>(accounts / 64 + 1);
+    heap_ = make_huge_array<Candidate>(accounts);
+    exact_ = make_huge_array<Candidate>(accounts);
+    shares_ = make_huge_array<Share>(accounts);
+    upper_ = make_huge_array<double>(accounts);
+    lower_ = make_huge_array<double>(accounts);
     stack_capacity_ = std::size_t{accounts} * 3;
-    stack_ = std::make_unique<std::uint32_t[]>(stack_capacity_);
+    stack_ = make_huge_array<std::uint32_t>(stack_capacity_);
   }
+
+  // How far ahead of the scan a record is prefetched: the scoring of one entry (~30 ns) is far
+  // shorter than a DRAM miss, so several must be in flight.
+  static constexpr std::uint32_t kPrefetchAhead = 4;
 
   Share* pro_rata_scratch() noexcept { return shares_.get(); }
   Candidate* sort_scratch() noexcept { return exact_.get(); }
@@ -393,23 +406,24 @@ class AdlRanking {
     const std::uint32_t n = counts_[k];
     double* b = bounds_.get() + k * accounts_;
     std::uint32_t* s = slots_.get() + k * accounts_;
+    // The tree's root list, in slot order (as add() is called in slot order; sorted otherwise):
+    // every node's list stays in slot order, so the build reads the records in address order
+    // instead of missing the cache on each. A copy: the build reorders its lists.
+    std::copy(s, s + n, stack_.get());
+    if (!std::is_sorted(stack_.get(), stack_.get() + n)) std::sort(stack_.get(), stack_.get() + n);
+    Candidate* c = heap_.get();
     for (std::uint32_t j = 0; j < n; ++j)
-      order_[j] = j;
-    std::sort(order_.get(), order_.get() + n,
-              [&](std::uint64_t x, std::uint64_t y) { return b[x] > b[y]; });
-    for (std::uint32_t j = 0; j < n; ++j)
-      heap_[j] = Candidate{b[order_[j]], 0, s[order_[j]]};
+      c[j] = Candidate{b[j], 0, s[j]};
+    std::sort(c, c + n, [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
     for (std::uint32_t j = 0; j < n; ++j) {
-      b[j] = heap_[j].score;
-      s[j] = heap_[j].slot;
+      b[j] = c[j].score;
+      s[j] = c[j].slot;
     }
-    std::sort(exact_.get(), exact_.get() + n, better);
+    std::sort(exact_.get(), exact_.get() + n, Better{});
     for (std::uint32_t r = 0; r < n; ++r) {
       quantile_[std::size_t{instrument} * accounts_ + exact_[r].slot] =
           static_cast<std::uint8_t>(5 - (std::uint64_t{r} * 5) / n);
     }
-    // The sub-band tree, from the root's list (a copy: the tree build reorders its lists).
-    std::copy(s, s + n, stack_.get());
     build_node(instrument, side, risk, score, 0, 0, stack_.get(), n, stack_capacity_,
                -kAdlInfinity);
   }
@@ -471,7 +485,7 @@ class AdlRanking {
       const double bound = cursor_ < n ? b[cursor_] : floor;
       if (heap_size_ > 0 && heap_[0].score > bound) break;
       if (cursor_ < n) {
-        if (cursor_ + 4 < n) __builtin_prefetch(&record_[s[cursor_ + 4]]);
+        if (cursor_ + kPrefetchAhead < n) __builtin_prefetch(&record_[s[cursor_ + kPrefetchAhead]]);
         ++scanned_;
         consider(s[cursor_++], eval);
         continue;
@@ -486,7 +500,7 @@ class AdlRanking {
     }
     if (heap_size_ == 0) return kNoSlot;
     const std::uint32_t slot = heap_[0].slot;
-    std::pop_heap(heap_.get(), heap_.get() + heap_size_, worse);
+    std::pop_heap(heap_.get(), heap_.get() + heap_size_, Worse{});
     --heap_size_;
     return slot;
   }
@@ -509,7 +523,7 @@ class AdlRanking {
     return sides * accounts_ * (sizeof(double) + 4) +
            sides * leaves_ * (std::size_t{leaf_capacity_} * (sizeof(double) + 4) + 16) +
            sides * overlay_capacity_ * sizeof(Fresh) + std::size_t{instruments_} * accounts_ +
-           std::size_t{accounts_} * (sizeof(Record) + 2 * sizeof(Candidate) + 8 + sizeof(Share) +
+           std::size_t{accounts_} * (sizeof(Record) + 2 * sizeof(Candidate) + sizeof(Share) +
                                      2 * sizeof(double) + 3 * 4) +
            accounts_ / 8;
   }
@@ -534,7 +548,13 @@ class AdlRanking {
     std::uint32_t version;
     bool has_params;
   };
-  static bool worse(const Candidate& x, const Candidate& y) noexcept { return better(y, x); }
+  // Function objects rather than function pointers, so that the sorts and heaps inline them.
+  struct Better {
+    bool operator()(const Candidate& x, const Candidate& y) const noexcept { return better(x, y); }
+  };
+  struct Worse {
+    bool operator()(const Candidate& x, const Candidate& y) const noexcept { return better(y, x); }
+  };
 
   bool is_touched(std::uint32_t slot) const noexcept {
     return (touched_[slot >> 6] >> (slot & 63)) & 1u;
@@ -596,7 +616,7 @@ class AdlRanking {
   }
   void push_candidate(const Candidate& c) noexcept {
     heap_[heap_size_++] = c;
-    std::push_heap(heap_.get(), heap_.get() + heap_size_, worse);
+    std::push_heap(heap_.get(), heap_.get() + heap_size_, Worse{});
   }
 
   // Cold. Node j of `depth` receives in[0..n) (every account that may rank in its top
@@ -611,6 +631,7 @@ class AdlRanking {
     const std::int64_t a = edge(instrument, depth, j);
     const std::int64_t z = edge(instrument, depth, j + 1);
     for (std::uint32_t t = 0; t < n; ++t) {
+      if (t + 8 < n) __builtin_prefetch(&record_[in[t + 8]]);
       const Record& rec = record_[in[t]];
       if (rec.cached == 0) {
         upper_[t] = kAdlInfinity;
@@ -707,28 +728,27 @@ class AdlRanking {
   std::uint64_t scanned_ = 0;
   std::uint64_t fallbacks_ = 0;
   std::size_t stack_capacity_ = 0;
-  std::unique_ptr<double[]> bounds_;
-  std::unique_ptr<std::uint32_t[]> slots_;
+  HugeArray<double> bounds_;
+  HugeArray<std::uint32_t> slots_;
   std::unique_ptr<std::uint32_t[]> counts_;
   std::unique_ptr<std::uint32_t[]> start_;
-  std::unique_ptr<double[]> leaf_bounds_;
-  std::unique_ptr<std::uint32_t[]> leaf_slots_;
+  HugeArray<double> leaf_bounds_;
+  HugeArray<std::uint32_t> leaf_slots_;
   std::unique_ptr<std::uint32_t[]> leaf_size_;
   std::unique_ptr<std::uint32_t[]> leaf_start_;
   std::unique_ptr<double[]> leaf_floor_;
   std::unique_ptr<Fresh[]> overlay_;
   std::unique_ptr<std::uint32_t[]> overlay_size_;
   std::unique_ptr<Band[]> band_;
-  std::unique_ptr<std::uint8_t[]> quantile_;
-  std::unique_ptr<Record[]> record_;
-  std::unique_ptr<std::uint64_t[]> touched_;
-  std::unique_ptr<Candidate[]> heap_;
-  std::unique_ptr<std::uint64_t[]> order_;
-  std::unique_ptr<Candidate[]> exact_;
-  std::unique_ptr<Share[]> shares_;
-  std::unique_ptr<double[]> upper_;
-  std::unique_ptr<double[]> lower_;
-  std::unique_ptr<std::uint32_t[]> stack_;
+  HugeArray<std::uint8_t> quantile_;
+  HugeArray<Record> record_;
+  HugeArray<std::uint64_t> touched_;
+  HugeArray<Candidate> heap_;
+  HugeArray<Candidate> exact_;
+  HugeArray<Share> shares_;
+  HugeArray<double> upper_;
+  HugeArray<double> lower_;
+  HugeArray<std::uint32_t> stack_;
 };
 
 }  // namespace backstop

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "backstop/account.hpp"
+#include "backstop/huge_array.hpp"
 
 namespace backstop {
 
@@ -20,7 +21,7 @@ class IdMap {
   // Allocates (cold).
   explicit IdMap(std::uint32_t max_entries)
       : mask_(std::bit_ceil(std::uint64_t{max_entries} + max_entries / 2 + 2) - 1),
-        slots_(std::make_unique<std::uint32_t[]>(mask_ + 1)) {
+        slots_(make_huge_array<std::uint32_t>(mask_ + 1)) {
     for (std::uint64_t i = 0; i <= mask_; ++i)
       slots_[i] = kNoSlot;
   }
@@ -56,7 +57,7 @@ class IdMap {
   }
 
   std::uint64_t mask_ = 0;
-  std::unique_ptr<std::uint32_t[]> slots_;
+  HugeArray<std::uint32_t> slots_;
 };
 
 }  // namespace backstop

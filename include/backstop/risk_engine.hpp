@@ -37,6 +37,7 @@
 
 #include "backstop/account.hpp"
 #include "backstop/events.hpp"
+#include "backstop/huge_array.hpp"
 #include "backstop/id_map.hpp"
 #include "backstop/instrument.hpp"
 #include "backstop/liquidation_index.hpp"
@@ -76,13 +77,13 @@ class RiskEngine {
     const std::string error = validate_config(config);
     if (!error.empty()) throw std::invalid_argument(error);
     instrument_count_ = static_cast<std::uint32_t>(config.instruments.size());
-    accounts_ = std::make_unique<Account[]>(max_accounts_);
-    positions_ = std::make_unique<Position[]>(std::size_t{max_accounts_} * positions_per_account_);
+    accounts_ = make_huge_array<Account>(max_accounts_);
+    positions_ = make_huge_array<Position>(std::size_t{max_accounts_} * positions_per_account_);
     ids_ = IdMap(max_accounts_);
     risk_ = std::make_unique<InstrumentRisk[]>(instrument_count_);
     state_ = std::make_unique<InstrumentState[]>(instrument_count_);
     // One heap pair per instrument, each sized for every account holding it at once.
-    triggers_ = std::make_unique<TriggerEntry[]>(std::size_t{instrument_count_} * max_accounts_);
+    triggers_ = make_huge_array<TriggerEntry>(std::size_t{instrument_count_} * max_accounts_);
     index_ = std::make_unique<LiquidationIndex[]>(instrument_count_);
     for (std::uint32_t i = 0; i < instrument_count_; ++i) {
       risk_[i] = make_instrument_risk(config.instruments[i]);
@@ -900,12 +901,12 @@ class RiskEngine {
   std::size_t output_capacity_ = 0;
   std::uint64_t triggers_fired_ = 0;
 
-  std::unique_ptr<Account[]> accounts_;
-  std::unique_ptr<Position[]> positions_;
+  HugeArray<Account> accounts_;
+  HugeArray<Position> positions_;
   IdMap ids_;
   std::unique_ptr<InstrumentRisk[]> risk_;
   std::unique_ptr<InstrumentState[]> state_;
-  std::unique_ptr<TriggerEntry[]> triggers_;
+  HugeArray<TriggerEntry> triggers_;
   std::unique_ptr<LiquidationIndex[]> index_;
   std::unique_ptr<std::uint32_t[]> flagged_;
   std::unique_ptr<std::uint32_t[]> scratch_;

@@ -330,13 +330,13 @@ class Waterfall {
       const std::int64_t lo = r.band_lo(i);
       const std::int64_t hi = r.band_hi(i);
       for (std::uint32_t side = 0; side < 2; ++side) {
+        // Eligible: the positions in the side's trigger heap (exactly the healthy accounts'),
+        // taken in slot order so that the engine's tables are read in address order.
         const HeapSide hs = side == 0 ? HeapSide::kLong : HeapSide::kShort;
-        const auto& idx = c.index_[i];
-        const std::uint32_t n = side == 0 ? idx.long_count() : idx.short_count();
-        for (std::uint32_t k = 0; k < n; ++k) {
-          const std::uint32_t slot = idx.entry(hs, k).position / c.positions_per_account_;
-          if (is_backstop(c, slot)) continue;
-          const Position& p = c.positions_[idx.entry(hs, k).position];
+        for (std::uint32_t slot = 0; slot < c.account_count_; ++slot) {
+          const std::uint32_t pos = c.find_position(slot, i);
+          if (pos == kNoSlot || c.positions_[pos].heap_side != hs || is_backstop(c, slot)) continue;
+          const Position& p = c.positions_[pos];
           const Int128 equity = c.evaluate_margin(slot).equity;
           const double exact = adl_score(score, inputs(c, slot, p, equity, s.mark));
           double bound = kAdlInfinity;
@@ -820,7 +820,9 @@ class Waterfall {
       for (std::uint32_t a = 0; a < c.account_count_; ++a) {
         if (score_of(c, t.instrument, side, a, all[m])) ++m;
       }
-      std::sort(all, all + m, AdlRanking::better);
+      std::sort(all, all + m, [](const AdlRanking::Candidate& x, const AdlRanking::Candidate& y) {
+        return AdlRanking::better(x, y);
+      });
       std::int64_t left = lots;
       for (std::uint32_t k = 0; k < m && left > 0; ++k) {
         const std::uint32_t cp = all[k].slot;

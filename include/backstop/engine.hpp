@@ -202,6 +202,11 @@ class Engine {
     return {PublishStatus::kAccepted, result, global};
   }
 
+  // Synchronous mode, between events when the caller is idle: rebuilds the ADL ranking if it is
+  // unusable (RiskEngine::maintain_adl_ranking), as the risk thread does between batches when
+  // started. Cold: O(n log n) when it rebuilds. Returns whether it did.
+  bool maintain() noexcept { return risk_->maintain_adl_ranking(); }
+
   // ---- state (owning thread, when not started or after stop()) ----
 
   [[nodiscard]] const RiskEngine& risk() const noexcept { return *risk_; }
@@ -290,11 +295,15 @@ class Engine {
       return result.code;
     }
 
-    void on_event(Event& e, std::int64_t sequence, bool /*end_of_batch*/) noexcept {
+    void on_event(Event& e, std::int64_t sequence, bool end_of_batch) noexcept {
       // Waits (spinning) while the output ring is full: the embedder's poll() is the back-pressure.
       apply(e, base_sequence + sequence, [this](const OutputEvent& out) {
         output->publish_event([&](OutputEvent& slot) { slot = out; });
       });
+      // Between batches, an unusable ADL ranking is rebuilt, so that it is ready when ADL fires
+      // instead of being rebuilt inside a liquidation. The ranking is derived state, exact either
+      // way: outputs and digest do not depend on when this runs.
+      if (end_of_batch) risk->maintain_adl_ranking();
     }
   };
 

@@ -293,18 +293,50 @@ class RiskEngine {
   void refresh_adl_ranking() noexcept {
     if (wf_config_.mode != LiquidationMode::kOff) Waterfall::rebuild_ranking(*this);
   }
-  // Whether refresh_adl_ranking() is due (cheap; poll it when idle, off the hot path): the
-  // ranking asks for it (AdlRanking::wants_rebuild) or a mark has left the middle half of its
+  // Whether refresh_adl_ranking() is due (cheap; poll it when idle, off the hot path): a ranked-ADL
+  // instrument's cache is unusable (never built, or a funding or socialized-loss index moved), the
+  // ranking asks for it (AdlRanking::wants_rebuild), or a mark has left the middle half of its
   // band. Without it the ranking stays exact, only slower, until ADL rebuilds it inline.
   bool adl_refresh_due() const noexcept {
-    if (wf_config_.mode == LiquidationMode::kOff || !adl_.valid()) return false;
-    if (adl_.wants_rebuild()) return true;
+    if (wf_config_.mode == LiquidationMode::kOff || !ranks_adl()) return false;
+    if (adl_ranking_unusable() || adl_.wants_rebuild()) return true;
     for (std::uint16_t i = 0; i < instrument_count_; ++i) {
       const std::int64_t lo = adl_.band_lo(i);
       const std::int64_t quarter = (adl_.band_hi(i) - lo) / 4;
       if (state_[i].mark < lo + quarter || state_[i].mark > adl_.band_hi(i) - quarter) return true;
     }
     return false;
+  }
+  // Whether any instrument's tier 6 is ranked ADL or quantiles are published: only then is the
+  // ranking worth keeping ready.
+  bool ranks_adl() const noexcept {
+    if (wf_config_.adl_quantile_interval_ns > 0) return true;
+    for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+      const AdlPolicy p = i < wf_config_.instrument_policy.size() ? wf_config_.instrument_policy[i]
+                                                                  : wf_config_.policy;
+      if (p == AdlPolicy::kRanked) return true;
+    }
+    return false;
+  }
+  // Whether a ranked-ADL instrument's ranking is unusable at its current mark and funding indices
+  // (never built, the mark left its band, a funding or socialized-loss index moved): the next ADL
+  // on it would rebuild the ranking inline.
+  bool adl_ranking_unusable() const noexcept {
+    if (wf_config_.mode == LiquidationMode::kOff || !ranks_adl()) return false;
+    for (std::uint16_t i = 0; i < instrument_count_; ++i) {
+      const auto& s = state_[i];
+      if (!adl_.usable(i, s.mark, s.long_funding_index, s.short_funding_index)) return true;
+    }
+    return false;
+  }
+  // The risk thread's call between batches (Engine): rebuilds the ranking when it is unusable, so
+  // that ADL does not rebuild it inside a liquidation; returns whether it did. Rebuilding only for
+  // speed (adl_refresh_due's other reasons) is left to the embedder's own timer: at 1M positions a
+  // rebuild takes about a second.
+  bool maintain_adl_ranking() noexcept {
+    if (!adl_ranking_unusable()) return false;
+    refresh_adl_ranking();
+    return true;
   }
   const AdlRanking& adl_ranking() const noexcept { return adl_; }
   // The periodic ADL-quantile publication of the last event (WaterfallConfig::

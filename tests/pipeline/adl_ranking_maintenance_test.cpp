@@ -1,0 +1,144 @@
+// The ADL ranking kept ready off the liquidation path: the risk thread rebuilds an unusable ranking
+// between batches (and Engine::maintain() does so in synchronous mode), and since the ranking is
+// exact whenever it is rebuilt, outputs are the same as a run that rebuilds it only inside ADL.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "backstop/engine.hpp"
+#include "core/test_support.hpp"
+
+namespace backstop {
+namespace {
+
+constexpr std::uint64_t kBackstop = 1'000;
+
+EngineConfig ranked_engine_config() {
+  EngineConfig c;
+  c.risk = test::two_instrument_config(128);
+  c.risk.waterfall.mode = LiquidationMode::kTakeover;
+  c.risk.waterfall.backstop_accounts = {kBackstop};
+  c.risk.waterfall.policy = AdlPolicy::kRanked;
+  c.input_ring_size = 1024;
+  c.output_ring_size = 1024;
+  c.risk_cpu = -1;
+  return c;
+}
+
+// Accounts 1..n open and deposit, trade the linear instrument near the mark; the mark walks and,
+// with `gaps`, sometimes gaps down by a fifteenth (liquidations, and ADL once the backstop holds
+// positions).
+std::vector<Event> stream(std::uint64_t seed, std::size_t events, std::uint32_t n, bool gaps) {
+  std::mt19937_64 rng(seed);
+  std::vector<Event> out{make_open_account(kBackstop, 0),
+                         make_deposit(kBackstop, Money{std::int64_t{1} << 50})};
+  for (std::uint32_t a = 1; a <= n; ++a) {
+    out.push_back(make_open_account(a, 0));
+    out.push_back(
+        make_deposit(a, Money{static_cast<std::int64_t>(100 + rng() % 5000) * 1'000'000}));
+  }
+  std::int64_t mark = 600'000;
+  while (out.size() < events) {
+    const auto t = static_cast<std::int64_t>(out.size());
+    const auto roll = rng() % 100;
+    if (roll < 60) {
+      const std::uint64_t taker = 1 + rng() % n;
+      const std::uint64_t maker = 1 + (taker + rng() % (n - 1)) % n;
+      out.push_back(make_fill(0, rng() % 2 ? Side::kBuy : Side::kSell, taker, maker,
+                              Price{mark + static_cast<std::int64_t>(rng() % 21) - 10},
+                              Qty{static_cast<std::int64_t>(1 + rng() % 300)}, Money{0}, Money{0},
+                              t));
+    } else {
+      const std::int64_t step = roll < 97 || !gaps ? static_cast<std::int64_t>(rng() % 2001) - 1000
+                                                   : -static_cast<std::int64_t>(mark / 15);
+      mark = std::max<std::int64_t>(1000, mark + step);
+      out.push_back(make_mark(0, Price{mark}, t));
+    }
+  }
+  return out;
+}
+
+TEST(AdlRankingMaintenance, SynchronousMaintainRebuildsOnlyAnUnusableRanking) {
+  Engine engine(ranked_engine_config());
+  auto ignore = [](const OutputEvent&) {};
+  const auto events = stream(11, 400, 20, false);
+  for (const Event& e : events)
+    ASSERT_EQ(engine.process(e, ignore).status, PublishStatus::kAccepted);
+  const RiskEngine& risk = engine.risk();
+  const std::uint64_t before = risk.adl_ranking().rebuilds();
+  // No liquidation yet, so never built: unusable.
+  ASSERT_TRUE(risk.adl_ranking_unusable());
+  EXPECT_TRUE(engine.maintain());
+  EXPECT_EQ(risk.adl_ranking().rebuilds(), before + 1);
+  EXPECT_FALSE(risk.adl_ranking_unusable());
+  // Usable now: nothing to do.
+  EXPECT_FALSE(engine.maintain());
+  EXPECT_EQ(risk.adl_ranking().rebuilds(), before + 1);
+  // A mark 3 % away leaves the ±2 % band: unusable again, and rebuilt.
+  const std::int64_t mark = risk.instrument_state(0).mark;
+  ASSERT_EQ(engine.process(make_mark(0, Price{mark + mark * 3 / 100}, 1'000), ignore).status,
+            PublishStatus::kAccepted);
+  EXPECT_TRUE(risk.adl_ranking_unusable());
+  EXPECT_TRUE(engine.maintain());
+  EXPECT_FALSE(risk.adl_ranking_unusable());
+  EXPECT_EQ(risk.adl_ranking().rebuilds(), before + 2);
+}
+
+TEST(AdlRankingMaintenance, NothingToMaintainWithoutRankedAdl) {
+  EngineConfig config = ranked_engine_config();
+  config.risk.waterfall.policy = AdlPolicy::kSocialized;
+  Engine engine(config);
+  auto ignore = [](const OutputEvent&) {};
+  for (const Event& e : stream(11, 400, 20, true))
+    ASSERT_EQ(engine.process(e, ignore).status, PublishStatus::kAccepted);
+  EXPECT_FALSE(engine.risk().adl_ranking_unusable());
+  EXPECT_FALSE(engine.maintain());
+  EXPECT_EQ(engine.risk().adl_ranking().rebuilds(), 0u);
+}
+
+TEST(AdlRankingMaintenance, ThreadedRiskThreadRebuildsBetweenBatchesWithTheSameOutputs) {
+  const EngineConfig config = ranked_engine_config();
+  const auto events = stream(5, 12'000, 100, true);
+  // Synchronous, never maintained: every rebuild happens inside an ADL.
+  std::vector<OutputEvent> expected;
+  std::uint64_t inline_rebuilds = 0;
+  {
+    Engine engine(config);
+    for (const Event& e : events)
+      (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
+    inline_rebuilds = engine.risk().adl_ranking().rebuilds();
+  }
+  std::size_t adl_closes = 0;
+  for (const OutputEvent& o : expected) {
+    adl_closes += o.kind == OutputKind::kWaterfall && o.waterfall.kind == WaterfallKind::kAdlClose;
+  }
+  ASSERT_GT(adl_closes, 0u) << "the stream must deleverage";
+  ASSERT_GT(inline_rebuilds, 0u);
+
+  Engine engine(config);
+  std::vector<OutputEvent> outputs;
+  engine.start();
+  for (std::size_t next = 0; next < events.size();) {
+    if (engine.try_publish(events[next]).status == PublishStatus::kAccepted) ++next;
+    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  }
+  // Drain before stopping: the risk thread waits for room in the output ring. (A bound on the wait,
+  // so that missing outputs fail the test below instead of hanging it.)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (outputs.size() < expected.size() && std::chrono::steady_clock::now() < deadline)
+    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  engine.stop();
+  engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  // The risk thread kept the ranking ready: it ends usable at the last mark.
+  EXPECT_FALSE(engine.risk().adl_ranking_unusable());
+  EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
+  ASSERT_EQ(outputs.size(), expected.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+}
+
+}  // namespace
+}  // namespace backstop

@@ -1,6 +1,7 @@
 // The ADL ranking kept ready off the liquidation path: the risk thread rebuilds an unusable ranking
-// between batches (and Engine::maintain() does so in synchronous mode), and since the ranking is
-// exact whenever it is rebuilt, outputs are the same as a run that rebuilds it only inside ADL.
+// between batches (rate-limited by events per open position), Engine::maintain() does so in
+// synchronous mode, and since the ranking is exact whenever it is rebuilt, outputs are the same as
+// a run that rebuilds it only inside ADL.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -132,8 +133,7 @@ TEST(AdlRankingMaintenance, ThreadedRiskThreadRebuildsBetweenBatchesWithTheSameO
     engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
   engine.stop();
   engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
-  // The risk thread kept the ranking ready: it ends usable at the last mark.
-  EXPECT_FALSE(engine.risk().adl_ranking_unusable());
+  // The risk thread rebuilt the ranking between batches (at least once: it starts unbuilt).
   EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
   ASSERT_EQ(outputs.size(), expected.size());
   for (std::size_t i = 0; i < outputs.size(); ++i)

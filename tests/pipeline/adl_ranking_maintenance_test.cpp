@@ -6,11 +6,11 @@
 
 #include <chrono>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "backstop/engine.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/gapping_stream.hpp"
 
 namespace backstop {
 namespace {
@@ -29,37 +29,9 @@ EngineConfig ranked_engine_config() {
   return c;
 }
 
-// Accounts 1..n open and deposit, trade the linear instrument near the mark; the mark walks and,
-// with `gaps`, sometimes gaps down by a fifteenth (liquidations, and ADL once the backstop holds
-// positions).
-std::vector<Event> stream(std::uint64_t seed, std::size_t events, std::uint32_t n, bool gaps) {
-  std::mt19937_64 rng(seed);
-  std::vector<Event> out{make_open_account(kBackstop, 0),
-                         make_deposit(kBackstop, Money{std::int64_t{1} << 50})};
-  for (std::uint32_t a = 1; a <= n; ++a) {
-    out.push_back(make_open_account(a, 0));
-    out.push_back(
-        make_deposit(a, Money{static_cast<std::int64_t>(100 + rng() % 5000) * 1'000'000}));
-  }
-  std::int64_t mark = 600'000;
-  while (out.size() < events) {
-    const auto t = static_cast<std::int64_t>(out.size());
-    const auto roll = rng() % 100;
-    if (roll < 60) {
-      const std::uint64_t taker = 1 + rng() % n;
-      const std::uint64_t maker = 1 + (taker + rng() % (n - 1)) % n;
-      out.push_back(make_fill(0, rng() % 2 ? Side::kBuy : Side::kSell, taker, maker,
-                              Price{mark + static_cast<std::int64_t>(rng() % 21) - 10},
-                              Qty{static_cast<std::int64_t>(1 + rng() % 300)}, Money{0}, Money{0},
-                              t));
-    } else {
-      const std::int64_t step = roll < 97 || !gaps ? static_cast<std::int64_t>(rng() % 2001) - 1000
-                                                   : -static_cast<std::int64_t>(mark / 15);
-      mark = std::max<std::int64_t>(1000, mark + step);
-      out.push_back(make_mark(0, Price{mark}, t));
-    }
-  }
-  return out;
+std::vector<Event> stream(std::uint64_t seed, std::size_t events, std::uint32_t n,
+                          bool gaps = true) {
+  return test::gapping_stream(kBackstop, seed, events, n, gaps);
 }
 
 TEST(AdlRankingMaintenance, SynchronousMaintainRebuildsOnlyAnUnusableRanking) {

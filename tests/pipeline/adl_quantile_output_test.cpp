@@ -19,14 +19,8 @@ namespace {
 constexpr std::uint64_t kBackstop = 1'000;
 
 EngineConfig quantile_engine_config() {
-  EngineConfig c;
-  c.risk = test::two_instrument_config(128);
-  c.risk.waterfall.mode = LiquidationMode::kTakeover;
-  c.risk.waterfall.backstop_accounts = {kBackstop};
+  EngineConfig c = test::gapping_engine_config(kBackstop);
   c.risk.waterfall.adl_quantile_interval_ns = 400;
-  c.input_ring_size = 1024;
-  c.output_ring_size = 1024;
-  c.risk_cpu = -1;
   return c;
 }
 
@@ -62,14 +56,7 @@ TEST(AdlQuantileOutput, ThreadedPipelineGivesTheSameQuantileOutputsAsSynchronous
   ASSERT_GT(quantiles, 100u) << "the stream must move quantiles";
 
   Engine engine(config);
-  std::vector<OutputEvent> outputs;
-  engine.start();
-  for (std::size_t next = 0; next < events.size();) {
-    if (engine.try_publish(events[next]).status == PublishStatus::kAccepted) ++next;
-    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
-  }
-  engine.stop();
-  engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
   ASSERT_EQ(outputs.size(), expected.size());
   for (std::size_t i = 0; i < outputs.size(); ++i)
     ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;

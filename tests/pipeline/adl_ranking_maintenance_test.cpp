@@ -4,7 +4,6 @@
 // a run that rebuilds it only inside ADL.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -18,14 +17,8 @@ namespace {
 constexpr std::uint64_t kBackstop = 1'000;
 
 EngineConfig ranked_engine_config() {
-  EngineConfig c;
-  c.risk = test::two_instrument_config(128);
-  c.risk.waterfall.mode = LiquidationMode::kTakeover;
-  c.risk.waterfall.backstop_accounts = {kBackstop};
+  EngineConfig c = test::gapping_engine_config(kBackstop);
   c.risk.waterfall.policy = AdlPolicy::kRanked;
-  c.input_ring_size = 1024;
-  c.output_ring_size = 1024;
-  c.risk_cpu = -1;
   return c;
 }
 
@@ -92,19 +85,7 @@ TEST(AdlRankingMaintenance, ThreadedRiskThreadRebuildsBetweenBatchesWithTheSameO
   ASSERT_GT(inline_rebuilds, 0u);
 
   Engine engine(config);
-  std::vector<OutputEvent> outputs;
-  engine.start();
-  for (std::size_t next = 0; next < events.size();) {
-    if (engine.try_publish(events[next]).status == PublishStatus::kAccepted) ++next;
-    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
-  }
-  // Drain before stopping: the risk thread waits for room in the output ring. (A bound on the wait,
-  // so that missing outputs fail the test below instead of hanging it.)
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (outputs.size() < expected.size() && std::chrono::steady_clock::now() < deadline)
-    engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
-  engine.stop();
-  engine.poll([&](const OutputEvent& o) { outputs.push_back(o); });
+  const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
   // The risk thread rebuilt the ranking between batches (at least once: it starts unbuilt).
   EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
   ASSERT_EQ(outputs.size(), expected.size());

@@ -1,17 +1,33 @@
-// A seeded stream for pipeline tests of the waterfall: a backstop account and accounts 1..n open
-// and deposit, then trade the linear instrument 0 with each other near the mark while the mark
-// walks and, with `gaps`, sometimes gaps down by a fifteenth (liquidations, and ADL once the
-// backstop holds positions); now and then a deposit. Event time advances by 1 per event.
+// A seeded stream (and its engine) for pipeline tests of the waterfall: a backstop account and
+// accounts 1..n open and deposit, then trade the linear instrument 0 with each other near the mark
+// while the mark walks and, with `gaps`, sometimes gaps down by a fifteenth (liquidations, and ADL
+// once the backstop holds positions); now and then a deposit. Event time advances by 1 per event.
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include "backstop/engine.hpp"
 #include "backstop/events.hpp"
+#include "core/test_support.hpp"
 
 namespace backstop::test {
+
+// The engine such a stream runs through: two instruments, 128 accounts, takeover liquidation with
+// `backstop` as the backstop account, small rings, no pinning.
+inline EngineConfig gapping_engine_config(std::uint64_t backstop) {
+  EngineConfig c;
+  c.risk = two_instrument_config(128);
+  c.risk.waterfall.mode = LiquidationMode::kTakeover;
+  c.risk.waterfall.backstop_accounts = {backstop};
+  c.input_ring_size = 1024;
+  c.output_ring_size = 1024;
+  c.risk_cpu = -1;
+  return c;
+}
 
 inline std::vector<Event> gapping_stream(std::uint64_t backstop, std::uint64_t seed,
                                          std::size_t events, std::uint32_t n, bool gaps = true) {
@@ -44,6 +60,27 @@ inline std::vector<Event> gapping_stream(std::uint64_t backstop, std::uint64_t s
     }
   }
   return out;
+}
+
+// Runs `events` through a started `engine` and returns every output, draining the output ring
+// until `expected` outputs have come (bounded at 60 s, so that missing outputs fail the caller's
+// comparison instead of hanging it: the risk thread waits for room in the output ring) before
+// stopping it.
+inline std::vector<OutputEvent> run_threaded(Engine& engine, const std::vector<Event>& events,
+                                             std::size_t expected) {
+  std::vector<OutputEvent> outputs;
+  auto take = [&](const OutputEvent& o) { outputs.push_back(o); };
+  engine.start();
+  for (std::size_t next = 0; next < events.size();) {
+    if (engine.try_publish(events[next]).status == PublishStatus::kAccepted) ++next;
+    engine.poll(take);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (outputs.size() < expected && std::chrono::steady_clock::now() < deadline)
+    engine.poll(take);
+  engine.stop();
+  engine.poll(take);
+  return outputs;
 }
 
 }  // namespace backstop::test

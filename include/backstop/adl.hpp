@@ -505,6 +505,10 @@ class AdlRanking {
     return slot;
   }
 
+  // The best candidate scored so far (kNoSlot if none): most often the next one next() returns,
+  // so the caller can prefetch its rows while it handles the current one.
+  std::uint32_t likely_next() const noexcept { return heap_size_ > 0 ? heap_[0].slot : kNoSlot; }
+
   // Skips the stale prefixes of the sub-band and band orders for good (a stale entry stays stale
   // until the next rebuild).
   void end() noexcept {

@@ -844,6 +844,9 @@ class Waterfall {
       while (left > 0) {
         const std::uint32_t cp = c.adl_.next(eval);
         if (cp == kNoSlot) break;
+        if (const std::uint32_t after = c.adl_.likely_next(); after != kNoSlot) {
+          c.prefetch_slot(after);
+        }
         const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;
         const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
         paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);

@@ -307,8 +307,7 @@ class Engine {
       // fills up and leaves the ranking unusable again and again, and rebuilding each time would
       // starve the events. The ranking is derived state, exact either way: outputs and digest do
       // not depend on when this runs.
-      if (end_of_batch && sequence >= next_maintenance && risk->adl_ranking_unusable()) {
-        risk->refresh_adl_ranking();
+      if (end_of_batch && sequence >= next_maintenance && risk->maintain_adl_ranking()) {
         next_maintenance = sequence + kMaintenanceEventsPerPosition * open_positions();
       }
     }

@@ -476,9 +476,7 @@ class RiskEngine {
 
   void prefetch_account(std::uint64_t id) const noexcept {
     const std::uint32_t slot = ids_.likely(id);
-    if (slot >= account_count_) return;
-    __builtin_prefetch(accounts_.get() + slot);
-    __builtin_prefetch(positions_.get() + position_base(slot));
+    if (slot < account_count_) prefetch_slot(slot);
   }
 
   // The account row and first position row of `slot` (a hint; ADL prefetches its likely next

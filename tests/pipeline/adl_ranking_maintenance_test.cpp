@@ -86,11 +86,28 @@ TEST(AdlRankingMaintenance, ThreadedRiskThreadRebuildsBetweenBatchesWithTheSameO
 
   Engine engine(config);
   const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
-  // The risk thread rebuilt the ranking between batches (at least once: it starts unbuilt).
   EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
   ASSERT_EQ(outputs.size(), expected.size());
   for (std::size_t i = 0; i < outputs.size(); ++i)
     ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+}
+
+TEST(AdlRankingMaintenance, ThreadedRiskThreadBuildsTheRankingWithoutAnyAdl) {
+  // No gaps, so no liquidation and no inline rebuild: only the risk thread's between-batch
+  // maintenance can build the ranking (it starts unbuilt, hence unusable).
+  const EngineConfig config = ranked_engine_config();
+  const auto events = stream(7, 2'000, 50, false);
+  std::vector<OutputEvent> expected;
+  {
+    Engine engine(config);
+    for (const Event& e : events)
+      (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
+    ASSERT_EQ(engine.risk().adl_ranking().rebuilds(), 0u) << "the stream must not liquidate";
+  }
+  Engine engine(config);
+  const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
+  EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
+  EXPECT_EQ(outputs.size(), expected.size());
 }
 
 }  // namespace

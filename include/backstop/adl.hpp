@@ -240,6 +240,9 @@ class AdlRanking {
     double score;
     std::uint64_t id;
     std::uint32_t slot;
+    // The position's size in lots (unsigned) when the candidate was scored: it lets the caller
+    // plan how many counterparties a deficit needs without reading the engine's rows first.
+    std::int64_t lots = 0;
   };
   // One eligible position of a pro-rata allocation (scratch; cold layout).
   struct Share {
@@ -298,7 +301,7 @@ class AdlRanking {
 
   // How far ahead of the scan a record is prefetched: the scoring of one entry (~30 ns) is far
   // shorter than a DRAM miss, so several must be in flight.
-  static constexpr std::uint32_t kPrefetchAhead = 4;
+  static constexpr std::uint32_t kPrefetchAhead = 8;
 
   Share* pro_rata_scratch() noexcept { return shares_.get(); }
   Candidate* sort_scratch() noexcept { return exact_.get(); }
@@ -460,9 +463,10 @@ class AdlRanking {
     overlay_loaded_ = false;
   }
 
-  // The next account in rank order, or kNoSlot when the side is exhausted.
+  // The next account in rank order into `out` (its slot, score, id and size); false when the side
+  // is exhausted.
   template <class Eval>
-  std::uint32_t next(Eval&& eval) noexcept {
+  bool next(Eval&& eval, Candidate& out) noexcept {
     if (!overlay_loaded_) load_overlay(eval);
     for (;;) {
       const std::uint32_t* s;
@@ -498,16 +502,12 @@ class AdlRanking {
       ++fallbacks_;
       wants_rebuild_ = true;
     }
-    if (heap_size_ == 0) return kNoSlot;
-    const std::uint32_t slot = heap_[0].slot;
+    if (heap_size_ == 0) return false;
+    out = heap_[0];
     std::pop_heap(heap_.get(), heap_.get() + heap_size_, Worse{});
     --heap_size_;
-    return slot;
+    return true;
   }
-
-  // The best candidate scored so far (kNoSlot if none): most often the next one next() returns,
-  // so the caller can prefetch its rows while it handles the current one.
-  std::uint32_t likely_next() const noexcept { return heap_size_ > 0 ? heap_[0].slot : kNoSlot; }
 
   // Skips the stale prefixes of the sub-band and band orders for good (a stale entry stays stale
   // until the next rebuild).
@@ -520,6 +520,44 @@ class AdlRanking {
     std::uint32_t& st = start_[side_];
     while (st < counts_[side_] && is_touched(s[st]))
       ++st;
+  }
+
+  // Cold, right after a rebuild (which streamed every table through the caches): reads what the
+  // next query on (`instrument`, `side`) at `mark` reads first - the head of its sub-band's list,
+  // those entries' records and the stale bitmap - and hands each of the first `count` listed
+  // slots to `row`, so that the owner loads its own rows for them. Changes nothing; returns a sum
+  // of what it read (for the caller to keep, so the reads are not optimized away).
+  template <class Row>
+  std::uint64_t warm(std::uint16_t instrument, std::uint32_t side, std::int64_t mark,
+                     std::uint32_t count, Row&& row) const noexcept {
+    std::uint64_t sum = 0;
+    for (std::uint32_t w = 0; w < accounts_ / 64 + 1; w += 8)
+      sum += touched_[w];
+    const std::size_t k = std::size_t{instrument} * 2 + side;
+    const std::size_t leaf = k * leaves_ + leaf_of(instrument, mark);
+    const std::uint32_t* s = leaf_slots_.get() + leaf * leaf_capacity_;
+    const double* b = leaf_bounds_.get() + leaf * leaf_capacity_;
+    const std::uint32_t n = std::min(leaf_size_[leaf], leaf_start_[leaf] + count);
+    for (std::uint32_t j = leaf_start_[leaf]; j < n; ++j) {
+      sum += record_[s[j]].version + static_cast<std::uint64_t>(b[j] > 0);
+      row(s[j]);
+    }
+    return sum;
+  }
+
+  // Cold: backstop::touch_pages over every table a query reads.
+  std::uint64_t touch_pages() const noexcept {
+    const std::size_t sides = std::size_t{instruments_} * 2;
+    const std::size_t leaf_entries = sides * leaves_ * leaf_capacity_;
+    using backstop::touch_pages;
+    return touch_pages(bounds_.get(), sides * accounts_ * sizeof(double)) +
+           touch_pages(slots_.get(), sides * accounts_ * sizeof(std::uint32_t)) +
+           touch_pages(leaf_bounds_.get(), leaf_entries * sizeof(double)) +
+           touch_pages(leaf_slots_.get(), leaf_entries * sizeof(std::uint32_t)) +
+           touch_pages(record_.get(), std::size_t{accounts_} * sizeof(Record)) +
+           touch_pages(touched_.get(), (accounts_ / 64 + 1) * sizeof(std::uint64_t)) +
+           touch_pages(heap_.get(), std::size_t{accounts_} * sizeof(Candidate)) +
+           touch_pages(overlay_.get(), sides * overlay_capacity_ * sizeof(Fresh));
   }
 
   std::size_t memory_bytes() const noexcept {
@@ -597,6 +635,7 @@ class AdlRanking {
       if (f.has_params) {
         c.score = adl_score(score_, adl_inputs_at(*risk_, score_, f.params, mark_));
         c.id = f.params.id;
+        c.lots = f.params.qty < 0 ? -f.params.qty : f.params.qty;
       } else if (!eval(f.slot, c)) {
         continue;
       }
@@ -613,6 +652,7 @@ class AdlRanking {
     if (rec.cached != 0) {
       c.score = adl_score(score_, adl_inputs_at(*risk_, score_, rec.params, mark_));
       c.id = rec.params.id;
+      c.lots = rec.params.qty < 0 ? -rec.params.qty : rec.params.qty;
     } else if (!eval(slot, c)) {
       return;
     }

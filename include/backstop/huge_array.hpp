@@ -89,4 +89,19 @@ HugeArray<T> make_huge_array(std::size_t n) {
   return HugeArray<T>(p, HugeArrayDeleter<T>{huge_detail::Release{mapped}});
 }
 
+// Cold: reads one byte of every 4 KiB page of [p, p + bytes) and returns their sum (keep it, so
+// the reads stay). What it is for: after a long cold job (an ADL ranking rebuild streams hundreds
+// of MB) the page-table entries of the hot tables are out of the caches too, and on a virtual
+// machine a TLB miss whose walk misses is several memory accesses (the host's tables under the
+// guest's; the host backing memory with 4 KiB pages makes the guest's 2 MiB pages no help: bench
+// adl measured the first liquidation after a rebuild at ~4x slower without this). Touching each
+// page once reloads the walk's entries for a few ms of work per GB.
+inline std::uint64_t touch_pages(const void* p, std::size_t bytes) noexcept {
+  const auto* b = static_cast<const volatile unsigned char*>(p);
+  std::uint64_t sum = 0;
+  for (std::size_t o = 0; o < bytes; o += 4096)
+    sum += b[o];
+  return sum;
+}
+
 }  // namespace backstop

@@ -48,6 +48,10 @@ class IdMap {
   }
 
   std::size_t memory_bytes() const noexcept { return (mask_ + 1) * sizeof(std::uint32_t); }
+  // Cold: see backstop::touch_pages.
+  std::uint64_t touch_pages() const noexcept {
+    return backstop::touch_pages(slots_.get(), memory_bytes());
+  }
 
  private:
   // Fibonacci hashing: sequential ids spread over the table; the high bits are the well-mixed ones.

@@ -75,21 +75,35 @@ class LiquidationIndex {
     upsert(pos, side, trigger);
   }
 
-  // Starts loading the position's heap entry and its parent ahead of a tighten(), so that the cache
-  // misses of several positions overlap instead of queueing (at 1M accounts the heaps are far
-  // larger than the caches).
+  // Starts loading the position's heap entry, its parent and its children ahead of a tighten() or
+  // an erase(), so that the cache misses of several positions overlap instead of queueing (at 1M
+  // accounts the heaps are far larger than the caches).
   void prefetch(std::uint32_t pos) const noexcept {
     const Position& p = positions_[pos];
     if (p.heap_side == HeapSide::kNone) return;
     const std::uint32_t i = p.heap_index;
     const std::uint32_t parent = i == 0 ? 0 : (i - 1) / 2;
-    if (p.heap_side == HeapSide::kLong) {
-      __builtin_prefetch(entries_ + i, 1);
-      __builtin_prefetch(entries_ + parent, 1);
-    } else {
-      __builtin_prefetch(entries_ + (capacity_ - 1 - i), 1);
-      __builtin_prefetch(entries_ + (capacity_ - 1 - parent), 1);
-    }
+    const bool is_long = p.heap_side == HeapSide::kLong;
+    const std::uint32_t n = is_long ? long_count_ : short_count_;
+    const auto line = [this, is_long](std::uint32_t k) {
+      __builtin_prefetch(is_long ? entries_ + k : entries_ + (capacity_ - 1 - k), 1);
+    };
+    line(i);
+    line(parent);
+    if (2 * i + 1 < n) line(2 * i + 1);
+    if (2 * i + 2 < n) line(2 * i + 2);
+  }
+
+  // Cold: reads the first `count` entries of each heap (its top levels: every sift passes through
+  // them), e.g. after a long cold job pushed them out of the caches. Returns a sum of what it
+  // read, for the caller to keep.
+  std::uint64_t warm(std::uint32_t count) const noexcept {
+    std::uint64_t sum = 0;
+    for (std::uint32_t k = 0; k < long_count_ && k < count; k += 4)
+      sum += static_cast<std::uint64_t>(entries_[k].trigger);
+    for (std::uint32_t k = 0; k < short_count_ && k < count; k += 4)
+      sum += static_cast<std::uint64_t>(entries_[capacity_ - 1 - k].trigger);
+    return sum;
   }
 
   // Removes the position's trigger if it has one.

@@ -479,11 +479,45 @@ class RiskEngine {
     if (slot < account_count_) prefetch_slot(slot);
   }
 
-  // The account row and first position row of `slot` (a hint; ADL prefetches its likely next
-  // counterparty while it closes the current one).
+  // Starts loading the account row and the position rows of `slot` (a hint: ranked ADL loads a
+  // batch of counterparties' rows together before closing them). A row may straddle two lines.
   void prefetch_slot(std::uint32_t slot) const noexcept {
-    __builtin_prefetch(accounts_.get() + slot);
-    __builtin_prefetch(positions_.get() + position_base(slot));
+    const Account* a = accounts_.get() + slot;
+    __builtin_prefetch(a);
+    __builtin_prefetch(reinterpret_cast<const char*>(a + 1) - 1);
+    const Position* p = positions_.get() + position_base(slot);
+    for (std::uint32_t j = 0; j < positions_per_account_; ++j) {
+      __builtin_prefetch(p + j);
+    }
+    __builtin_prefetch(reinterpret_cast<const char*>(p + positions_per_account_) - 1);
+  }
+  // Starts loading the trigger-heap entries of `slot`'s positions (reads its rows: after
+  // prefetch_slot).
+  void prefetch_triggers(std::uint32_t slot) const noexcept {
+    const std::uint32_t base = position_base(slot);
+    for (std::uint32_t j = 0; j < accounts_[slot].position_count; ++j) {
+      index_[positions_[base + j].instrument].prefetch(base + j);
+    }
+  }
+
+  // Cold: backstop::touch_pages over every per-account table the hot path reads (Waterfall::
+  // warm_after_rebuild).
+  std::uint64_t touch_pages() const noexcept {
+    using backstop::touch_pages;
+    const std::size_t n = account_count_;
+    std::uint64_t sum =
+        touch_pages(accounts_.get(), n * sizeof(Account)) +
+        touch_pages(positions_.get(), n * positions_per_account_ * sizeof(Position)) +
+        touch_pages(triggers_.get(),
+                    std::size_t{instrument_count_} * max_accounts_ * sizeof(TriggerEntry)) +
+        ids_.touch_pages() + touch_pages(flagged_.get(), n * sizeof(std::uint32_t)) +
+        adl_.touch_pages();
+    for (const auto* t :
+         {wf_.contribution.get(), wf_.committed.get(), wf_.owed.get(), wf_.deadline_ns.get(),
+          wf_.window_start_ns.get(), wf_.window_drawn.get()}) {
+      if (t != nullptr) sum += touch_pages(t, n * sizeof(std::int64_t));
+    }
+    return sum;
   }
 
   std::uint32_t position_base(std::uint32_t slot) const noexcept {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "backstop/risk_engine.hpp"
@@ -323,6 +324,49 @@ TEST(Adl, SingleCounterpartyTakesEverything) {
   EXPECT_EQ(v.sum(WaterfallKind::kAdlFill, kS1), 4'000);
   EXPECT_EQ(v.qty(kS1), 0);
   EXPECT_EQ(v.balance(kS1), 100'000 + 10'000 - 4'000);
+}
+
+TEST(Adl, ManyCounterpartiesAcrossSeveralBatchesMatchTheFullSort) {
+  // 40 one-to-three-lot shorts at different entries and balances, one defaulter long 60 lots: the
+  // deficit needs ~30 counterparties, more than ranked ADL selects in one batch, so it is
+  // allocated in several. The same events through a full-sort engine give the same records.
+  RiskConfig config = toy_config();
+  config.max_accounts = 128;
+  RiskConfig reference_config = config;
+  reference_config.waterfall.adl_full_sort = true;
+  Venue v(config);
+  Venue ref(reference_config);
+  auto both = [&](const Event& e) {
+    v.ok(e);
+    ref.ok(e);
+  };
+  both(make_open_account(kBackstop, 0));
+  both(make_deposit(kBackstop, Money{100'000'000}));
+  both(make_open_account(kA, 0));
+  both(make_deposit(kA, Money{60'000}));
+  std::int64_t lots = 0;
+  for (std::uint64_t k = 0; k < 40; ++k) {
+    const std::uint64_t id = 100 + k;
+    const std::int64_t q = 1 + static_cast<std::int64_t>(k % 3);
+    both(make_open_account(id, 0));
+    both(make_deposit(id, Money{5'000 + static_cast<std::int64_t>((k * 7'919) % 20'000)}));
+    // Entries 10,000..10,390: different profits at the gap, so different scores.
+    both(make_fill(0, Side::kBuy, kA, id, Price{10'000 + static_cast<std::int64_t>(k * 10)},
+                   Qty{q}));
+    lots += q;
+    if (lots >= 60) break;
+  }
+  v.e.refresh_adl_ranking();  // the ranked engine serves ADL from its cache
+  both(make_mark(0, Price{9'000}));
+  std::int64_t fills = 0;
+  for (const WaterfallRecord& r : v.records)
+    fills += r.kind == WaterfallKind::kAdlClose;
+  EXPECT_GT(fills, 16);  // more than one batch
+  ASSERT_EQ(v.records.size(), ref.records.size());
+  EXPECT_EQ(
+      std::memcmp(v.records.data(), ref.records.data(), v.records.size() * sizeof(WaterfallRecord)),
+      0);
+  EXPECT_EQ(v.qty(kBackstop), 0);
 }
 
 TEST(Adl, RepeatedDefaultsInOneTickAreLiquidatedInIdOrder) {

@@ -104,4 +104,25 @@ inline std::uint64_t touch_pages(const void* p, std::size_t bytes) noexcept {
   return sum;
 }
 
+// Cold: reads one byte of every cache line of this executable's machine code and returns their
+// sum. Why: the engine is header-only, so its hot path is compiled into the embedding executable,
+// and a long cold job (an ADL ranking rebuild) evicts it from every cache level; the next
+// liquidation then pays instruction misses and iTLB walks on top of its data misses (bench adl
+// measured the p50 of the first liquidations after a rebuild at ~14 us with this, ~21 us without).
+// ~1.3 MB of text: under a millisecond. Where the linker's bounds are unknown it does nothing.
+#if defined(__linux__) && defined(__GNUC__)
+extern "C" char __executable_start[];  // NOLINT: linker-defined bounds of the text
+extern "C" char etext[];               // NOLINT
+inline std::uint64_t touch_code() noexcept {
+  std::uint64_t sum = 0;
+  for (const volatile char* p = __executable_start; p < etext; p += 64)
+    sum += static_cast<unsigned char>(*p);
+  return sum;
+}
+#else
+inline std::uint64_t touch_code() noexcept {
+  return 0;
+}
+#endif
+
 }  // namespace backstop

@@ -60,6 +60,7 @@
 #include "backstop/account.hpp"
 #include "backstop/adl.hpp"
 #include "backstop/events.hpp"
+#include "backstop/huge_array.hpp"
 #include "backstop/margin.hpp"
 #include "backstop/money.hpp"
 #include "backstop/risk_config.hpp"
@@ -360,14 +361,16 @@ class Waterfall {
   // Cold, after a rebuild: the rebuild streamed the ranking's and the engine's tables through the
   // caches, so the next ADL would find cold everything it reads, page-table entries included
   // (bench adl measured the first liquidation after a rebuild at ~15x a steady one). This touches
-  // every page of the hot tables (backstop::touch_pages) and re-reads what the next query is most
-  // likely to read: each side's trigger-heap top levels (a counterparty's close sifts through
-  // them), the head of each side's sub-band list at the current mark with those accounts' rows
-  // and heap entries, and the backstop accounts' rows. Changes nothing.
+  // every page of the hot tables (backstop::touch_pages) and the engine's code (touch_code), and
+  // re-reads what the next query is most likely to read: each side's trigger-heap top levels (a
+  // counterparty's close sifts through them), the head of each side's sub-band list at the current
+  // mark with those accounts' rows and heap entries, and the backstop accounts' rows. Changes
+  // nothing.
   template <class Core>
   static void warm_after_rebuild(Core& c) noexcept {
     // Pages first: touching them brings lines in too, which must not push out what follows.
     std::uint64_t sum = c.touch_pages();
+    sum += touch_code();
     for (std::uint16_t i = 0; i < c.instrument_count_; ++i) {
       sum += c.index_[i].warm(kWarmHeapEntries);
       for (std::uint32_t side = 0; side < 2; ++side) {

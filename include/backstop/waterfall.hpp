@@ -903,6 +903,8 @@ class Waterfall {
         for (std::uint32_t k = 0; k < n; ++k) {
           c.prefetch_triggers(batch[k].slot);
         }
+        // each close erases a heap entry, which moves the heap's last entry: load those rows too
+        c.index_[t.instrument].prefetch_tail(side == 0 ? HeapSide::kLong : HeapSide::kShort, n);
         for (std::uint32_t k = 0; k < n && left > 0; ++k) {
           const std::uint32_t cp = batch[k].slot;
           const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;

@@ -197,6 +197,15 @@ class Builder {
  private:
   std::uint16_t instrument_for(const MarketRecord& r, bool create);
   void expand();
+  // Calls f on every input record in order: the files' records, or the default scenario's
+  // trades as the readers would have given them (built one at a time, on the stack).
+  template <class F>
+  void for_each_record(F&& f) const {
+    for (const MarketRecord& r : records_)
+      f(r);
+    for (std::size_t i = 0; i < scenario_.size(); ++i)
+      f(to_market_record(scenario_[i], i + 1));
+  }
   void synthesize_candle(std::uint16_t index, const MarketRecord& c);
   void push_synthetic(std::uint16_t index, std::int64_t ts, std::int64_t ticks, std::int64_t lots);
   std::int64_t shocked(std::int64_t ticks, std::int64_t ts) const;
@@ -231,7 +240,8 @@ class Builder {
   Rng rng_;
   Rng synth_rng_{0};
   Rng fill_rng_{0};
-  std::vector<MarketRecord> records_;
+  std::vector<MarketRecord> records_;    // what the files gave
+  std::vector<ScenarioTrade> scenario_;  // or the default scenario, compact
   std::vector<Instrument> instruments_;
   std::vector<Item> items_;
   std::vector<Trader> traders_;
@@ -257,7 +267,7 @@ class Builder {
 bool Builder::load(std::string& error) {
   if (options_.files.empty()) {
     summary_.scenario = "default";
-    records_ = generate_default_scenario(options_.seed);
+    scenario_ = generate_default_trades(options_.seed);
     return true;
   }
   summary_.scenario = "files";
@@ -311,7 +321,7 @@ std::uint16_t Builder::instrument_for(const MarketRecord& r, bool create) {
 
 bool Builder::prepare(std::string& error) {
   // Pass 1: which instruments, and what their numbers look like.
-  for (const MarketRecord& r : records_) {
+  for_each_record([&](const MarketRecord& r) {
     switch (r.kind) {
       case RecordKind::kTrade:
       case RecordKind::kLiquidation: {
@@ -340,7 +350,7 @@ bool Builder::prepare(std::string& error) {
       default:
         break;
     }
-  }
+  });
   // Instruments with no price at all (a funding file alone) cannot be replayed.
   std::erase_if(instruments_, [](const Instrument& i) { return !i.obs.has_first_price; });
   last_instrument_ = UINT16_MAX;  // the indices moved
@@ -480,14 +490,14 @@ void Builder::synthesize_candle(std::uint16_t index, const MarketRecord& c) {
 
 void Builder::expand() {
   std::int64_t last_ts = INT64_MIN;
-  items_.reserve(records_.size());  // one item per print; candles add more
-  for (const MarketRecord& r : records_) {
+  items_.reserve(records_.size() + scenario_.size());  // one item per print; candles add more
+  for_each_record([&](const MarketRecord& r) {
     if (r.kind == RecordKind::kTrade || r.kind == RecordKind::kLiquidation ||
         r.kind == RecordKind::kMarkPrice || r.kind == RecordKind::kCandle) {
       last_ts = std::max(last_ts, r.kind == RecordKind::kCandle ? r.aux_ts_ns : r.ts_ns);
     }
     const std::uint16_t index = instrument_for(r, false);
-    if (index == UINT16_MAX) continue;
+    if (index == UINT16_MAX) return;
     Instrument& inst = instruments_[index];
     const MappedInstrument& m = inst.mapped;
     switch (r.kind) {
@@ -558,7 +568,7 @@ void Builder::expand() {
       default:
         break;
     }
-  }
+  });
   const std::int64_t cap = options_.engine ? options_.engine->risk.max_abs_funding_rate_e8
                                            : RiskConfig{}.max_abs_funding_rate_e8;
   for (std::uint16_t i = 0; i < instruments_.size(); ++i) {

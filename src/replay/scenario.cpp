@@ -38,7 +38,7 @@ std::int64_t sample_trade_lots(Rng& rng) noexcept {
   return std::max<std::int64_t>(1, std::llround(lots));
 }
 
-std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
+std::vector<ScenarioTrade> generate_default_trades(std::uint64_t seed) {
   Rng root(seed);
   Rng path_rng = root.fork(1);
   Rng trade_rng = root.fork(2);
@@ -68,16 +68,14 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
     log_price[static_cast<std::size_t>(s)] = std::log(kOpenPrice) + noise + overlay;
   }
 
-  std::vector<MarketRecord> out;
+  std::vector<ScenarioTrade> out;
   out.reserve(static_cast<std::size_t>(kScenarioSeconds * kScenarioTradesPerSecond * 1.05));
   const double mean_gap_s = 1.0 / kScenarioTradesPerSecond;
   double t = trade_rng.exponential(mean_gap_s);
   std::int64_t last_ticks = 0;
-  std::uint64_t id = 1;
   // Trades come ~2 a second and the price path is per second: one exp per second suffices.
   std::size_t px_second = SIZE_MAX;
   double px = 0;
-  const Symbol symbol = Symbol::from("BTCUSDT");
   while (t < static_cast<double>(kScenarioSeconds)) {
     const auto second = static_cast<std::size_t>(t);
     if (second != px_second) {
@@ -86,13 +84,10 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
     }
     // Nearest tick of 0.1 USD.
     const std::int64_t ticks = std::max<std::int64_t>(1, std::llround(px * 10.0));
-    MarketRecord& r = out.emplace_back();  // built in place: no second 176-byte copy
-    r.kind = RecordKind::kTrade;
-    r.symbol = symbol;
+    ScenarioTrade& r = out.emplace_back();
     r.ts_ns = kScenarioStartNs + static_cast<std::int64_t>(t * 1e9);
-    r.id = id++;
-    r.price = Decimal{ticks, -1};
-    r.size = Decimal{sample_trade_lots(trade_rng), -3};
+    r.ticks = ticks;
+    r.lots = sample_trade_lots(trade_rng);
     const bool buy = ticks > last_ticks   ? true
                      : ticks < last_ticks ? false
                                           : trade_rng.uniform() < kTakerBuyShare;
@@ -101,6 +96,19 @@ std::vector<MarketRecord> generate_default_scenario(std::uint64_t seed) {
     t += trade_rng.exponential(mean_gap_s);
   }
   return out;
+}
+
+MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t id) noexcept {
+  static const Symbol kSymbol = Symbol::from("BTCUSDT");
+  MarketRecord r;
+  r.kind = RecordKind::kTrade;
+  r.symbol = kSymbol;
+  r.ts_ns = trade.ts_ns;
+  r.id = id;
+  r.price = Decimal{trade.ticks, -1};
+  r.size = Decimal{trade.lots, -3};
+  r.side = trade.side;
+  return r;
 }
 
 std::int64_t candle_duration_ns(const MarketRecord& candle) noexcept {

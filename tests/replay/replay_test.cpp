@@ -242,6 +242,37 @@ TEST(Population, SameSeedSameDraws) {
   }
 }
 
+TEST(DefaultScenario, TradesAreSeededTimeOrderedAndReadAsTheReadersWould) {
+  const std::vector<ScenarioTrade> a = generate_default_trades(1);
+  EXPECT_EQ(a, generate_default_trades(1));
+  EXPECT_NE(a, generate_default_trades(2));
+  // A Poisson day at 2 a second: 172,800 expected, within a few standard deviations (~416).
+  EXPECT_NEAR(static_cast<double>(a.size()), 2.0 * kScenarioSeconds, 2'000.0);
+  std::int64_t low = INT64_MAX;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_GE(a[i].ts_ns, kScenarioStartNs);
+    ASSERT_LT(a[i].ts_ns, kScenarioStartNs + kScenarioSeconds * 1'000'000'000);
+    if (i > 0) {
+      ASSERT_GE(a[i].ts_ns, a[i - 1].ts_ns);
+    }
+    ASSERT_GE(a[i].lots, 1);
+    ASSERT_TRUE(a[i].side == MarketSide::kBuy || a[i].side == MarketSide::kSell);
+    low = std::min(low, a[i].ticks);
+  }
+  // The crash takes the price about 12.5 % below the 121,662 open (ticks of 0.1).
+  EXPECT_LT(low, static_cast<std::int64_t>(kOpenPrice * 10 * 0.92));
+  const MarketRecord r = to_market_record(a[7], 8);
+  EXPECT_EQ(r.kind, RecordKind::kTrade);
+  EXPECT_EQ(r.symbol.view(), "BTCUSDT");
+  EXPECT_EQ(r.ts_ns, a[7].ts_ns);
+  EXPECT_EQ(r.id, 8u);
+  EXPECT_EQ(r.price.mantissa, a[7].ticks);
+  EXPECT_EQ(r.price.exponent, -1);
+  EXPECT_EQ(r.size.mantissa, a[7].lots);
+  EXPECT_EQ(r.size.exponent, -3);
+  EXPECT_EQ(r.side, a[7].side);
+}
+
 TEST(CandleSynthesis, PathVisitsOpenHighLowCloseInOrder) {
   MarketRecord up;
   up.kind = RecordKind::kCandle;

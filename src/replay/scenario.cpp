@@ -98,19 +98,6 @@ std::vector<ScenarioTrade> generate_default_trades(std::uint64_t seed) {
   return out;
 }
 
-MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t id) noexcept {
-  static const Symbol kSymbol = Symbol::from("BTCUSDT");
-  MarketRecord r;
-  r.kind = RecordKind::kTrade;
-  r.symbol = kSymbol;
-  r.ts_ns = trade.ts_ns;
-  r.id = id;
-  r.price = Decimal{trade.ticks, -1};
-  r.size = Decimal{trade.lots, -3};
-  r.side = trade.side;
-  return r;
-}
-
 std::int64_t candle_duration_ns(const MarketRecord& candle) noexcept {
   const std::int64_t d = candle.aux_ts_ns - candle.ts_ns;
   return d > 0 ? d : std::int64_t{60'000'000'000};

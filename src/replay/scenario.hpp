@@ -92,8 +92,18 @@ struct ScenarioTrade {
 std::vector<ScenarioTrade> generate_default_trades(std::uint64_t seed);
 
 // The trade as the readers would give it: symbol BTCUSDT, price in ticks of 0.1, size in lots of
-// 0.001 BTC, trade id `id`.
-MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t id) noexcept;
+// 0.001 BTC, trade id `id`. Inline: the replay builds one per trade in each of its two passes.
+inline MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t id) noexcept {
+  MarketRecord r;
+  r.kind = RecordKind::kTrade;
+  r.symbol = Symbol::from("BTCUSDT");
+  r.ts_ns = trade.ts_ns;
+  r.id = id;
+  r.price = Decimal{trade.ticks, -1};
+  r.size = Decimal{trade.lots, -3};
+  r.side = trade.side;
+  return r;
+}
 
 // A candle's deterministic path: O -> L -> H -> C when the bar closed at or above its open (it
 // dipped before it rose), else O -> H -> L -> C; point k at open_time + k * duration / 4, where

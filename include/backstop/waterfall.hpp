@@ -865,13 +865,7 @@ class Waterfall {
         return AdlRanking::better(x, y);
       });
       std::int64_t left = lots;
-      for (std::uint32_t k = 0; k < m && left > 0; ++k) {
-        const std::uint32_t cp = all[k].slot;
-        const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;
-        const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
-        paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);
-        left -= x;
-      }
+      paid = close_in_order(c, slot, backstop, t, all, m, per_lot, left);
     } else if (policy == AdlPolicy::kRanked) {
       const auto& s = c.state_[t.instrument];
       if (!c.adl_.usable(t.instrument, s.mark, s.long_funding_index, s.short_funding_index)) {
@@ -905,13 +899,7 @@ class Waterfall {
         }
         // each close erases a heap entry, which moves the heap's last entry: load those rows too
         c.index_[t.instrument].prefetch_tail(side == 0 ? HeapSide::kLong : HeapSide::kShort, n);
-        for (std::uint32_t k = 0; k < n && left > 0; ++k) {
-          const std::uint32_t cp = batch[k].slot;
-          const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;
-          const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
-          paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);
-          left -= x;
-        }
+        paid += close_in_order(c, slot, backstop, t, batch.data(), n, per_lot, left);
       }
       c.adl_.end();
     } else {
@@ -921,6 +909,24 @@ class Waterfall {
     if (paid > part) {
       to_insurance(c, slot, paid - part, WaterfallKind::kRemainder, 6, WaterfallReason::kRounding);
       paid = part;
+    }
+    return paid;
+  }
+
+  // Closes the backstop's taken-over position against `cands[0..n)` in that order, each as far as
+  // its position and `left` allow, until `left` lots are closed; returns what they paid.
+  template <class Core>
+  static std::int64_t close_in_order(Core& c, std::uint32_t slot, std::uint32_t backstop,
+                                     const Taken& t, const AdlRanking::Candidate* cands,
+                                     std::uint32_t n, std::int64_t per_lot,
+                                     std::int64_t& left) noexcept {
+    std::int64_t paid = 0;
+    for (std::uint32_t k = 0; k < n && left > 0; ++k) {
+      const std::uint32_t cp = cands[k].slot;
+      const std::int64_t cq = c.positions_[c.find_position(cp, t.instrument)].qty;
+      const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
+      paid += adl_fill(c, slot, backstop, cp, t, x, per_lot);
+      left -= x;
     }
     return paid;
   }

@@ -35,7 +35,7 @@
 //    the counterparties plus those whose bound over 20 ppm is within reach of them (bench adl:
 //    ~55 at 1M for ~6 counterparties). The scan prefetches records a few entries ahead, and the
 //    large tables ask for 2 MiB pages (huge_array.hpp), so a random record costs a cache miss and
-//    a short page walk (on a VM whose host backs guest memory with 4 KiB pages the walk remains).
+//    a shorter page walk (on a VM the host's own page tables still add to it).
 // 5. Touches (fill, deposit, trigger refresh, liquidation, ADL): the account's bit is set in a
 //    stale bitmap (its list entries are skipped; a leaf's stale prefix is skipped once for good)
 //    and, when it is still an eligible counterparty, its fresh params go into its side's overlay,
@@ -46,12 +46,13 @@
 //    (each ADL consumes the top of its leaf). wants_rebuild() (and RiskEngine::adl_refresh_due(),
 //    which adds "the mark left the middle half of the band") tells the owner to rebuild off the
 //    hot path: W/2 cached accounts went stale, a query fell back, or an overlay is half full.
-// 7. Closing (Waterfall, ranked policy). The query hands out up to 16 counterparties, enough by
-//    the sizes it scored, before any is closed; their account, position and trigger rows, and the
-//    heap-tail rows each erase will move, are prefetched together, so the closes pay overlapping
-//    misses instead of a chain. After a rebuild (hundreds of MB streamed), the waterfall re-reads
-//    the hot tables' pages, its own code and the heaps' top levels (warm_after_rebuild), so the
-//    first liquidation after it is not paying for the rebuild's evictions.
+// 7. Closing (Waterfall, ranked policy). The query hands out up to kAdlBatch (16) counterparties,
+//    enough by the sizes it scored, before any is closed; their account, position and trigger
+//    rows, and the heap-tail rows each erase will move, are prefetched together, so the closes
+//    pay overlapping misses instead of a chain. After a rebuild (hundreds of MB streamed), the
+//    waterfall re-reads the hot tables' pages, its own code and the heaps' top levels
+//    (warm_after_rebuild), so the first liquidation after it does not pay for the rebuild's
+//    evictions.
 // Cost of rebuild(): O(n log n) for the band order plus the tree. The tree's wide nodes keep
 // half their accounts or more (bounds over a wide interval are loose), so each account's bounds
 // are computed about a dozen times; every node's list is kept in slot order so that those reads

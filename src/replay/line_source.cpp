@@ -1,17 +1,12 @@
 #include "replay/line_source.hpp"
 
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <cstring>
 #include <utility>
 
 namespace backstop::replay {
 namespace {
-
-gzFile as_gz(void* p) noexcept {
-  return static_cast<gzFile>(p);
-}
 
 std::string_view strip_cr(std::string_view line) noexcept {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -20,40 +15,9 @@ std::string_view strip_cr(std::string_view line) noexcept {
 
 }  // namespace
 
-LineSource::~LineSource() {
-  close();
-}
-
-LineSource::LineSource(LineSource&& other) noexcept {
-  *this = std::move(other);
-}
-
-LineSource& LineSource::operator=(LineSource&& other) noexcept {
-  if (this == &other) return *this;
-  close();
-  gz_ = std::exchange(other.gz_, nullptr);
-  name_ = std::move(other.name_);
-  error_ = std::move(other.error_);
-  buffer_ = std::move(other.buffer_);
-  begin_ = other.begin_;
-  end_ = other.end_;
-  scan_ = other.scan_;
-  memory_ = other.memory_;
-  memory_pos_ = other.memory_pos_;
-  from_memory_ = other.from_memory_;
-  eof_ = other.eof_;
-  line_number_ = other.line_number_;
-  total_bytes_ = other.total_bytes_;
-  return *this;
-}
-
-void LineSource::close() noexcept {
-  if (gz_ != nullptr) gzclose(as_gz(gz_));
-  gz_ = nullptr;
-}
-
 bool LineSource::try_open_file(const std::string& path) {
-  close();
+  file_.close();
+  file_open_ = false;
   name_ = path;
   error_.clear();
   from_memory_ = false;
@@ -69,20 +33,18 @@ bool LineSource::try_open_file(const std::string& path) {
     }
     total_bytes_ = static_cast<std::uint64_t>(st.st_size);
   }
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error_ = std::strerror(errno);
+  if (!file_.try_open(path)) {
+    error_ = file_.error();
     return false;
   }
-  // zlib's own input buffer; larger than the 8 KiB default so inflate works on big blocks.
-  gzbuffer(f, 128 * 1024);
-  gz_ = f;
+  file_open_ = true;
   buffer_.resize(kBlockBytes);
   return true;
 }
 
 void LineSource::open_memory(std::string_view name, std::string_view contents) {
-  close();
+  file_.close();
+  file_open_ = false;
   name_ = std::string(name);
   error_.clear();
   from_memory_ = true;
@@ -95,9 +57,7 @@ void LineSource::open_memory(std::string_view name, std::string_view contents) {
 
 std::uint64_t LineSource::bytes_consumed() const noexcept {
   if (from_memory_) return memory_pos_;
-  if (gz_ == nullptr) return 0;
-  const z_off_t off = gzoffset(as_gz(gz_));
-  return off < 0 ? 0 : static_cast<std::uint64_t>(off);
+  return file_open_ ? file_.bytes_consumed() : 0;
 }
 
 bool LineSource::refill() {
@@ -117,27 +77,12 @@ bool LineSource::refill() {
     buffer_.resize(buffer_.size() * 2);
   }
   const std::size_t room = buffer_.size() - end_;
-  const int got = gzread(as_gz(gz_), buffer_.data() + end_, static_cast<unsigned>(room));
+  const long got = file_.read(buffer_.data() + end_, room);
   if (got < 0) {
-    int code = 0;
-    const char* msg = gzerror(as_gz(gz_), &code);
-    error_ = msg != nullptr ? msg : "read error";
+    error_ = file_.error();
     return false;
   }
-  if (got == 0) {
-    // A truncated gzip stream reads as a short file; zlib reports it only through gzerror.
-    int code = 0;
-    const char* msg = gzerror(as_gz(gz_), &code);
-    if (code != Z_OK && code != Z_BUF_ERROR) {
-      error_ = msg != nullptr ? msg : "read error";
-      return false;
-    }
-    if (code == Z_BUF_ERROR) {
-      error_ = "unexpected end of gzip stream";
-      return false;
-    }
-    eof_ = true;
-  }
+  if (got == 0) eof_ = true;
   end_ += static_cast<std::size_t>(got);
   return true;
 }
@@ -155,7 +100,7 @@ LineStatus LineSource::next_line(std::string_view& line) {
     line = strip_cr(std::string_view(start, len));
     return LineStatus::kLine;
   }
-  if (gz_ == nullptr) return LineStatus::kEnd;
+  if (!file_open_) return LineStatus::kEnd;
   for (;;) {
     if (scan_ < end_) {
       const void* nl = std::memchr(buffer_.data() + scan_, '\n', end_ - scan_);

@@ -1,5 +1,4 @@
-// Streams the lines of a file, plain or gzip (read through zlib, which passes plain files through
-// unchanged), or of a caller-owned memory buffer, without loading the whole input. Owned by one
+// Streams the lines of a file, plain or gzip (InflatingFile), or of a caller-owned memory buffer, without loading the whole input. Owned by one
 // thread (the reader's). Cost: one memchr over each line plus a block read every 256 KiB; no
 // allocation per line (the buffer grows only for a line longer than it, up to kMaxLineBytes).
 #pragma once
@@ -9,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "replay/inflating_file.hpp"
 
 namespace backstop::replay {
 
@@ -24,13 +25,8 @@ class LineSource {
   static constexpr std::size_t kMaxLineBytes = 64 * 1024 * 1024;
 
   LineSource() = default;
-  ~LineSource();
-  LineSource(LineSource&& other) noexcept;
-  LineSource& operator=(LineSource&& other) noexcept;
-  LineSource(const LineSource&) = delete;
-  LineSource& operator=(const LineSource&) = delete;
 
-  // Opens a file; ".gz" or not is decided by zlib from the content, not the name. Returns false
+  // Opens a file; ".gz" or not is decided by the content, not the name. Returns false
   // and sets error() when the file cannot be opened.
   [[nodiscard]] bool try_open_file(const std::string& path);
   // Reads lines from `contents`, which must outlive this source. `name` is used in messages.
@@ -50,10 +46,10 @@ class LineSource {
   const std::string& error() const noexcept { return error_; }
 
  private:
-  void close() noexcept;
   bool refill();
 
-  void* gz_ = nullptr;  // gzFile; void* keeps zlib.h out of this header
+  InflatingFile file_;
+  bool file_open_ = false;
   std::string name_;
   std::string error_;
   std::vector<char> buffer_;

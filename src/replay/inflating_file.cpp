@@ -4,8 +4,8 @@
 #include <isa-l/igzip_lib.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <utility>

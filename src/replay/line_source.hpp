@@ -1,6 +1,7 @@
-// Streams the lines of a file, plain or gzip (InflatingFile), or of a caller-owned memory buffer, without loading the whole input. Owned by one
-// thread (the reader's). Cost: one memchr over each line plus a block read every 256 KiB; no
-// allocation per line (the buffer grows only for a line longer than it, up to kMaxLineBytes).
+// Streams the lines of a file, plain or gzip (InflatingFile), or of a caller-owned memory buffer,
+// without loading the whole input. Owned by one thread (the reader's). Cost: one memchr over each
+// line plus a block read every 256 KiB; no allocation per line (the buffer grows only for a line
+// longer than it, up to kMaxLineBytes).
 #pragma once
 
 #include <cstddef>

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdint>
+#include <random>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace backstop::replay {
 namespace {
@@ -57,6 +61,68 @@ TEST(TextFields, JsonEscapeQuotesBackslashesAndControls) {
   EXPECT_EQ(json_escape("a\"b\\c"), "a\\\"b\\\\c");
   EXPECT_EQ(json_escape("line\nnext\tx"), "line\\nnext\\tx");
   EXPECT_EQ(json_escape(std::string_view("\x01", 1)), "\\u0001");
+}
+
+}  // namespace
+}  // namespace backstop::replay
+
+namespace backstop::replay {
+namespace {
+
+// parse_int64 / parse_uint64 take a short path for plain digit strings; they must accept and
+// reject exactly what std::from_chars over the whole text does, at every length and boundary.
+TEST(TextFields, IntegerParsingMatchesFromCharsOnRandomAndBoundaryText) {
+  auto reference_i64 = [](std::string_view t, std::int64_t& v) {
+    if (t.empty()) return false;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc{} && p == t.data() + t.size();
+  };
+  auto reference_u64 = [](std::string_view t, std::uint64_t& v) {
+    if (t.empty()) return false;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc{} && p == t.data() + t.size();
+  };
+  std::vector<std::string> cases = {"",
+                                    "0",
+                                    "-0",
+                                    "+1",
+                                    "00000000000000000007",
+                                    "9223372036854775807",
+                                    "9223372036854775808",
+                                    "-9223372036854775808",
+                                    "-9223372036854775809",
+                                    "9999999999999999999",
+                                    "18446744073709551615",
+                                    "18446744073709551616",
+                                    "1723161255030314667",
+                                    "12a",
+                                    " 12",
+                                    "12 ",
+                                    "1.5"};
+  std::mt19937_64 rng(64);
+  const std::string alphabet = "0123456789-+ .a";
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const std::size_t len = rng() % 22;
+    const bool digits_only = rng() % 2 == 0;
+    for (std::size_t k = 0; k < len; ++k)
+      s += digits_only ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % alphabet.size()];
+    cases.push_back(s);
+  }
+  for (const std::string& s : cases) {
+    std::int64_t a = 7, b = 7;
+    const bool ok_a = parse_int64(s, a);
+    ASSERT_EQ(ok_a, reference_i64(s, b)) << "'" << s << "'";
+    if (ok_a) {
+      ASSERT_EQ(a, b) << "'" << s << "'";
+    }
+    std::uint64_t c = 7, d = 7;
+    const bool ok_c = parse_uint64(s, c);
+    ASSERT_EQ(ok_c, reference_u64(s, d)) << "'" << s << "'";
+    if (ok_c) {
+      ASSERT_EQ(c, d) << "'" << s << "'";
+    }
+  }
 }
 
 }  // namespace

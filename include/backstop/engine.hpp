@@ -270,28 +270,28 @@ class Engine {
       const auto type = static_cast<std::uint8_t>(e.type);
       if (result.code != RejectCode::kOk) {
         ++rejections;
-        emit(OutputEvent{sequence, OutputKind::kRejected, type, result.code, 0, RiskOutput{},
-                         e.time_ns});
+        emit(OutputEvent{
+            sequence, OutputKind::kRejected, type, result.code, 0, {RiskOutput{}}, e.time_ns});
       }
       for (const RiskOutput& r : risk->outputs())
-        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, r, e.time_ns});
+        emit(OutputEvent{sequence, OutputKind::kRisk, type, RejectCode::kOk, 0, {r}, e.time_ns});
       // Then the waterfall's money movements, in execution order (the audit trail).
       for (const WaterfallRecord& w : risk->waterfall_records()) {
         OutputEvent out{sequence, OutputKind::kWaterfall, type,     RejectCode::kOk,
-                        0,        RiskOutput{},           e.time_ns};
+                        0,        {RiskOutput{}},         e.time_ns};
         out.waterfall = w;
         emit(out);
       }
       // Then the periodic ADL-quantile publication, if this event reached its due time.
       for (const AdlQuantileRecord& q : risk->adl_quantile_records()) {
-        OutputEvent out{sequence, OutputKind::kAdlQuantile, type, RejectCode::kOk, 0, RiskOutput{},
-                        e.time_ns};
+        OutputEvent out{sequence, OutputKind::kAdlQuantile, type,     RejectCode::kOk,
+                        0,        {RiskOutput{}},           e.time_ns};
         out.adl_quantile = q;
         emit(out);
       }
       if (acknowledge)
-        emit(OutputEvent{sequence, OutputKind::kProcessed, type, result.code, 0, RiskOutput{},
-                         e.time_ns});
+        emit(OutputEvent{
+            sequence, OutputKind::kProcessed, type, result.code, 0, {RiskOutput{}}, e.time_ns});
       return result.code;
     }
 

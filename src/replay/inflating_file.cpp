@@ -15,6 +15,13 @@ namespace {
 
 constexpr unsigned char kGzipMagic0 = 0x1f;
 constexpr unsigned char kGzipMagic1 = 0x8b;
+// A member's fixed header: magic, method, flags, time, extra flags, OS (RFC 1952 §2.3).
+constexpr std::size_t kGzipBaseHeaderBytes = 10;
+constexpr std::size_t kGzipFlagsOffset = 3;
+constexpr unsigned char kGzipReservedFlags = 0xe0;  // must be zero (RFC 1952 §2.3.1.2)
+// The input buffer holds at least this much, so that a member's fixed header fits it whole even
+// when each read(2) asks for less.
+constexpr std::size_t kMinInputBufferBytes = 64;
 
 const char* describe_inflate_error(int code) noexcept {
   switch (code) {
@@ -30,8 +37,6 @@ const char* describe_inflate_error(int code) noexcept {
       return "gzip member is not deflate-compressed";
     case ISAL_INCORRECT_CHECKSUM:
       return "gzip member's CRC or length does not match its content";
-    case ISAL_NEED_DICT:
-      return "gzip stream needs a preset dictionary";
     default:
       return "gzip inflate error";
   }
@@ -41,9 +46,15 @@ const char* describe_inflate_error(int code) noexcept {
 
 struct InflatingFile::Inflater {
   inflate_state state;
+  // Kept across reads: isal_read_gzip_header resumes a header that a block boundary splits from
+  // the flags it saved here. (isal_inflate's own header parse, crc_flag = ISAL_GZIP alone, starts
+  // each call from a fresh header and loses them: a FNAME or FEXTRA split across two reads was
+  // misparsed.)
+  isal_gzip_header header;
 };
 
-InflatingFile::InflatingFile() = default;
+InflatingFile::InflatingFile(std::size_t input_block_bytes)
+    : input_block_bytes_(std::max<std::size_t>(1, input_block_bytes)) {}
 
 InflatingFile::~InflatingFile() {
   close();
@@ -60,6 +71,8 @@ InflatingFile& InflatingFile::operator=(InflatingFile&& other) noexcept {
   gzip_ = other.gzip_;
   file_eof_ = other.file_eof_;
   member_open_ = other.member_open_;
+  header_read_ = other.header_read_;
+  input_block_bytes_ = other.input_block_bytes_;
   failed_ = other.failed_;
   inflater_ = std::move(other.inflater_);
   in_ = std::move(other.in_);
@@ -77,7 +90,7 @@ void InflatingFile::close() noexcept {
 
 bool InflatingFile::try_open(const std::string& path) {
   close();
-  gzip_ = file_eof_ = member_open_ = failed_ = false;
+  gzip_ = file_eof_ = member_open_ = header_read_ = failed_ = false;
   in_pos_ = in_end_ = 0;
   file_bytes_read_ = 0;
   error_.clear();
@@ -86,7 +99,7 @@ bool InflatingFile::try_open(const std::string& path) {
     error_ = std::strerror(errno);
     return false;
   }
-  in_.resize(kInputBlockBytes);
+  in_.resize(std::max(input_block_bytes_, kMinInputBufferBytes));
   // Two bytes decide the format; a file shorter than that is plain.
   while (in_end_ < 2 && !file_eof_) {
     if (!refill_input()) return false;
@@ -107,7 +120,8 @@ bool InflatingFile::refill_input() {
     in_pos_ = 0;
   }
   for (;;) {
-    const ssize_t got = ::read(fd_, in_.data() + in_end_, in_.size() - in_end_);
+    const std::size_t room = std::min(input_block_bytes_, in_.size() - in_end_);
+    const ssize_t got = ::read(fd_, in_.data() + in_end_, room);
     if (got < 0) {
       if (errno == EINTR) continue;
       error_ = std::strerror(errno);
@@ -132,9 +146,24 @@ bool InflatingFile::start_next_member() {
     fail("bytes after the last gzip member that do not start another");
     return false;
   }
+  // The fixed header whole in the buffer, to check the flags igzip does not.
+  while (in_end_ - in_pos_ < kGzipBaseHeaderBytes && !file_eof_) {
+    if (!refill_input()) return false;
+  }
+  if (in_end_ - in_pos_ < kGzipBaseHeaderBytes) {
+    fail("unexpected end of gzip stream");
+    return false;
+  }
+  if ((in_[in_pos_ + kGzipFlagsOffset] & kGzipReservedFlags) != 0) {
+    fail("gzip header has reserved flag bits set");
+    return false;
+  }
   isal_inflate_init(&inflater_->state);
-  inflater_->state.crc_flag = ISAL_GZIP;  // parse the header, verify the trailer's CRC and size
+  inflater_->state.crc_flag = ISAL_GZIP;  // verify the trailer's CRC and size
+  inflater_->header = isal_gzip_header{};
+  isal_gzip_header_init(&inflater_->header);  // no buffers: name, comment and extra skipped
   member_open_ = true;
+  header_read_ = false;
   return true;
 }
 
@@ -183,6 +212,20 @@ long InflatingFile::read_gzip(char* out, std::size_t capacity) {
     const std::size_t avail_before = in_end_ - in_pos_;
     st.next_in = in_.data() + in_pos_;
     st.avail_in = static_cast<std::uint32_t>(avail_before);
+    if (!header_read_) {
+      const int rc = isal_read_gzip_header(&st, &inflater_->header);
+      in_pos_ = in_end_ - st.avail_in;
+      if (rc == ISAL_DECOMP_OK) {
+        header_read_ = true;  // and isal_inflate skips it (the state's wrapper flag is set)
+        continue;
+      }
+      if (rc == ISAL_INCORRECT_CHECKSUM) return fail("gzip header's CRC does not match it");
+      if (rc == ISAL_UNSUPPORTED_METHOD) return fail(describe_inflate_error(rc));
+      if (rc != ISAL_END_INPUT) return fail("corrupt gzip header");
+      if (file_eof_) return fail("unexpected end of gzip stream");
+      if (!refill_input()) return -1;
+      continue;
+    }
     st.next_out = reinterpret_cast<std::uint8_t*>(out);
     st.avail_out = static_cast<std::uint32_t>(capacity);
     const int rc = isal_inflate(&st);

@@ -17,7 +17,9 @@ class InflatingFile {
  public:
   static constexpr std::size_t kInputBlockBytes = 256 * 1024;
 
-  InflatingFile();
+  // `input_block_bytes` (> 0) is how much compressed input one read(2) asks for; tests make it tiny
+  // so that headers, symbols and trailers straddle the block boundaries.
+  explicit InflatingFile(std::size_t input_block_bytes = kInputBlockBytes);
   ~InflatingFile();
   InflatingFile(InflatingFile&& other) noexcept;
   InflatingFile& operator=(InflatingFile&& other) noexcept;
@@ -30,8 +32,9 @@ class InflatingFile {
   void close() noexcept;
 
   // Reads up to `capacity` (> 0) bytes of content into `out`. Returns how many (0: the end of the
-  // content), or -1 with error() set: a read error, a corrupt or truncated gzip stream (a wrong
-  // CRC or length in a member's trailer included), or bytes after the last member that do not
+  // content), or -1 with error() set: a read error, a corrupt or truncated gzip stream (a header
+  // with reserved flags or a wrong header CRC, a wrong CRC or length in a member's trailer
+  // included), or bytes after the last member that do not
   // start another. Once -1 is returned the file is done.
   [[nodiscard]] long read(char* out, std::size_t capacity);
 
@@ -49,12 +52,17 @@ class InflatingFile {
   bool refill_input();
   // At a member boundary: true when another member follows (and starts it), false at the end.
   bool start_next_member();
+  // Reads the open member's header (resuming across reads); false with -1 due on an error, or
+  // when more input is needed (`need_input`).
+  bool read_member_header(bool& need_input);
   long fail(std::string message);
 
   int fd_ = -1;
   bool gzip_ = false;
   bool file_eof_ = false;
   bool member_open_ = false;
+  bool header_read_ = false;  // the open member's header is parsed; its deflate data follows
+  std::size_t input_block_bytes_;
   bool failed_ = false;
   std::unique_ptr<Inflater> inflater_;
   std::vector<unsigned char> in_;

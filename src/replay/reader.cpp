@@ -821,7 +821,7 @@ struct MarketReader::Impl {
     const auto* quote = static_cast<const char*>(std::memchr(rest.data(), '"', rest.size()));
     if (quote == nullptr) return false;
     const std::string_view name(rest.data(), static_cast<std::size_t>(quote - rest.data()));
-    // An escape in the name: the scanner decodes it.
+    // An escape in the name: left to the scanner path.
     if (name.find('\\') != std::string_view::npos) return false;
     return is_book_stream_name(name);
   }

@@ -1,6 +1,7 @@
 // InflatingFile against zlib as the reference: the same content for plain files, single and
-// concatenated gzip members, any read size; typed failures for truncated, corrupt and trailing
-// input; and the real capture in ../shared/data inflated byte for byte as zlib does.
+// concatenated gzip members (zlib-written and with hand-built headers carrying every optional
+// field), any read size and any input block size; typed failures for truncated, corrupt and
+// trailing input; and the real capture in ../shared/data inflated byte for byte as zlib does.
 #include "replay/inflating_file.hpp"
 
 #include <gtest/gtest.h>
@@ -54,6 +55,55 @@ std::string gzip_member(const std::string& text, int level = 6) {
   return out;
 }
 
+// Flags of a gzip header (RFC 1952 §2.3.1).
+constexpr unsigned char kFhcrc = 0x02;
+constexpr unsigned char kFextra = 0x04;
+constexpr unsigned char kFname = 0x08;
+constexpr unsigned char kFcomment = 0x10;
+
+void put_le(std::string& out, std::uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i)
+    out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// One gzip member of `text` with its header built by hand: the optional fields that `flags` names
+// (zlib's deflate writes none of them), raw deflate data from zlib, the CRC-32 and size trailer.
+std::string gzip_member_with_header(const std::string& text, unsigned char flags) {
+  std::string out = {'\x1f', '\x8b', '\x08', static_cast<char>(flags)};
+  put_le(out, 1723161255, 4);  // modification time
+  out += '\0';                 // extra flags
+  out += '\x03';               // OS: Unix
+  if (flags & kFextra) {
+    const std::string extra = "Bk\x04\0tick";  // one subfield: id "Bk", 4 bytes
+    put_le(out, static_cast<std::uint32_t>(extra.size()), 2);
+    out += extra;
+  }
+  if (flags & kFname) out += std::string("binance-usdm_BTCUSDT_stream.jsonl") + '\0';
+  if (flags & kFcomment) out += std::string("captured for the replay tests") + '\0';
+  if (flags & kFhcrc) {
+    const uLong crc =
+        crc32(0, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()));
+    put_le(out, static_cast<std::uint32_t>(crc & 0xffff), 2);
+  }
+  z_stream s{};
+  EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);  // raw deflate
+  std::string body(deflateBound(&s, text.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(body.data());
+  s.avail_out = static_cast<uInt>(body.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  body.resize(s.total_out);
+  deflateEnd(&s);
+  out += body;
+  put_le(out,
+         static_cast<std::uint32_t>(
+             crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()))),
+         4);
+  put_le(out, static_cast<std::uint32_t>(text.size()), 4);
+  return out;
+}
+
 // The content as zlib's gzread sees it (it reads concatenated members and plain files too).
 std::string zlib_content(const std::string& path) {
   std::string out;
@@ -73,10 +123,12 @@ struct Drained {
   std::string error;
 };
 
-// Reads everything with read sizes drawn from `rng` (1 byte up to 300 KiB).
-Drained drain(const std::string& path, std::mt19937_64& rng) {
+// Reads everything with read sizes drawn from `rng` (1 byte up to 300 KiB), the file read
+// `input_block_bytes` at a time.
+Drained drain(const std::string& path, std::mt19937_64& rng,
+              std::size_t input_block_bytes = InflatingFile::kInputBlockBytes) {
   Drained d;
-  InflatingFile f;
+  InflatingFile f(input_block_bytes);
   if (!f.try_open(path)) {
     d.failed = true;
     d.error = f.error();
@@ -195,6 +247,104 @@ TEST(InflatingFile, BytesAfterTheLastMemberThatAreNotAMemberFail) {
   EXPECT_TRUE(d.failed);
   EXPECT_NE(d.error.find("after the last gzip member"), std::string::npos) << d.error;
   EXPECT_TRUE(d.content == text);
+}
+
+TEST(InflatingFile, HeadersWithOptionalFieldsReadWhereverTheInputBlocksSplitThem) {
+  // Each member's header (with FEXTRA, FNAME, FCOMMENT, FHCRC in turn and together) is cut by the
+  // file's read blocks at every offset across the block sizes below: igzip's own header parse
+  // inside isal_inflate lost the flags when a header straddled two reads.
+  TempDir dir;
+  std::mt19937_64 rng(19);
+  const unsigned char flag_sets[] = {0,
+                                     kFextra,
+                                     kFname,
+                                     kFcomment,
+                                     kFhcrc,
+                                     kFname | kFhcrc,
+                                     kFextra | kFname | kFcomment | kFhcrc};
+  std::string text;
+  std::string file;
+  for (const unsigned char flags : flag_sets) {
+    const std::string part = random_text(rng, 1 + rng() % 3000);
+    text += part;
+    file += gzip_member_with_header(part, flags);
+  }
+  const std::string path = dir.write("headers.gz", file);
+  ASSERT_TRUE(zlib_content(path) == text);  // the hand-built members are valid gzip
+  for (const std::size_t block :
+       {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, std::size_t{10},
+        std::size_t{11}, std::size_t{13}, std::size_t{29}, std::size_t{64}, std::size_t{1000},
+        InflatingFile::kInputBlockBytes}) {
+    const Drained d = drain(path, rng, block);
+    ASSERT_FALSE(d.failed) << "block " << block << ": " << d.error;
+    ASSERT_TRUE(d.content == text) << "block " << block;
+  }
+}
+
+TEST(InflatingFile, SmallInputBlocksReadLargeAndConcatenatedMembersAsZlibDoes) {
+  TempDir dir;
+  std::mt19937_64 rng(23);
+  std::string text;
+  std::string file;
+  for (int m = 0; m < 4; ++m) {
+    const std::string part = random_text(rng, m == 1 ? 0 : rng() % 200'000);
+    text += part;
+    file += m % 2 == 0 ? gzip_member(part, static_cast<int>(rng() % 10))
+                       : gzip_member_with_header(part, kFname | kFhcrc);
+  }
+  const std::string path = dir.write("small_blocks.gz", file);
+  for (const std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{97}}) {
+    const Drained d = drain(path, rng, block);
+    ASSERT_FALSE(d.failed) << "block " << block << ": " << d.error;
+    EXPECT_TRUE(d.content == text) << "block " << block;
+  }
+}
+
+TEST(InflatingFile, BadHeadersFailWithTheirReason) {
+  TempDir dir;
+  std::mt19937_64 rng(29);
+  const std::string text = random_text(rng, 5000);
+
+  std::string reserved = gzip_member(text);
+  reserved[3] = static_cast<char>(reserved[3] | 0x20);  // a reserved flag bit (zlib refuses it too)
+  const Drained r = drain(dir.write("reserved.gz", reserved), rng);
+  EXPECT_TRUE(r.failed);
+  EXPECT_NE(r.error.find("reserved flag"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.content.empty());
+
+  std::string header_crc = gzip_member_with_header(text, kFname | kFhcrc);
+  const std::size_t hcrc_at = 10 + std::string("binance-usdm_BTCUSDT_stream.jsonl").size() + 1;
+  header_crc[hcrc_at] = static_cast<char>(header_crc[hcrc_at] ^ 0x11);
+  for (const std::size_t block : {std::size_t{3}, InflatingFile::kInputBlockBytes}) {
+    const Drained h = drain(dir.write("hcrc.gz", header_crc), rng, block);
+    EXPECT_TRUE(h.failed) << "block " << block;
+    EXPECT_NE(h.error.find("header's CRC"), std::string::npos) << h.error;
+    EXPECT_TRUE(h.content.empty());
+  }
+
+  std::string method = gzip_member(text);
+  method[2] = '\x07';  // not deflate
+  const Drained m = drain(dir.write("method.gz", method), rng);
+  EXPECT_TRUE(m.failed);
+  EXPECT_NE(m.error.find("not deflate"), std::string::npos) << m.error;
+}
+
+TEST(InflatingFile, AMemberWithOptionalFieldsCutAnywhereFails) {
+  // Every cut from the third byte on (two bytes or fewer are a plain file) and before the last:
+  // inside the fixed header, each optional field, the deflate data and the trailer.
+  TempDir dir;
+  std::mt19937_64 rng(31);
+  const std::string text = random_text(rng, 400);
+  const std::string gz = gzip_member_with_header(text, kFextra | kFname | kFcomment | kFhcrc);
+  for (std::size_t cut = 2; cut < gz.size(); ++cut) {
+    for (const std::size_t block :
+         {std::size_t{1}, std::size_t{4}, InflatingFile::kInputBlockBytes}) {
+      const Drained d = drain(dir.write("cut.gz", gz.substr(0, cut)), rng, block);
+      ASSERT_TRUE(d.failed) << "cut at " << cut << ", block " << block;
+      EXPECT_FALSE(d.error.empty());
+      EXPECT_LT(d.content.size(), text.size() + 1);
+    }
+  }
 }
 
 TEST(InflatingFile, MissingFileAndUnreadableInputFailOnOpen) {

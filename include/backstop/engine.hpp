@@ -49,6 +49,11 @@ struct EngineConfig {
   JournalOptions journal;                   // folder empty: journal off
   int risk_cpu = 1;                         // CPU the risk thread pins itself to; -1: no pinning
   bool acknowledge_inputs = false;          // emit a kProcessed output after each input's others
+  // The risk thread rebuilds an unusable ADL ranking between batches, so that ranked ADL finds it
+  // ready instead of rebuilding it inside a liquidation (a latency choice: outputs and state are
+  // the same either way). Off: the ranking is rebuilt only when ADL needs it, as in synchronous
+  // mode, and a valid ranking's upkeep on every touched account is not paid either.
+  bool maintain_adl_ranking = true;
 };
 
 // Empty when valid; otherwise "key: reason" for the first invalid value.
@@ -159,6 +164,10 @@ class Engine {
   // published by the risk stage and, with a journal, its input durable.
   template <class Handler>
   std::size_t poll(Handler&& handler) noexcept {
+    // Read before the output cursor (acquire, paired with the risk processor's release after each
+    // batch): every output of an input up to `applied` was published before it, so is below the
+    // cursor read next.
+    const std::int64_t applied = base_sequence_ + risk_processor_.sequence().get();
     const std::int64_t available = output_.cursor();
     const std::int64_t durable = durable_input_.get();  // acquire: pairs with the journal's set()
     std::int64_t next = output_read_.get_relaxed() + 1;
@@ -171,8 +180,17 @@ class Engine {
     }
     // Release: the risk thread may reuse these output slots only after we have read them.
     if (handled > 0) output_read_.set(next - 1);
+    // Outputs come in input order, so every output of an input up to both bounds was handed out
+    // (also when the loop stopped at an input not yet durable).
+    polled_through_ = std::min(applied, durable);
     return handled;
   }
+
+  // The last input sequence every output of which poll() has handed out: applied by the risk
+  // stage and, with a journal, durable (before the first poll: one before the first input). A
+  // consumer that must know an input is applied even when it had no output waits on this, instead
+  // of acknowledge_inputs' record per input. The consumer thread's, like poll().
+  [[nodiscard]] std::int64_t polled_through() const noexcept { return polled_through_; }
 
   // ---- synchronous mode (owning thread, not started) ----
 
@@ -262,6 +280,7 @@ class Engine {
     OutputRing* output = nullptr;
     std::uint64_t rejections = 0;
     bool acknowledge = false;
+    bool maintain_ranking = true;
     std::int64_t base_sequence = 0;  // ring sequence 0 is this input sequence
 
     template <class Emit>
@@ -295,6 +314,10 @@ class Engine {
       return result.code;
     }
 
+    // The processor's look-ahead hint: the synchronous replay prefetches an item's accounts the
+    // same way before applying them.
+    void prefetch(const Event& e) const noexcept { risk->prefetch(e); }
+
     void on_event(Event& e, std::int64_t sequence, bool end_of_batch) noexcept {
       // Waits (spinning) while the output ring is full: the embedder's poll() is the back-pressure.
       apply(e, base_sequence + sequence, [this](const OutputEvent& out) {
@@ -307,7 +330,8 @@ class Engine {
       // fills up and leaves the ranking unusable again and again, and rebuilding each time would
       // starve the events. The ranking is derived state, exact either way: outputs and digest do
       // not depend on when this runs.
-      if (end_of_batch && sequence >= next_maintenance && risk->maintain_adl_ranking()) {
+      if (maintain_ranking && end_of_batch && sequence >= next_maintenance &&
+          risk->maintain_adl_ranking()) {
         next_maintenance = sequence + kMaintenanceEventsPerPosition * open_positions();
       }
     }
@@ -345,6 +369,7 @@ class Engine {
   ringbuffers::Sequence journal_done_;   // the journal thread's progress through the input ring
   ringbuffers::Sequence durable_input_;  // highest input sequence on disk (kNoJournal: no journal)
   ringbuffers::Sequence output_read_;    // the poller's progress through the output ring
+  std::int64_t polled_through_ = -1;     // see polled_through(); the poller's own
   std::unique_ptr<pipeline::JournalWriter> journal_;
   std::string journal_error_;
   std::atomic<bool> journal_stop_{false};

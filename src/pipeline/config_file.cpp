@@ -161,6 +161,7 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
     r.integer("output_ring_size", config.output_ring_size, 2, std::int64_t{1} << 30);
     r.integer("risk_cpu", config.risk_cpu, -1, 1023);
     r.boolean("acknowledge_inputs", config.acknowledge_inputs);
+    r.boolean("maintain_adl_ranking", config.maintain_adl_ranking);
     r.reject_unknown();
   }
   std::vector<std::string> assets{"USDT"};

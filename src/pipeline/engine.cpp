@@ -54,7 +54,7 @@ Engine::Engine(const EngineConfig& config)
     : risk_(std::make_unique<RiskEngine>(checked(config).risk)),
       input_(config.input_ring_size),
       output_(config.output_ring_size),
-      risk_stage_{risk_.get(), &output_, 0, config.acknowledge_inputs},
+      risk_stage_{risk_.get(), &output_, 0, config.acknowledge_inputs, config.maintain_adl_ranking},
       risk_barrier_(input_.sequencer(), {}),
       risk_processor_(input_, risk_barrier_, risk_stage_),
       journal_barrier_(input_.sequencer(), {}),
@@ -72,6 +72,7 @@ Engine::Engine(const EngineConfig& config)
     input_.add_gating_sequence(journal_done_);
     durable_input_.set(base_sequence_ - 1);
   }
+  polled_through_ = base_sequence_ - 1;
 }
 
 void Engine::recover(const EngineConfig& config) {

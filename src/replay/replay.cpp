@@ -998,7 +998,7 @@ struct OutputTally {
   std::vector<std::uint8_t>& seen;
   const std::function<void(const OutputEvent&)>& forward;
   std::deque<OutputEvent>* reactions = nullptr;  // the outputs the generator reacts to
-  std::uint64_t processed = 0;
+  std::uint64_t processed = 0;  // inputs applied and their outputs counted (threaded mode)
   std::array<std::int64_t, kReplayAssetCount> fees{};
   std::array<std::int64_t, kReplayAssetCount> insurance_drawn{};
   std::array<std::int64_t, kReplayAssetCount> default_fund_drawn{};
@@ -1040,8 +1040,7 @@ struct OutputTally {
       case OutputKind::kRejected:
         ++summary.rejections;
         return;
-      case OutputKind::kProcessed:
-        ++processed;
+      case OutputKind::kProcessed:  // not asked for (see acknowledge_inputs in run_replay)
         return;
       case OutputKind::kWaterfall:
         on_waterfall(out.waterfall);
@@ -1196,7 +1195,12 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   config.risk.positions_per_account =
       options.engine ? std::max(config.risk.positions_per_account, replayed_instruments)
                      : replayed_instruments;
-  config.acknowledge_inputs = options.threaded;
+  // Threaded, the generator learns which inputs are applied from Engine::polled_through(): an
+  // acknowledgement record per input would double the outputs crossing the cores.
+  config.acknowledge_inputs = false;
+  // Both modes do the same work: the synchronous replay never rebuilds the ranking ahead of ADL
+  // either (it is derived state; the digest and outputs do not depend on it).
+  config.maintain_adl_ranking = false;
   if (!options.threaded) config.risk_cpu = -1;
   if (!options.engine) {
     // The replay's own ring sizes (a --config keeps its own): the engine constructs every slot, and
@@ -1345,6 +1349,13 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   } else {
     summary.insurance_min_sampled_every_event = false;
     engine.start();
+    // Polls the outputs into the tally; true when an output came or another input was applied.
+    auto poll_outputs = [&] {
+      const std::uint64_t before = tally.processed;
+      const std::size_t handled = engine.poll(tally);
+      tally.processed = static_cast<std::uint64_t>(engine.polled_through() - seq0 + 1);
+      return handled != 0 || tally.processed != before;
+    };
     constexpr std::size_t kBatch = 256;
     std::uint64_t accepted = 0;
     std::uint64_t generated = 0;
@@ -1364,7 +1375,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
           for (std::size_t k = 0; k < n;) {
             const PublishResult one = engine.try_publish(batch[i + k]);
             if (one.status == PublishStatus::kRingFull) {
-              if (engine.poll(tally) == 0) std::this_thread::yield();
+              if (!poll_outputs()) std::this_thread::yield();
               continue;
             }
             if (one.status == PublishStatus::kAccepted) {
@@ -1375,7 +1386,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
             ++k;
           }
           i += n;
-        } else if (engine.poll(tally) == 0) {
+        } else if (!poll_outputs()) {
           std::this_thread::yield();  // ring full: the risk thread is behind
         }
       }
@@ -1388,10 +1399,11 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
       }
       generated += fresh.size();
       fresh.clear();
-      // Published at once, so that the risk thread has applied them by the time a later item
-      // needs their outputs (kReactionDelayNs of exchange time later).
-      flush();
-      engine.poll(tally);
+      // Published in chunks: each hand-off moves ring slots and cursors between the cores, which
+      // costs more than the events' own work when paid per item. The risk thread has the earlier
+      // chunks (up to kReactionLagInputs inputs) to work on meanwhile.
+      if (batch.size() >= kThreadedPublishChunk) flush();
+      poll_outputs();
       progress(tally.processed);
     };
     take();
@@ -1399,10 +1411,14 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
       const std::size_t need = inputs_before(builder.next_item_time());
       if (tally.processed < need) {
         // Wait (yielding: the risk thread has a core of its own, we share the other) until the
-        // risk thread has acknowledged every input the next item may react to.
+        // risk thread has acknowledged every input the next item may react to, and a chunk more
+        // when there is one: waiting only for `need` would leave the generator one item ahead,
+        // handing off item by item. The wait's length never changes what is generated: the
+        // reactions taken are those before `need`.
         flush();
-        while (tally.processed < need) {
-          if (engine.poll(tally) == 0) std::this_thread::yield();
+        const std::size_t target = std::min<std::size_t>(accepted, need + kThreadedPublishChunk);
+        while (tally.processed < target) {
+          if (!poll_outputs()) std::this_thread::yield();
         }
       }
       react_up_to(need);
@@ -1411,7 +1427,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     }
     flush();
     while (tally.processed < accepted) {
-      if (engine.poll(tally) == 0) std::this_thread::yield();
+      if (!poll_outputs()) std::this_thread::yield();
     }
     engine.stop();
     summary.events = generated;

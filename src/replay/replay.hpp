@@ -128,6 +128,9 @@ inline constexpr std::size_t kReactionLagInputs = 256;
 // The engine's input and output rings in threaded mode (unless --config sets them): room for the
 // inputs the generator may be ahead by, and the outputs between two polls.
 inline constexpr std::int64_t kThreadedRingSize = 4096;
+// Threaded mode: the generator publishes its events this many at a time, and when it has to wait
+// for the risk thread, waits for this many inputs more than it needs (fewer cross-core hand-offs).
+inline constexpr std::size_t kThreadedPublishChunk = 64;
 
 struct Shock {
   std::int64_t pct_ppb = 0;      // PCT/100 in parts per billion: -30 % -> -300'000'000

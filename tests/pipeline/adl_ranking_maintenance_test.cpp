@@ -110,5 +110,30 @@ TEST(AdlRankingMaintenance, ThreadedRiskThreadBuildsTheRankingWithoutAnyAdl) {
   EXPECT_EQ(outputs.size(), expected.size());
 }
 
+TEST(AdlRankingMaintenance, OffTheRiskThreadRebuildsOnlyInsideAdlWithTheSameOutputs) {
+  // maintain_adl_ranking = false: the threaded engine rebuilds exactly as synchronous mode does,
+  // the same number of times, with the same outputs; without any ADL, never.
+  EngineConfig config = ranked_engine_config();
+  config.maintain_adl_ranking = false;
+  for (const bool gaps : {true, false}) {
+    const auto events = stream(gaps ? 5 : 7, gaps ? 12'000 : 2'000, gaps ? 100 : 50, gaps);
+    std::vector<OutputEvent> expected;
+    std::uint64_t inline_rebuilds = 0;
+    {
+      Engine engine(config);
+      for (const Event& e : events)
+        (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
+      inline_rebuilds = engine.risk().adl_ranking().rebuilds();
+    }
+    EXPECT_EQ(inline_rebuilds > 0, gaps);
+    Engine engine(config);
+    const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
+    EXPECT_EQ(engine.risk().adl_ranking().rebuilds(), inline_rebuilds) << "gaps " << gaps;
+    ASSERT_EQ(outputs.size(), expected.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+  }
+}
+
 }  // namespace
 }  // namespace backstop

@@ -13,6 +13,7 @@ input_ring_size = 4096
 output_ring_size = 8192
 risk_cpu = -1
 acknowledge_inputs = true
+maintain_adl_ranking = false
 
 [risk]
 max_accounts = 1000
@@ -74,6 +75,7 @@ TEST(ConfigFile, ReadsEverySection) {
   EXPECT_EQ(config->output_ring_size, 8192);
   EXPECT_EQ(config->risk_cpu, -1);
   EXPECT_TRUE(config->acknowledge_inputs);
+  EXPECT_FALSE(config->maintain_adl_ranking);
   EXPECT_EQ(config->risk.max_accounts, 1000u);
   EXPECT_EQ(config->risk.positions_per_account, 3u);
   EXPECT_EQ(config->risk.asset_count, 2u);

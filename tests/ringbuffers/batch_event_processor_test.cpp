@@ -56,6 +56,55 @@ TEST(BatchEventProcessor, HandsAWholePublishedBatchWithOneEndFlag) {
   EXPECT_FALSE(processor.running());
 }
 
+// Logs prefetch hints (negative values) and events (positive) in the order the processor gives
+// them.
+struct PrefetchingHandler {
+  std::vector<std::int64_t> log;
+  void prefetch(const Slot& slot) noexcept { log.push_back(-slot.value); }
+  void on_event(Slot& slot, std::int64_t, bool) noexcept { log.push_back(slot.value); }
+};
+
+TEST(BatchEventProcessor, PrefetchesEachEventOnceAFixedDistanceAheadWithinItsBatch) {
+  using Processor = BatchEventProcessor<Ring, PrefetchingHandler>;
+  constexpr std::int64_t kDistance = Processor::kPrefetchDistance;
+  Ring ring(64);
+  Ring::Barrier barrier(ring.sequencer(), {});
+  PrefetchingHandler handler;
+  handler.log.reserve(1024);
+  Processor processor(ring, barrier, handler);
+  ring.add_gating_sequence(processor.sequence());
+  std::thread consumer([&] { processor.run(); });
+
+  // Batches shorter than, as long as and longer than the distance; each published whole and
+  // handled before the next, so the processor sees exactly these batches.
+  std::vector<std::int64_t> expected;
+  std::int64_t value = 1;
+  for (const std::int64_t size : {1, 2, 3, 4, 5, 9, 17, 1, 40}) {
+    const std::int64_t hi = ring.next(size);
+    const std::int64_t lo = hi - size + 1;
+    std::vector<std::int64_t> values;
+    for (std::int64_t s = lo; s <= hi; ++s) {
+      ring[s].value = value;
+      values.push_back(value++);
+    }
+    // The reference: the first `distance` hinted up front, then before each event the one
+    // `distance` later, while it is in the batch.
+    const auto n = static_cast<std::int64_t>(values.size());
+    for (std::int64_t k = 0; k < std::min(n, kDistance); ++k)
+      expected.push_back(-values[static_cast<std::size_t>(k)]);
+    for (std::int64_t k = 0; k < n; ++k) {
+      if (k + kDistance < n) expected.push_back(-values[static_cast<std::size_t>(k + kDistance)]);
+      expected.push_back(values[static_cast<std::size_t>(k)]);
+    }
+    ring.publish(lo, hi);
+    while (processor.sequence().get() < hi)
+      std::this_thread::yield();
+  }
+  processor.halt();
+  consumer.join();
+  EXPECT_EQ(handler.log, expected);
+}
+
 TEST(BatchEventProcessor, HaltBeforeRunReturnsAtOnce) {
   Ring ring(4);
   Ring::Barrier barrier(ring.sequencer(), {});

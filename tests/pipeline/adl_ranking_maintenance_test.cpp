@@ -27,6 +27,28 @@ std::vector<Event> stream(std::uint64_t seed, std::size_t events, std::uint32_t 
   return test::gapping_stream(kBackstop, seed, events, n, gaps);
 }
 
+// A synchronous run that never calls maintain(): every rebuild happens inside an ADL.
+struct SyncReference {
+  std::vector<OutputEvent> outputs;
+  std::uint64_t rebuilds = 0;
+};
+
+SyncReference run_synchronously(const EngineConfig& config, const std::vector<Event>& events) {
+  SyncReference ref;
+  Engine engine(config);
+  for (const Event& e : events)
+    (void)engine.process(e, [&](const OutputEvent& o) { ref.outputs.push_back(o); });
+  ref.rebuilds = engine.risk().adl_ranking().rebuilds();
+  return ref;
+}
+
+void expect_same_outputs(const std::vector<OutputEvent>& outputs,
+                         const std::vector<OutputEvent>& expected) {
+  ASSERT_EQ(outputs.size(), expected.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+}
+
 TEST(AdlRankingMaintenance, SynchronousMaintainRebuildsOnlyAnUnusableRanking) {
   Engine engine(ranked_engine_config());
   auto ignore = [](const OutputEvent&) {};
@@ -68,28 +90,19 @@ TEST(AdlRankingMaintenance, NothingToMaintainWithoutRankedAdl) {
 TEST(AdlRankingMaintenance, ThreadedRiskThreadRebuildsBetweenBatchesWithTheSameOutputs) {
   const EngineConfig config = ranked_engine_config();
   const auto events = stream(5, 12'000, 100, true);
-  // Synchronous, never maintained: every rebuild happens inside an ADL.
-  std::vector<OutputEvent> expected;
-  std::uint64_t inline_rebuilds = 0;
-  {
-    Engine engine(config);
-    for (const Event& e : events)
-      (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
-    inline_rebuilds = engine.risk().adl_ranking().rebuilds();
-  }
+  const SyncReference ref = run_synchronously(config, events);
+  const std::vector<OutputEvent>& expected = ref.outputs;
   std::size_t adl_closes = 0;
   for (const OutputEvent& o : expected) {
     adl_closes += o.kind == OutputKind::kWaterfall && o.waterfall.kind == WaterfallKind::kAdlClose;
   }
   ASSERT_GT(adl_closes, 0u) << "the stream must deleverage";
-  ASSERT_GT(inline_rebuilds, 0u);
+  ASSERT_GT(ref.rebuilds, 0u);
 
   Engine engine(config);
   const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
   EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
-  ASSERT_EQ(outputs.size(), expected.size());
-  for (std::size_t i = 0; i < outputs.size(); ++i)
-    ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+  expect_same_outputs(outputs, expected);
 }
 
 TEST(AdlRankingMaintenance, ThreadedRiskThreadBuildsTheRankingWithoutAnyAdl) {
@@ -97,17 +110,12 @@ TEST(AdlRankingMaintenance, ThreadedRiskThreadBuildsTheRankingWithoutAnyAdl) {
   // maintenance can build the ranking (it starts unbuilt, hence unusable).
   const EngineConfig config = ranked_engine_config();
   const auto events = stream(7, 2'000, 50, false);
-  std::vector<OutputEvent> expected;
-  {
-    Engine engine(config);
-    for (const Event& e : events)
-      (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
-    ASSERT_EQ(engine.risk().adl_ranking().rebuilds(), 0u) << "the stream must not liquidate";
-  }
+  const SyncReference ref = run_synchronously(config, events);
+  ASSERT_EQ(ref.rebuilds, 0u) << "the stream must not liquidate";
   Engine engine(config);
-  const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
+  const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, ref.outputs.size());
   EXPECT_GT(engine.risk().adl_ranking().rebuilds(), 0u);
-  EXPECT_EQ(outputs.size(), expected.size());
+  expect_same_outputs(outputs, ref.outputs);
 }
 
 TEST(AdlRankingMaintenance, OffTheRiskThreadRebuildsOnlyInsideAdlWithTheSameOutputs) {
@@ -117,21 +125,12 @@ TEST(AdlRankingMaintenance, OffTheRiskThreadRebuildsOnlyInsideAdlWithTheSameOutp
   config.maintain_adl_ranking = false;
   for (const bool gaps : {true, false}) {
     const auto events = stream(gaps ? 5 : 7, gaps ? 12'000 : 2'000, gaps ? 100 : 50, gaps);
-    std::vector<OutputEvent> expected;
-    std::uint64_t inline_rebuilds = 0;
-    {
-      Engine engine(config);
-      for (const Event& e : events)
-        (void)engine.process(e, [&](const OutputEvent& o) { expected.push_back(o); });
-      inline_rebuilds = engine.risk().adl_ranking().rebuilds();
-    }
-    EXPECT_EQ(inline_rebuilds > 0, gaps);
+    const SyncReference ref = run_synchronously(config, events);
+    EXPECT_EQ(ref.rebuilds > 0, gaps);
     Engine engine(config);
-    const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, expected.size());
-    EXPECT_EQ(engine.risk().adl_ranking().rebuilds(), inline_rebuilds) << "gaps " << gaps;
-    ASSERT_EQ(outputs.size(), expected.size());
-    for (std::size_t i = 0; i < outputs.size(); ++i)
-      ASSERT_EQ(std::memcmp(&outputs[i], &expected[i], sizeof(OutputEvent)), 0) << i;
+    const std::vector<OutputEvent> outputs = test::run_threaded(engine, events, ref.outputs.size());
+    EXPECT_EQ(engine.risk().adl_ranking().rebuilds(), ref.rebuilds) << "gaps " << gaps;
+    expect_same_outputs(outputs, ref.outputs);
   }
 }
 

@@ -52,7 +52,7 @@ struct EngineConfig {
   // The risk thread rebuilds an unusable ADL ranking between batches, so that ranked ADL finds it
   // ready instead of rebuilding it inside a liquidation (a latency choice: outputs and state are
   // the same either way). Off: the ranking is rebuilt only when ADL needs it, as in synchronous
-  // mode, and a valid ranking's upkeep on every touched account is not paid either.
+  // mode; until an ADL first builds it, touched accounts cost no upkeep either.
   bool maintain_adl_ranking = true;
 };
 
@@ -125,6 +125,34 @@ class Engine {
   // Waits until every published event is handled and journaled, then stops the threads.
   void stop();
   [[nodiscard]] bool running() const noexcept { return running_; }
+
+  // Stateless checks the publisher can make without touching risk state; everything that needs
+  // state (unknown account, price band) is checked by the risk stage and comes back as an output.
+  // Public so that a caller can tell in advance which events the entrance will refuse (the replay
+  // counts only accepted inputs).
+  [[nodiscard]] static RejectCode check_at_entrance(const Event& e) noexcept {
+    switch (e.type) {
+      case EventType::kMarkPrice:
+        return e.mark.mark.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositivePrice;
+      case EventType::kFill:
+        if (e.fill.price.raw() <= 0) return RejectCode::kNonPositivePrice;
+        if (e.fill.qty.raw() <= 0) return RejectCode::kNonPositiveQty;
+        if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
+        return RejectCode::kOk;
+      case EventType::kDeposit:
+      case EventType::kWithdraw:
+        return e.transfer.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
+      case EventType::kFundDeposit:
+        return e.fund.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
+      case EventType::kFundingRate:
+      case EventType::kAccountConfig:
+      case EventType::kInstrumentConfig:
+        return RejectCode::kOk;
+      case EventType::kNone:
+        break;
+    }
+    return RejectCode::kUnknownEventType;
+  }
 
   // ---- producer side (any thread) ----
 
@@ -245,32 +273,6 @@ class Engine {
  private:
   static constexpr std::int64_t kNothingDurable = -1;
   static constexpr std::int64_t kNoJournal = INT64_MAX;
-
-  // Stateless checks the publisher can make without touching risk state; everything that needs
-  // state (unknown account, price band) is checked by the risk stage and comes back as an output.
-  static RejectCode check_at_entrance(const Event& e) noexcept {
-    switch (e.type) {
-      case EventType::kMarkPrice:
-        return e.mark.mark.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositivePrice;
-      case EventType::kFill:
-        if (e.fill.price.raw() <= 0) return RejectCode::kNonPositivePrice;
-        if (e.fill.qty.raw() <= 0) return RejectCode::kNonPositiveQty;
-        if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
-        return RejectCode::kOk;
-      case EventType::kDeposit:
-      case EventType::kWithdraw:
-        return e.transfer.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
-      case EventType::kFundDeposit:
-        return e.fund.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
-      case EventType::kFundingRate:
-      case EventType::kAccountConfig:
-      case EventType::kInstrumentConfig:
-        return RejectCode::kOk;
-      case EventType::kNone:
-        break;
-    }
-    return RejectCode::kUnknownEventType;
-  }
 
   // The risk stage: applies an input and emits its outputs, in a fixed order (a rejection, else the
   // risk engine's records). Runs on the risk thread, or on the caller's in synchronous mode; both

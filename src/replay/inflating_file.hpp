@@ -52,9 +52,6 @@ class InflatingFile {
   bool refill_input();
   // At a member boundary: true when another member follows (and starts it), false at the end.
   bool start_next_member();
-  // Reads the open member's header (resuming across reads); false with -1 due on an error, or
-  // when more input is needed (`need_input`).
-  bool read_member_header(bool& need_input);
   long fail(std::string message);
 
   int fd_ = -1;

@@ -1264,10 +1264,10 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   // The generator reacts to the engine's outputs (retirement, the backstop's unwind, liquidation
   // order fills) with a fixed delay in exchange time, so that the synchronous and the threaded
   // mode build the very same input stream: before the item at time t, every input with time <=
-  // t - kReactionDelayNs must have been applied (threaded: its acknowledgement polled), and only
-  // the outputs of those inputs are handed to the generator, in input order.
-  // Order mode: at most the order timeout, so that a liquidation order is answered before (or
-  // with) the first event that could take its account over.
+  // t - kReactionDelayNs must have been applied (threaded: Engine::polled_through() past it), and
+  // only the outputs of those inputs are handed to the generator, in input order. Order mode: at
+  // most the order timeout, so that a liquidation order is answered before (or with) the first
+  // event that could take its account over.
   const std::int64_t reaction_delay_ns =
       wf.mode == LiquidationMode::kOrder
           ? std::max<std::int64_t>(0, std::min(kReactionDelayNs, wf.order_timeout_ns))
@@ -1395,7 +1395,9 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     auto take = [&] {
       for (const Event& e : fresh) {
         batch.push_back(e);
-        input_times.push_back(e.time_ns);
+        // Only inputs the entrance accepts get a sequence (flush() may publish them later); the
+        // synchronous mode counts the same ones.
+        if (Engine::check_at_entrance(e) == RejectCode::kOk) input_times.push_back(e.time_ns);
       }
       generated += fresh.size();
       fresh.clear();
@@ -1411,7 +1413,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
       const std::size_t need = inputs_before(builder.next_item_time());
       if (tally.processed < need) {
         // Wait (yielding: the risk thread has a core of its own, we share the other) until the
-        // risk thread has acknowledged every input the next item may react to, and a chunk more
+        // risk thread has applied every input the next item may react to, and a chunk more
         // when there is one: waiting only for `need` would leave the generator one item ahead,
         // handing off item by item. The wait's length never changes what is generated: the
         // reactions taken are those before `need`.

@@ -56,7 +56,7 @@
 //                  liquidation desk's reaction time); in takeover mode only of inputs at least
 //                  kReactionLagInputs (256) inputs back as well, so that the threaded mode need not
 //                  wait for the risk thread after every item on sparse data. The threaded mode
-//                  waits (yielding) for the risk thread's acknowledgement of those inputs before
+//                  waits (yielding) until Engine::polled_through() covers those inputs before
 //                  generating the item, so both modes build the same input stream and end with the
 //                  same digest.
 //   retirement     a trader the engine starts liquidating (a LiquidationOrder or a takeover) is

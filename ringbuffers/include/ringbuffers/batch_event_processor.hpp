@@ -10,8 +10,8 @@
 //   void on_start() noexcept;     on the consumer thread, before the first wait
 //   void on_shutdown() noexcept;  on the consumer thread, after the last batch
 //   void prefetch(const Event&) noexcept;
-//                                 a hint, kPrefetchDistance events ahead of on_event within the
-//                                 batch (each available event once, in order, before its
+//                                 a hint, up to kPrefetchDistance events ahead of on_event within
+//                                 the batch (each available event once, in order, before its
 //                                 on_event): a handler whose events point at state elsewhere (an
 //                                 account row) starts loading it while earlier events are handled
 #pragma once
@@ -20,6 +20,8 @@
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 #include "sequence.hpp"
 #include "sequence_barrier.hpp"
@@ -58,12 +60,14 @@ class BatchEventProcessor {
         barrier_.clear_alert();
         continue;
       }
-      if constexpr (requires(const decltype(ring_[next])& e) { handler_.prefetch(e); }) {
+      using Slot = std::remove_reference_t<decltype(ring_[next])>;
+      if constexpr (requires(const Slot& e) { handler_.prefetch(e); }) {
         const std::int64_t ahead_end = std::min(available, next + kPrefetchDistance - 1);
         for (std::int64_t s = next; s <= ahead_end; ++s)
-          handler_.prefetch(ring_[s]);
+          handler_.prefetch(std::as_const(ring_[s]));
         for (std::int64_t s = next; s <= available; ++s) {
-          if (s + kPrefetchDistance <= available) handler_.prefetch(ring_[s + kPrefetchDistance]);
+          if (s + kPrefetchDistance <= available)
+            handler_.prefetch(std::as_const(ring_[s + kPrefetchDistance]));
           handler_.on_event(ring_[s], s, s == available);
         }
       } else {

@@ -16,6 +16,7 @@
 #include "replay/conservation.hpp"
 #include "replay/instrument_map.hpp"
 #include "replay/population.hpp"
+#include "replay/record_store.hpp"
 #include "replay/rng.hpp"
 #include "replay/scenario.hpp"
 
@@ -201,8 +202,7 @@ class Builder {
   // trades as the readers would have given them (built one at a time, on the stack).
   template <class F>
   void for_each_record(F&& f) const {
-    for (const MarketRecord& r : records_)
-      f(r);
+    records_.for_each(f);
     for (std::size_t i = 0; i < scenario_.size(); ++i)
       f(to_market_record(scenario_[i], i + 1));
   }
@@ -240,7 +240,7 @@ class Builder {
   Rng rng_;
   Rng synth_rng_{0};
   Rng fill_rng_{0};
-  std::vector<MarketRecord> records_;    // what the files gave
+  RecordStore records_;                  // what the files gave
   std::vector<ScenarioTrade> scenario_;  // or the default scenario, compact
   std::vector<Instrument> instruments_;
   std::vector<Item> items_;
@@ -280,7 +280,7 @@ bool Builder::load(std::string& error) {
     if (status == ReadStatus::kOk) {
       MarketRecord r;
       while ((status = reader.next(r)) == ReadStatus::kOk)
-        records_.push_back(r);
+        records_.push(r);
     }
     if (status != ReadStatus::kEnd) {
       error =

@@ -199,7 +199,8 @@ class Builder {
   std::uint16_t instrument_for(const MarketRecord& r, bool create);
   void expand();
   // Calls f on every input record in order: the files' records, or the default scenario's
-  // trades as the readers would have given them (built one at a time, on the stack).
+  // trades as the readers would have given them (built one at a time, on the stack). A print
+  // comes with only what RecordStore keeps of it.
   template <class F>
   void for_each_record(F&& f) const {
     records_.for_each(f);

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
 
 using namespace backstop;

@@ -13,7 +13,7 @@
 #include <random>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
 #include "harnesses.hpp"
 #include "latency_histogram.hpp"

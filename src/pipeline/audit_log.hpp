@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "backstop/engine.hpp"
+#include "pipeline/output_event.hpp"
 
 namespace backstop::pipeline {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine_config.hpp"
 
 namespace backstop::pipeline {
 

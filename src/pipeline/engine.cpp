@@ -1,5 +1,5 @@
 // The cold half of the Engine: construction, threads, the journal thread's loop.
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
 #include <pthread.h>

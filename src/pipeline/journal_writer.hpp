@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-#include "backstop/journal_options.hpp"
+#include "pipeline/journal_options.hpp"
 #include "pipeline/journal_format.hpp"
 
 namespace backstop::pipeline {

@@ -4,11 +4,28 @@
 // tools, which read a live journal without touching it. Cold; the owning thread.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
-#include "backstop/engine.hpp"
 #include "backstop/risk_engine.hpp"
+
+namespace backstop {
+
+// What the constructor found in the journal folder.
+struct RecoveryReport {
+  std::int64_t snapshot_sequence = -1;  // the snapshot recovery started from (-1: none)
+  std::string snapshot_file;
+  std::vector<std::string> passed_over;  // snapshots not used, each with its reason
+  std::uint64_t replayed = 0;            // journal records applied after the snapshot
+  std::int64_t last_sequence = -1;       // the last input sequence recovered (-1: fresh start)
+  bool torn_tail_cut = false;            // a torn write at the end was detected and cut
+  std::string detail;                    // what was cut, and where
+};
+
+}  // namespace backstop
 
 namespace backstop::pipeline {
 

@@ -59,7 +59,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "backstop/risk_engine.hpp"
+#include "pipeline/output_event.hpp"
 #include "backstop/instrument.hpp"
 #include "backstop/waterfall.hpp"
 

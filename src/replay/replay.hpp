@@ -101,7 +101,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "backstop/waterfall_config.hpp"
 #include "replay/reader.hpp"
 

@@ -42,7 +42,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "backstop/risk_engine.hpp"
+#include "pipeline/output_event.hpp"
 #include "replay/replay.hpp"
 
 namespace backstop::replay {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
 #include "core/test_support.hpp"
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
 #include "pipeline/gapping_stream.hpp"
 

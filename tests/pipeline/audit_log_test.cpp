@@ -1,4 +1,5 @@
 #include "pipeline/audit_log.hpp"
+#include "pipeline/engine.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

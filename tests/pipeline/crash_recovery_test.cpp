@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/state_digest.hpp"

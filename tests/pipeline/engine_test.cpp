@@ -1,6 +1,7 @@
 // The embedding API: entrance checks, synchronous mode, the threaded pipeline against synchronous
 // mode (same outputs, same digest), journal gating and back-pressure.
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
+#include "pipeline/sequenced_publisher.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

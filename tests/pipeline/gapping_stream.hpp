@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "backstop/events.hpp"
 #include "core/test_support.hpp"
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "backstop/engine.hpp"
+#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/recovery.hpp"

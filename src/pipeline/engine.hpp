@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,9 +32,10 @@
 #include <vector>
 
 #include "backstop/events.hpp"
-#include "backstop/journal_options.hpp"
-#include "backstop/risk_config.hpp"
 #include "backstop/risk_engine.hpp"
+#include "pipeline/engine_config.hpp"
+#include "pipeline/output_event.hpp"
+#include "pipeline/recovery.hpp"
 #include "ringbuffers/ringbuffers.hpp"
 
 namespace backstop {
@@ -41,23 +43,6 @@ namespace backstop {
 namespace pipeline {
 class JournalWriter;
 }
-
-struct EngineConfig {
-  RiskConfig risk;
-  std::int64_t input_ring_size = 1 << 16;   // power of two
-  std::int64_t output_ring_size = 1 << 16;  // power of two
-  JournalOptions journal;                   // folder empty: journal off
-  int risk_cpu = 1;                         // CPU the risk thread pins itself to; -1: no pinning
-  bool acknowledge_inputs = false;          // emit a kProcessed output after each input's others
-  // The risk thread rebuilds an unusable ADL ranking between batches, so that ranked ADL finds it
-  // ready instead of rebuilding it inside a liquidation (a latency choice: outputs and state are
-  // the same either way). Off: the ranking is rebuilt only when ADL needs it, as in synchronous
-  // mode; until an ADL first builds it, touched accounts cost no upkeep either.
-  bool maintain_adl_ranking = true;
-};
-
-// Empty when valid; otherwise "key: reason" for the first invalid value.
-std::string validate_engine_config(const EngineConfig& config);
 
 enum class PublishStatus : std::uint8_t {
   kAccepted = 0,
@@ -70,42 +55,6 @@ struct PublishResult {
   RejectCode code;
   std::int64_t sequence;  // the input sequence when accepted, else -1
 };
-
-// What the constructor found in the journal folder.
-struct RecoveryReport {
-  std::int64_t snapshot_sequence = -1;  // the snapshot recovery started from (-1: none)
-  std::string snapshot_file;
-  std::vector<std::string> passed_over;  // snapshots not used, each with its reason
-  std::uint64_t replayed = 0;            // journal records applied after the snapshot
-  std::int64_t last_sequence = -1;       // the last input sequence recovered (-1: fresh start)
-  bool torn_tail_cut = false;            // a torn write at the end was detected and cut
-  std::string detail;                    // what was cut, and where
-};
-
-enum class OutputKind : std::uint8_t {
-  kRisk = 1,         // a RiskOutput: an account became liquidatable, bankrupt, recovered, ...
-  kRejected = 2,     // the input event was refused; `code` says why
-  kProcessed = 3,    // the input is applied (only with EngineConfig::acknowledge_inputs)
-  kWaterfall = 4,    // a WaterfallRecord: liquidation order, takeover, fund draw, ADL fill, ...
-  kAdlQuantile = 5,  // an AdlQuantileRecord: a position's ADL quantile changed (periodic)
-};
-
-// One output record, in input order; an input's records are contiguous.
-struct alignas(64) OutputEvent {
-  std::int64_t input_sequence;
-  OutputKind kind;
-  std::uint8_t input_type;  // EventType of the input
-  RejectCode code;          // kRejected: the reason
-  std::uint32_t reserved;
-  union {
-    RiskOutput risk;                 // kRisk
-    WaterfallRecord waterfall;       // kWaterfall (its `kind` says which movement)
-    AdlQuantileRecord adl_quantile;  // kAdlQuantile
-  };
-  std::int64_t input_time_ns;  // the input's event time (audit records carry it)
-};
-static_assert(sizeof(OutputEvent) == 64);
-static_assert(std::has_unique_object_representations_v<OutputEvent>);
 
 class Engine {
  public:
@@ -380,31 +329,6 @@ class Engine {
   std::filesystem::path journal_folder_;
   int risk_cpu_ = -1;
   bool running_ = false;
-};
-
-// A publisher whose events carry the matching engine's own sequence numbers (1, 2, 3, ...): a gap
-// (missing inputs) or a repeat (a resend) is refused at the entrance with a typed code, and nothing
-// is written. One per producer thread, owned by it; after a restart, construct it with the next
-// sequence the matching engine will send. Cost: one compare on top of Engine::try_publish.
-class SequencedPublisher {
- public:
-  explicit SequencedPublisher(Engine& engine, std::uint64_t next_expected = 1) noexcept
-      : engine_(engine), next_(next_expected) {}
-
-  [[nodiscard]] PublishResult try_publish(const Event& event,
-                                          std::uint64_t source_sequence) noexcept {
-    if (source_sequence < next_)
-      return {PublishStatus::kRejected, RejectCode::kDuplicateSequence, -1};
-    if (source_sequence > next_) return {PublishStatus::kRejected, RejectCode::kSequenceGap, -1};
-    const PublishResult r = engine_.try_publish(event);
-    if (r.status == PublishStatus::kAccepted) ++next_;
-    return r;
-  }
-  [[nodiscard]] std::uint64_t next_expected() const noexcept { return next_; }
-
- private:
-  Engine& engine_;
-  std::uint64_t next_;
 };
 
 }  // namespace backstop

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "support/engine_checks.hpp"
 #include "margin_population.hpp"
 
 namespace {
@@ -61,7 +62,7 @@ void BM_Margin_MarkTickRescan(benchmark::State& state) {
   for (auto _ : state) {
     const std::int64_t m = quiet_mark(m0, k++);
     e.process(backstop::make_mark(backstop::perf::kTickedInstrument, backstop::Price{m}));
-    benchmark::DoNotOptimize(e.verify_rescan_liquidatable());
+    benchmark::DoNotOptimize(backstop::checks::rescan_liquidatable(e));
   }
   report(state, pop, fired);
 }

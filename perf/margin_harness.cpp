@@ -18,6 +18,7 @@
 
 #include <fmt/core.h>
 
+#include "support/engine_checks.hpp"
 #include "harnesses.hpp"
 #include "latency_histogram.hpp"
 #include "margin_population.hpp"
@@ -116,7 +117,7 @@ int run_margin_harness(const BenchOptions& options) {
     for (int k = 0; k < samples; ++k) {
       const std::uint64_t a = now_ns();
       e.process(make_mark(kTickedInstrument, Price{m0 + ((k & 1) ? 1 : -1)}));
-      liquidatable += e.verify_rescan_liquidatable();
+      liquidatable += checks::rescan_liquidatable(e);
       rescan.record(now_ns() - a);
     }
     if (liquidatable != 0) fmt::print(stderr, "rescan found liquidatable accounts\n");
@@ -183,8 +184,8 @@ int run_margin_harness(const BenchOptions& options) {
   }
 
   // Correctness: the index and a full rescan agree, and the heaps are sound.
-  const bool index_ok = e.verify_index();
-  const bool sets_agree = e.verify_rescan_liquidatable() == e.liquidatable().size();
+  const bool index_ok = checks::verify_index(e);
+  const bool sets_agree = checks::rescan_liquidatable(e) == e.liquidatable().size();
   const bool ok = index_ok && sets_agree && tick.fired == 0;
 
   const double tick_p50 = static_cast<double>(tick.hist.percentile(0.5));

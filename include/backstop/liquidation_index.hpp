@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 
 #include "backstop/account.hpp"
 
@@ -32,6 +31,7 @@ class LiquidationIndex {
       : entries_(storage), capacity_(capacity), positions_(positions) {}
 
   std::uint32_t long_count() const noexcept { return long_count_; }
+  std::uint32_t capacity() const noexcept { return capacity_; }
   std::uint32_t short_count() const noexcept { return short_count_; }
 
   // Inserts, or moves to the new key, the trigger of position `pos` on `side` (kLong or kShort).
@@ -151,22 +151,6 @@ class LiquidationIndex {
   // The k-th entry of a side, k < count; for iteration (funding rebuild, checks), in heap order.
   const TriggerEntry& entry(HeapSide side, std::uint32_t k) const noexcept {
     return side == HeapSide::kLong ? entries_[k] : entries_[capacity_ - 1 - k];
-  }
-
-  // Checks the heap property and the back-pointers; O(n), for tests.
-  bool verify() const noexcept {
-    for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
-      const std::uint32_t n = side == HeapSide::kLong ? long_count_ : short_count_;
-      for (std::uint32_t i = 0; i < n; ++i) {
-        const TriggerEntry& e = entry(side, i);
-        const Position& p = positions_[e.position];
-        if (p.heap_side != side || p.heap_index != i || p.trigger != e.trigger) {
-          return false;
-        }
-        if (i > 0 && before(side, e.trigger, entry(side, (i - 1) / 2).trigger)) return false;
-      }
-    }
-    return long_count_ + short_count_ <= capacity_;
   }
 
  private:

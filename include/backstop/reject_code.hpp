@@ -31,7 +31,8 @@ enum class RejectCode : std::uint16_t {
   kInsufficientMargin = 200,
   kInsufficientBalance = 201,
   kPositionLimit = 202,
-  kDeficitUnresolved = 203,  // a withdrawal while the asset has bad debt or an unresolved bankruptcy
+  // A withdrawal while the asset has bad debt or an unresolved bankruptcy.
+  kDeficitUnresolved = 203,
 
   // 300-399: a capacity fixed at construction is exhausted; nothing was applied.
   kAccountCapacity = 300,

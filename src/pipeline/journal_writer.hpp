@@ -12,8 +12,8 @@
 #include <span>
 #include <string>
 
-#include "pipeline/journal_options.hpp"
 #include "pipeline/journal_format.hpp"
+#include "pipeline/journal_options.hpp"
 
 namespace backstop::pipeline {
 

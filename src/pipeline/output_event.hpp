@@ -7,9 +7,10 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "backstop/adl_quantile_record.hpp"
 #include "backstop/events.hpp"
 #include "backstop/reject_code.hpp"
-#include "backstop/waterfall.hpp"
+#include "backstop/waterfall_records.hpp"
 
 namespace backstop {
 

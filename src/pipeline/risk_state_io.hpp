@@ -1,9 +1,9 @@
 // Saves the risk engine's canonical state into bytes and restores it into a freshly built engine
-// with the same configuration: the payload of a snapshot file. Only canonical state is written
-// (instruments' mutable parameters and state, accounts, positions, funds); derived state (the id
-// map, trigger heaps, the flagged list) is rebuilt on load, so a restored engine has the same
-// digest and produces the same outputs as the one saved. Cold: O(accounts + positions); the owning
-// thread, with the engine idle.
+// with the same configuration: the payload of a snapshot file. The bytes are the engine's one
+// state list (RiskEngine::visit_state) field by field, after a header with the shape the state
+// must fit; derived state (the id map, trigger heaps, the flagged list, the ADL ranking) is rebuilt
+// on load, so a restored engine has the same digest and produces the same outputs as the one
+// saved. Cold: O(accounts + positions); the owning thread, with the engine idle.
 #pragma once
 
 #include <cstddef>
@@ -15,9 +15,9 @@
 namespace backstop {
 
 struct RiskStateIo {
-  // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count; 5: the
-  // periodic ADL-quantile output's clock and last published quantiles
-  static constexpr std::uint32_t kFormat = 5;
+  // 6: the header carries the ADL-quantile output's on/off; fields in RiskEngine::visit_state
+  // order.
+  static constexpr std::uint32_t kFormat = 6;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

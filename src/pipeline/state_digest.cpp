@@ -23,65 +23,74 @@ class Hasher {
   XXH3_state_t* state_;
 };
 
+// Hashes the canonical records of RiskEngine::visit_state, each field by value; the statistics and
+// the member list are kept by snapshots but are not part of what two runs must agree on.
 struct DigestVisitor {
   Hasher& h;
-  void instrument(std::uint16_t index, const InstrumentRisk& risk, const InstrumentState& state) {
-    h.add(std::uint64_t{index});
-    h.add(risk.min_price);
-    h.add(risk.max_price);
-    h.add(risk.max_position);
-    h.add(state.mark);
-    h.add(state.long_funding_index);
-    h.add(state.short_funding_index);
-    h.add(state.open_interest);
-  }
-  void account(std::uint32_t slot, const Account& a, std::span<const Position> positions) {
-    h.add(std::uint64_t{slot});
-    h.add(a.id);
-    h.add(a.balance);
-    h.add(std::uint64_t{a.asset} | std::uint64_t{a.position_count} << 8 |
-          std::uint64_t{static_cast<std::uint8_t>(a.status)} << 16 |
-          std::uint64_t{static_cast<std::uint8_t>(a.mode)} << 24);
-    for (const Position& p : positions) {
-      h.add(std::uint64_t{p.instrument});
-      h.add(p.qty);
-      h.add(p.cost);
-      h.add(p.funding_snapshot);
-    }
-  }
-  void funds(std::uint8_t asset, Money insurance, Money fee_pool, Money net_deposits) {
-    h.add(std::uint64_t{asset});
-    h.add(insurance.raw());
-    h.add(fee_pool.raw());
-    h.add(net_deposits.raw());
-  }
-  void waterfall_funds(std::uint8_t asset, std::int64_t default_fund, std::int64_t venue_tranche,
-                       std::int64_t receivable, std::int64_t bad_debt, std::int64_t socialized,
-                       std::int64_t adl_paid) {
-    h.add(std::uint64_t{asset});
-    for (std::int64_t v : {default_fund, venue_tranche, receivable, bad_debt, socialized, adl_paid})
+  using I64 = std::int64_t;
+
+  void operator()(InstrumentRecord r, const I64& min_price, const I64& max_price,
+                  const I64& max_position, const I64& mark, const I64& long_funding_index,
+                  const I64& short_funding_index, const I64& open_interest) {
+    h.add(std::uint64_t{r.instrument});
+    for (I64 v : {min_price, max_price, max_position, mark, long_funding_index, short_funding_index,
+                  open_interest})
       h.add(v);
   }
-  void waterfall_account(std::uint32_t slot, std::int64_t contribution, std::int64_t committed,
-                         std::int64_t owed, std::int64_t deadline_ns, std::int64_t window_start_ns,
-                         std::int64_t window_drawn) {
+  void operator()(AccountRecord r, const std::uint64_t& id, const I64& balance,
+                  const std::uint8_t& asset, const MarginMode& mode, const AccountStatus& status,
+                  const std::uint8_t& position_count) {
+    h.add(std::uint64_t{r.slot});
+    h.add(id);
+    h.add(balance);
+    h.add(std::uint64_t{asset} | std::uint64_t{position_count} << 8 |
+          std::uint64_t{static_cast<std::uint8_t>(status)} << 16 |
+          std::uint64_t{static_cast<std::uint8_t>(mode)} << 24);
+  }
+  void operator()(PositionRecord, const std::uint16_t& instrument, const I64& qty, const I64& cost,
+                  const I64& funding_snapshot) {
+    h.add(std::uint64_t{instrument});
+    h.add(qty);
+    h.add(cost);
+    h.add(funding_snapshot);
+  }
+  void operator()(FundsRecord r, const I64& insurance, const I64& fee_pool,
+                  const I64& net_deposits) {
+    h.add(std::uint64_t{r.asset});
+    h.add(insurance);
+    h.add(fee_pool);
+    h.add(net_deposits);
+  }
+  void operator()(WaterfallFundsRecord r, const I64& default_fund, const I64& venue_tranche,
+                  const I64& receivable, const I64& bad_debt, const I64& socialized,
+                  const I64& adl_paid) {
+    h.add(std::uint64_t{r.asset});
+    for (I64 v : {default_fund, venue_tranche, receivable, bad_debt, socialized, adl_paid})
+      h.add(v);
+  }
+  // Accounts without any waterfall state are left out, so that the digest does not grow with them.
+  void operator()(WaterfallAccountRecord r, const I64& contribution, const I64& committed,
+                  const I64& owed, const I64& deadline_ns, const I64& window_start_ns,
+                  const I64& window_drawn) {
     if ((contribution | committed | owed | deadline_ns | window_start_ns | window_drawn) == 0)
       return;
-    h.add(std::uint64_t{slot});
-    for (std::int64_t v :
-         {contribution, committed, owed, deadline_ns, window_start_ns, window_drawn})
+    h.add(std::uint64_t{r.slot});
+    for (I64 v : {contribution, committed, owed, deadline_ns, window_start_ns, window_drawn})
       h.add(v);
   }
-  void adl_quantile_clock(std::int64_t next_due_ns) { h.add(next_due_ns); }
-  void adl_quantile_published(std::uint32_t slot, std::uint16_t instrument, std::uint8_t q) {
-    h.add(std::uint64_t{slot} << 24 | std::uint64_t{instrument} << 8 | q);
-  }
-  void waterfall_instrument(std::uint16_t index, std::int64_t long_index,
-                            std::int64_t short_index) {
-    h.add(std::uint64_t{index});
+  void operator()(WaterfallInstrumentRecord r, const I64& long_index, const I64& short_index) {
+    h.add(std::uint64_t{r.instrument});
     h.add(long_index);
     h.add(short_index);
   }
+  void operator()(AdlQuantileClockRecord, const I64& next_due_ns) { h.add(next_due_ns); }
+  void operator()(AdlQuantileRecordTag r, const std::uint8_t& q) {
+    if (q != 0) h.add(std::uint64_t{r.slot} << 24 | std::uint64_t{r.instrument} << 8 | q);
+  }
+  template <class... Field>
+  void operator()(StatisticRecord, const Field&...) {}
+  void operator()(MemberCountRecord, const std::uint32_t&) {}
+  void operator()(MemberRecord, const std::uint32_t&) {}
 };
 
 }  // namespace
@@ -90,7 +99,6 @@ std::uint64_t state_digest(const RiskEngine& risk) {
   Hasher h;
   DigestVisitor visitor{h};
   risk.visit_state(visitor);
-  risk.visit_waterfall_state(visitor);
   return h.digest();
 }
 

@@ -1,7 +1,8 @@
 // A 64-bit digest (XXH3) of the risk engine's canonical state: what a recovery must reproduce and
-// what two runs on the same input must agree on. Hashes named fields one by one (never struct
-// bytes, whose padding is undefined) in RiskEngine::visit_state order; derived state (trigger
-// heaps, the flagged list's order) is left out. Cold: O(accounts + positions); the owning thread.
+// what two runs on the same input must agree on. Hashes the canonical records of the engine's one
+// state list (RiskEngine::visit_state) field by field (never struct bytes, whose padding is
+// undefined); derived state (trigger heaps, the flagged list's order) is not in that list. Cold:
+// O(accounts + positions); the owning thread.
 #pragma once
 
 #include <cstdint>

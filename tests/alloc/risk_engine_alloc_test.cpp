@@ -13,6 +13,7 @@
 #include <new>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "core/stream_gen.hpp"
 
@@ -76,7 +77,7 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
   EXPECT_GT(rejected, 0u);
   EXPECT_GT(outputs, 1000u);
   EXPECT_GT(closes, 0u);
-  EXPECT_TRUE(engine.verify_index());
+  EXPECT_TRUE(checks::verify_index(engine));
   std::printf("events ok=%llu rejected=%llu outputs=%llu refused_orders=%llu closes=%llu\n",
               static_cast<unsigned long long>(ok), static_cast<unsigned long long>(rejected),
               static_cast<unsigned long long>(outputs), static_cast<unsigned long long>(refused),
@@ -130,7 +131,7 @@ void run_waterfall_without_allocation(bool partial) {
   EXPECT_EQ(allocation_count() - before, 0u);
   EXPECT_GT(engine.waterfall_state().liquidations, 0u);
   EXPECT_GT(records, 0u);
-  EXPECT_TRUE(engine.verify_index());
+  EXPECT_TRUE(checks::verify_index(engine));
   if (partial) {
     EXPECT_GT(engine.waterfall_state().partial_liquidations, 0u);
     EXPECT_GT(quantiles, 0u);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "reference_model.hpp"
 #include "test_support.hpp"
@@ -118,7 +119,7 @@ struct Differ {
         compare_margin(ra.id);
     }
     if (events % 4096 == 0) {
-      ASSERT_TRUE(engine.verify_index()) << "index broken at event " << events;
+      ASSERT_TRUE(checks::verify_index(engine)) << "index broken at event " << events;
     }
   }
 

@@ -9,6 +9,7 @@
 
 #include "backstop/id_map.hpp"
 #include "backstop/margin.hpp"
+#include "support/engine_checks.hpp"
 
 namespace backstop {
 namespace {
@@ -29,7 +30,7 @@ TEST(LiquidationIndex, EmptyFiresNothing) {
   Fixture f(4);
   EXPECT_EQ(f.index.pop_fired_long(1), kNoSlot);
   EXPECT_EQ(f.index.pop_fired_short(1'000'000), kNoSlot);
-  EXPECT_TRUE(f.index.verify());
+  EXPECT_TRUE(checks::verify_heaps(f.index, f.positions));
 }
 
 TEST(LiquidationIndex, FiresLongWhenMarkFallsThroughTrigger) {
@@ -60,7 +61,7 @@ TEST(LiquidationIndex, FullCapacityHoldsBothSidesInOneArray) {
     f.index.upsert(i, i % 3 == 0 ? HeapSide::kShort : HeapSide::kLong, 1000 + i);
   }
   EXPECT_EQ(f.index.long_count() + f.index.short_count(), n);
-  EXPECT_TRUE(f.index.verify());
+  EXPECT_TRUE(checks::verify_heaps(f.index, f.positions));
 }
 
 TEST(LiquidationIndex, TightenMovesOnlyTowardTheMark) {
@@ -73,7 +74,7 @@ TEST(LiquidationIndex, TightenMovesOnlyTowardTheMark) {
   f.index.tighten(0, HeapSide::kShort, 300);  // side change: re-inserted on the other side
   EXPECT_EQ(f.positions[0].heap_side, HeapSide::kShort);
   EXPECT_EQ(f.index.long_count(), 0u);
-  EXPECT_TRUE(f.index.verify());
+  EXPECT_TRUE(checks::verify_heaps(f.index, f.positions));
 }
 
 // Random upserts, erases and pops against a multiset: the fired positions are exactly those with
@@ -116,7 +117,7 @@ TEST(LiquidationIndex, PropertyAgainstSortedReference) {
       ASSERT_EQ(got, expect);
     }
     if (step % 1000 == 0) {
-      ASSERT_TRUE(f.index.verify());
+      ASSERT_TRUE(checks::verify_heaps(f.index, f.positions));
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "test_support.hpp"
 #include "waterfall_scene.hpp"
@@ -100,7 +101,7 @@ TEST(PartialLiquidation, ReducesOnePositionOnlyAsFarAsInitialMarginNeeds) {
   v.expect_restored(kA);
   EXPECT_EQ(v.e.waterfall_state().liquidations, 1u);
   EXPECT_EQ(v.e.waterfall_state().partial_liquidations, 1u);
-  EXPECT_TRUE(v.e.verify_index());
+  EXPECT_TRUE(checks::verify_index(v.e));
 }
 
 TEST(PartialLiquidation, WholeLastPositionGoesThenTheNextIsReduced) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "differ.hpp"
 #include "test_support.hpp"
@@ -154,7 +155,7 @@ TEST(RealMarksReplay, EngineMatchesBruteForceThroughTheOctober2025Crash) {
       ASSERT_FALSE(::testing::Test::HasFatalFailure());
     }
   }
-  EXPECT_TRUE(d.engine.verify_index());
+  EXPECT_TRUE(checks::verify_index(d.engine));
   // The 10 October crash must have pushed accounts under maintenance margin.
   EXPECT_GT(became_liquidatable, 10u);
   ::testing::Test::RecordProperty("events", static_cast<int>(d.events));

@@ -47,7 +47,8 @@
 #include <map>
 #include <vector>
 
-#include "backstop/adl.hpp"
+#include "backstop/adl_ranking.hpp"
+#include "backstop/adl_score.hpp"
 #include "backstop/waterfall.hpp"
 #include "reference_model.hpp"
 

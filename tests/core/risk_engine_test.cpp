@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
+#include "support/engine_checks.hpp"
 
 namespace backstop {
 namespace {
@@ -24,7 +25,7 @@ class RiskEngineTest : public ::testing::Test {
   EventResult run(const Event& e) {
     const EventResult r = engine_.process(e);
     EXPECT_TRUE(test::conservation_holds(engine_));
-    EXPECT_TRUE(engine_.verify_index());
+    EXPECT_TRUE(checks::verify_index(engine_));
     return r;
   }
   const Account& acct(std::uint64_t id) { return engine_.account(engine_.find_account(id)); }

@@ -17,6 +17,7 @@
 #include <random>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "stream_gen.hpp"
 #include "test_support.hpp"
@@ -116,8 +117,8 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
       engine.refresh_adl_ranking();
     }
   }
-  EXPECT_TRUE(engine.verify_index());
-  EXPECT_TRUE(reference.verify_index());
+  EXPECT_TRUE(checks::verify_index(engine));
+  EXPECT_TRUE(checks::verify_index(reference));
   for (std::uint32_t a = 0; a < engine.account_count(); ++a) {
     EXPECT_EQ(engine.account(a).balance, reference.account(a).balance);
   }

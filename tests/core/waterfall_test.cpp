@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "test_support.hpp"
 #include "waterfall_scene.hpp"
@@ -418,7 +419,7 @@ TEST(Socialized, DriftStyleLossPerLotThroughTheFundingIndex) {
   EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 2'000);
   EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 3'000);
   EXPECT_EQ(v.qty(kBackstop), 10);  // the backstop keeps the position
-  EXPECT_TRUE(v.e.verify_index());
+  EXPECT_TRUE(checks::verify_index(v.e));
 }
 
 TEST(Quantile, TopFifthIsFiveAndQueriesFollowTheRebuild) {

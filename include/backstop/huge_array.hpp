@@ -93,9 +93,8 @@ HugeArray<T> make_huge_array(std::size_t n) {
 // the reads stay). What it is for: after a long cold job (an ADL ranking rebuild streams hundreds
 // of MB) the page-table entries of the hot tables are out of the caches too, and on a virtual
 // machine a TLB miss whose walk misses is several memory accesses (the host's tables under the
-// guest's; the host backing memory with 4 KiB pages makes the guest's 2 MiB pages no help: bench
-// adl measured the first liquidation after a rebuild at ~4x slower without this). Touching each
-// page once reloads the walk's entries for a few ms of work per GB.
+// guest's, and a host backing memory with 4 KiB pages makes the guest's 2 MiB pages no help).
+// Touching each page once reloads the walk's entries for a few ms of work per GB.
 inline std::uint64_t touch_pages(const void* p, std::size_t bytes) noexcept {
   const auto* b = static_cast<const volatile unsigned char*>(p);
   std::uint64_t sum = 0;
@@ -107,9 +106,9 @@ inline std::uint64_t touch_pages(const void* p, std::size_t bytes) noexcept {
 // Cold: reads one byte of every cache line of this executable's machine code and returns their
 // sum. Why: the engine is header-only, so its hot path is compiled into the embedding executable,
 // and a long cold job (an ADL ranking rebuild) evicts it from every cache level; the next
-// liquidation then pays instruction misses and iTLB walks on top of its data misses (bench adl
-// measured the p50 of the first liquidations after a rebuild at ~14 us with this, ~21 us without).
-// ~1.3 MB of text: under a millisecond. Where the linker's bounds are unknown it does nothing.
+// liquidation then pays instruction misses and iTLB walks on top of its data misses. One read per
+// 64-byte line of text: well under a millisecond for a few MB. Where the linker's bounds are
+// unknown it does nothing.
 #if defined(__linux__) && defined(__GNUC__)
 extern "C" char __executable_start[];  // NOLINT: linker-defined bounds of the text
 extern "C" char etext[];               // NOLINT

@@ -77,7 +77,7 @@ struct InstrumentRisk {
 // What events move: the mark and the cumulative funding indices (Money per lot, integer). Longs pay
 // `long_funding_index` deltas, shorts receive `short_funding_index` deltas; the long index is
 // rounded up and the short index down at each funding event, and the difference times open interest
-// goes to the insurance fund then (DESIGN §2: remainders to the insurance fund).
+// goes to the insurance fund then (docs/design.md §2: remainders to the insurance fund).
 struct InstrumentState {
   std::int64_t mark;
   std::int64_t long_funding_index;

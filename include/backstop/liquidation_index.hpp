@@ -1,12 +1,12 @@
-// The trigger index of one instrument (DESIGN §4): two intrusive binary heaps of trigger prices,
-// longs (max-heap: fire when the mark falls to or below the largest trigger) and shorts (min-heap:
-// fire when the mark rises to or above the smallest). Both heaps share one pre-allocated array of
-// `capacity` entries: the long heap grows from the front, the short heap from the back (its k-th
-// element lives at capacity-1-k), which is safe because an account holds at most one position per
-// instrument, so longs + shorts <= accounts <= capacity. Intrusive: each Position stores its heap
-// side and index, so an update or removal is O(log n) with no lookup. Owned by the risk engine
-// thread. Cost: peek O(1); insert / update / erase / pop O(log n). A mark tick that fires nothing
-// costs two peeks.
+// The trigger index of one instrument (docs/design.md §4): two intrusive binary heaps of trigger
+// prices, longs (max-heap: fire when the mark falls to or below the largest trigger) and shorts
+// (min-heap: fire when the mark rises to or above the smallest). Both heaps share one pre-allocated
+// array of `capacity` entries: the long heap grows from the front, the short heap from the back
+// (its k-th element lives at capacity-1-k), which is safe because an account holds at most one
+// position per instrument, so longs + shorts <= accounts <= capacity. Intrusive: each Position
+// stores its heap side and index, so an update or removal is O(log n) with no lookup. Owned by the
+// risk engine thread. Cost: peek O(1); insert / update / erase / pop O(log n). A mark tick that
+// fires nothing costs two peeks.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Margin arithmetic of one position: value, unrealized PnL, maintenance and initial margin with
 // brackets, fill accounting (open / add / reduce / close / flip), and the trigger price of the
-// cushion budget (DESIGN §3-§4). This is the ONE seam per position: evaluate_position() and
+// cushion budget (docs/design.md §3-§4). This is the ONE seam per position: evaluate_position() and
 // position_trigger() switch on the contract kind; a dated future or an option under scenario margin
 // adds a case here. Owned by the risk engine thread. Cost: O(brackets) per call, a handful of
 // 128-bit multiplies and at most a few divisions (64-bit when the operands fit).

@@ -1,7 +1,8 @@
-// Configuration of liquidation and the loss waterfall (DESIGN §5): liquidation mode, fees, which
-// tiers are on and their floors and caps, the per-instrument end-of-waterfall policy (ranked ADL
-// with the BitMEX / Binance / Hyperliquid score, pro-rata ADL, or socialized loss) and the guards.
-// Cold: read once when the risk engine is built; validate_config() checks it ("key: reason").
+// Configuration of liquidation and the loss waterfall (docs/design.md §5): liquidation mode, fees,
+// which tiers are on and their floors and caps, the per-instrument end-of-waterfall policy (ranked
+// ADL with the BitMEX / Binance / Hyperliquid score, pro-rata ADL, or socialized loss) and the
+// guards. Cold: read once when the risk engine is built; validate_config() checks it ("key:
+// reason").
 #pragma once
 
 #include <cstdint>
@@ -59,8 +60,9 @@ struct WaterfallConfig {
   AdlPrice price = AdlPrice::kBankruptcy;
   std::int64_t adl_band_ppm = 20'000;       // the ranking cache stays exact within mark ±2 %
   std::uint32_t adl_dirty_capacity = 4096;  // touched accounts tracked between ranking rebuilds
-  // Reference mode for tests and the benchmark baseline: rank by scoring and sorting every
-  // opposite position each time ADL fires (O(n log n)), instead of the ranking cache.
+  // Rank by scoring and sorting every opposite position each time ADL fires (O(n log n)) instead
+  // of through the ranking cache: the same counterparties, no upkeep between liquidations; for a
+  // venue with few positions, and the reference the cache is tested and benchmarked against.
   bool adl_full_sort = false;
   std::uint32_t audit_capacity = 0;  // records per event; 0: 4 * max_accounts + 256
   // Periodic ADL-quantile output: once the event time reaches each due time (the first event's time

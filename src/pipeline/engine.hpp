@@ -1,8 +1,9 @@
 // Engine: Backstop as a matching engine embeds it. Events go in through a multi-producer input
 // ring; the risk engine thread (the single writer of all risk state, busy-spinning) applies them
 // and publishes what happened into an output ring; a journal thread (sleeping wait) appends every
-// input to the journal in parallel (DESIGN §1, the diamond). The embedding thread polls outputs,
-// and an output is released only once its input is durable under the journal's sync policy.
+// input to the journal in parallel (docs/design.md §1, the diamond). The embedding thread polls
+// outputs, and an output is released only once its input is durable under the journal's sync
+// policy.
 //
 //   publisher threads ─try_publish─▶ INPUT RING ─┬─▶ risk thread ──▶ OUTPUT RING ─poll()─▶ embedder
 //                                                └─▶ journal thread ── durable sequence ──┘ (gate)
@@ -276,10 +277,10 @@ class Engine {
       });
       // Between batches, an unusable ADL ranking is rebuilt, so that it is ready when ADL fires
       // instead of being rebuilt inside a liquidation. At most once per 64 events per open
-      // position: a rebuild costs 1-2 µs per position and an event ~0.5 µs, so this keeps rebuilds
-      // to a few percent of the thread; under a heavy fill flow the overlay of touched accounts
-      // fills up and leaves the ranking unusable again and again, and rebuilding each time would
-      // starve the events. The ranking is derived state, exact either way: outputs and digest do
+      // position: a rebuild costs a few events' time per position, so this keeps rebuilds to a
+      // few percent of the thread; under a heavy fill flow the overlay of touched accounts fills
+      // up and leaves the ranking unusable again and again, and rebuilding each time would starve
+      // the events. The ranking is derived state, exact either way: outputs and digest do
       // not depend on when this runs.
       if (maintain_ranking && end_of_batch && sequence >= next_maintenance &&
           risk->maintain_adl_ranking()) {

@@ -13,9 +13,9 @@
 #include <new>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "core/stream_gen.hpp"
+#include "support/engine_checks.hpp"
 
 #include "alloc/counting_allocator.hpp"
 
@@ -84,7 +84,7 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
               static_cast<unsigned long long>(closes));
 }
 
-// The same with liquidation and the whole waterfall on (issue 4): takeovers, fund draws, ranked
+// The same with liquidation and the whole waterfall on: takeovers, fund draws, ranked
 // ADL through the ranking cache (rebuilt on demand inside process()), pro-rata ADL and socialized
 // loss, 300,000 events after start-up, no allocation. With `partial`, liquidatable accounts that
 // are not bankrupt are reduced to initial margin instead (partial_liquidations > 0), and the

@@ -1,6 +1,7 @@
 // The risk engine against the brute-force reference model, after every event: same reject codes,
 // same liquidatable and bankrupt sets, same balances, funds and margins, outputs that name exactly
-// the accounts whose status changed, and conservation (DESIGN §2). 1,000,000+ events in total.
+// the accounts whose status changed, and conservation (docs/design.md §2). 1,000,000+ events in
+// total.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,11 +9,11 @@
 #include <random>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "differ.hpp"
 #include "reference_model.hpp"
 #include "stream_gen.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 
 namespace backstop {
@@ -26,7 +27,7 @@ void run_stream(std::uint64_t seed, std::uint32_t instruments, std::uint32_t acc
     d.step(e);
     if (::testing::Test::HasFatalFailure()) return;
   }
-  // Without the waterfall (issue 4) nothing closes a liquidatable account, so the test plays the
+  // Without the waterfall nothing closes a liquidatable account, so the test plays the
   // market's part: now and then a flagged account's position is closed at the mark against a random
   // account of the same asset, or its owner tops it up. This keeps the flagged set realistic and
   // exercises the reduce / close paths on accounts under water.

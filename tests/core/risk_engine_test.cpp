@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "test_support.hpp"
 #include "support/engine_checks.hpp"
+#include "test_support.hpp"
 
 namespace backstop {
 namespace {
@@ -128,7 +128,7 @@ TEST_F(RiskEngineTest, LiquidationAndBankruptcyPricesMatchTheClosedForm) {
   open(2, 0, 100'000 * kUsdt);
   ASSERT_EQ(run(make_fill(kLinear, Side::kBuy, 1, 2, Price{600'000}, Qty{1000})).code,
             RejectCode::kOk);
-  // DESIGN §3: m_liq = (C - R - cum) / (mult (q - mmr|q|)) with R = 1,000 USDT:
+  // docs/design.md §3: m_liq = (C - R - cum) / (mult (q - mmr|q|)) with R = 1,000 USDT:
   // (60,000 - 1,000 - 50) / (1 - 0.005) = 59,246.23 USDT -> 592,462 ticks; rounded conservatively.
   const std::uint32_t slot = engine_.find_account(1);
   const std::int64_t liq = engine_.liquidation_price(slot, kLinear).raw();

@@ -1,4 +1,4 @@
-// Shared test fixtures: realistic instrument specs and the conservation check (DESIGN §2).
+// Shared test fixtures: realistic instrument specs and the conservation check (docs/design.md §2).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,8 @@ inline RiskConfig two_instrument_config(std::uint32_t accounts = 64, std::uint32
   return c;
 }
 
-// DESIGN §2, per asset, exact: Σ balances + Σ accrued funding still owed to accounts - Σ cost bases
+// docs/design.md §2, per asset, exact: Σ balances + Σ accrued funding still owed to accounts - Σ
+// cost bases
 // + insurance + fee pool = net deposits. Σ q*w(m) is 0 at any common mark (open interest nets to
 // zero), so the cost bases carry the positions' part.
 inline bool conservation_holds(const RiskEngine& e) {
@@ -60,9 +61,9 @@ inline bool conservation_holds(const RiskEngine& e) {
       if (p.qty > 0) longs[p.instrument] += p.qty;
     }
   }
-  // The waterfall's funds and receivables (DESIGN §2): the default fund holds members' money;
-  // assessments owed and bad debt were credited to defaulters before any money arrived, so they
-  // count against the total. Each fund's total must equal the sum of its per-account parts.
+  // The waterfall's funds and receivables (docs/design.md §2): the default fund holds members'
+  // money; assessments owed and bad debt were credited to defaulters before any money arrived, so
+  // they count against the total. Each fund's total must equal the sum of its per-account parts.
   const WaterfallState& w = e.waterfall_state();
   std::vector<Int128> contributions(e.asset_count(), 0);
   std::vector<Int128> owed(e.asset_count(), 0);

@@ -4,7 +4,7 @@
 // accounts, lots, amounts, before/after, in order), every balance and position (size, cost,
 // accrued funding, order), every fund, every member's contribution, receivable, deadline and
 // insurance window, the socialized-loss indices, bad debt, the flagged set, and conservation
-// (DESIGN §2) on both sides.
+// (docs/design.md §2) on both sides.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -35,8 +35,8 @@ inline bool same(const WaterfallRecord& a, const WaterfallRecord& b) {
          a.before == b.before && a.after == b.after;
 }
 
-// DESIGN §2 on the reference's side: Σ (balance - cost - accrued) + insurance + fees + default
-// fund + tranche - receivables - bad debt = net deposits, per asset.
+// docs/design.md §2 on the reference's side: Σ (balance - cost - accrued) + insurance + fees +
+// default fund + tranche - receivables - bad debt = net deposits, per asset.
 inline bool reference_conserves(const ReferenceWaterfall& r, std::uint32_t assets,
                                 const std::vector<Int128>& net_deposits) {
   std::vector<Int128> lhs(assets, 0);

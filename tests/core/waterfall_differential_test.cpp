@@ -7,7 +7,7 @@
 // lists at marks far from the rebuild mark, with stale witnesses and fallbacks to the whole band.
 // After every event: the same reject code, the same waterfall records to the unit (same
 // counterparties, lots and amounts, in the same order), the same balances, conservation
-// (DESIGN §2) and a valid trigger index.
+// (docs/design.md §2) and a valid trigger index.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,9 +17,9 @@
 #include <random>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "stream_gen.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 
 namespace backstop {

@@ -1,8 +1,8 @@
-// Worked examples per tier and per policy (DESIGN §5), on the toy venue of waterfall_scene.hpp:
-// multiplier 1, so a lot moves 1 unit of money per tick; MM 5 %. Unless a test says otherwise, A
-// holds 10 lots long bought at 10,000 from S1 and the mark gaps to 9,400, so A's equity is its
-// balance - 6,000: a balance of 5,000 leaves a deficit D = 1,000. Every figure below is computed by
-// hand in the comment above its check; conservation is checked after every event.
+// Worked examples per tier and per policy (docs/design.md §5), on the toy venue of
+// waterfall_scene.hpp: multiplier 1, so a lot moves 1 unit of money per tick; MM 5 %. Unless a test
+// says otherwise, A holds 10 lots long bought at 10,000 from S1 and the mark gaps to 9,400, so A's
+// equity is its balance - 6,000: a balance of 5,000 leaves a deficit D = 1,000. Every figure below
+// is computed by hand in the comment above its check; conservation is checked after every event.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -5,7 +5,7 @@
 // reject code, the same waterfall records to the unit (kinds, tiers, accounts, lots, amounts,
 // before/after, in order), every balance and position (size, cost, accrued funding), every fund,
 // every member's contribution, receivable, deadline and insurance window, the socialized-loss
-// indices, bad debt, the flagged set, and conservation (DESIGN §2) on both sides.
+// indices, bad debt, the flagged set, and conservation (docs/design.md §2) on both sides.
 #include <gtest/gtest.h>
 
 #include <algorithm>

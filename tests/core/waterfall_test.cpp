@@ -1,14 +1,15 @@
-// Liquidation and the loss waterfall (DESIGN §5) on worked examples computed by hand from the
-// venues' published rules, on the toy venue of waterfall_scene.hpp (multiplier 1, IM 10 %, MM 5 %).
-// Conservation is checked after every event. More examples per tier: waterfall_examples_test.cpp.
+// Liquidation and the loss waterfall (docs/design.md §5) on worked examples computed by hand from
+// the venues' published rules, on the toy venue of waterfall_scene.hpp (multiplier 1, IM 10 %, MM 5
+// %). Conservation is checked after every event. More examples per tier:
+// waterfall_examples_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 #include "waterfall_scene.hpp"
 

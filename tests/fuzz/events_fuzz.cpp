@@ -1,13 +1,13 @@
 // Fuzzes the event entrance and the risk engine: arbitrary bytes, cut into 64-byte events, go
 // through the Engine's synchronous mode. Nothing may crash or trip a sanitizer, every event gets a
-// definite outcome, and conservation (DESIGN §2) holds after each one.
+// definite outcome, and conservation (docs/design.md §2) holds after each one.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
-#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/engine.hpp"
 
 namespace {
 

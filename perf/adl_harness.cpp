@@ -125,26 +125,21 @@ RiskConfig scene_config(std::int64_t n, int samples, int warmup) {
   return config;
 }
 
-// One pass: the population, then samples + warmup liquidations. `timed`: the histogram of the
-// liquidation events and every allocation go to `out`; otherwise (`expected` = the timed pass's
-// allocations) every sort_every-th sample is checked against the full sort and against the timed
-// pass, and the sort is timed.
-void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool timed,
-              const std::vector<std::vector<Pick>>* expected_by_engine, PassResult& out) {
-  const RiskConfig config = scene_config(n, samples, warmup);
-  RiskEngine e(config);
-  const auto must = [](EventResult r) {
-    if (r.code != RejectCode::kOk) {
-      fmt::print(stderr, "bench adl: set-up event rejected: {}\n", to_string(r.code));
-      std::exit(1);
-    }
-  };
+void must(EventResult r) {
+  if (r.code != RejectCode::kOk) {
+    fmt::print(stderr, "bench adl: set-up event rejected: {}\n", to_string(r.code));
+    std::exit(1);
+  }
+}
+
+// The scene: the backstop and the whale, `n` shorts against the whale entered around the mark,
+// and an empty account for each defaulter to come; then the first ranking.
+void build_scene(RiskEngine& e, std::int64_t n, int defaulters, std::mt19937_64& rng) {
   const InstrumentRisk& risk = e.instrument_risk(0);
   must(e.process(make_open_account(kBackstop, 0)));
   must(e.process(make_deposit(kBackstop, Money{std::int64_t{1} << 58})));
   must(e.process(make_open_account(kWhale, 0)));
   must(e.process(make_deposit(kWhale, Money{std::int64_t{1} << 58})));
-  std::mt19937_64 rng(42);
   for (std::int64_t k = 0; k < n; ++k) {
     const std::uint64_t id = kFirstShort + static_cast<std::uint64_t>(k);
     const std::int64_t lots = 1 + static_cast<std::int64_t>(rng() % 100);
@@ -159,24 +154,69 @@ void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool time
     must(e.process(make_deposit(id, Money{notional / leverage + underwater + 1})));
     must(e.process(make_fill(0, Side::kSell, id, kWhale, Price{entry}, Qty{lots})));
   }
-  for (int k = 0; k < samples + warmup; ++k) {
+  for (int k = 0; k < defaulters; ++k) {
     must(e.process(make_open_account(kFirstDefaulter + static_cast<std::uint64_t>(k), 0)));
   }
   e.refresh_adl_ranking();
+}
 
+// The mark's next step: a random walk of up to 3 bp, reflected at ±1 % of kMark.
+std::int64_t next_mark(std::int64_t mark, std::mt19937_64& rng) {
+  const std::int64_t step = kMark * 3 / 10'000;
+  mark += static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * step + 1)) - step;
+  if (mark > kMark * 101 / 100) mark = 2 * (kMark * 101 / 100) - mark;
+  if (mark < kMark * 99 / 100) mark = 2 * (kMark * 99 / 100) - mark;
+  return mark;
+}
+
+// The full sort's allocation for a defaulter of `lots` about to be taken over. The shorts' state is
+// the same before the fill as when ADL runs inside it: the fill and the takeover touch only the
+// defaulter, the whale and the backstop. The backstop takes the lots over first; if it was short
+// (from a cascade), only what it is long afterwards can be deleveraged.
+std::vector<Pick> expected_allocation(const RiskEngine& e, std::int64_t lots,
+                                      std::vector<AdlRanking::Candidate>& scratch) {
+  std::int64_t backstop_qty = 0;
+  for (const Position& p : e.positions(e.find_account(kBackstop)))
+    backstop_qty = p.qty;
+  const std::int64_t closable = std::clamp<std::int64_t>(backstop_qty + lots, 0, lots);
+  return full_sort_allocation(e, closable, scratch);
+}
+
+// A checked sample: the engine's allocation now and in the timed pass must both be the full sort's.
+void check_sample(const std::vector<Pick>& got, const std::vector<Pick>& expected,
+                  const std::vector<Pick>& engine_before, PassResult& out) {
+  ++out.checked;
+  if (got == expected && engine_before == expected) return;
+  if (out.mismatches == 0 && std::getenv("BACKSTOP_ADL_DEBUG") != nullptr) {
+    for (const Pick& g : got)
+      fmt::print(stderr, "got {} {}\n", g.id, g.lots);
+    for (const Pick& g : expected)
+      fmt::print(stderr, "want {} {}\n", g.id, g.lots);
+  }
+  ++out.mismatches;
+}
+
+// One pass: the population, then samples + warmup liquidations. `timed`: the histogram of the
+// liquidation events and every allocation go to `out`; otherwise (`expected` = the timed pass's
+// allocations) every sort_every-th sample is checked against the full sort and against the timed
+// pass, and the sort is timed.
+void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool timed,
+              const std::vector<std::vector<Pick>>* expected_by_engine, PassResult& out) {
+  const RiskConfig config = scene_config(n, samples, warmup);
+  RiskEngine e(config);
+  std::mt19937_64 rng(42);
+  build_scene(e, n, samples + warmup, rng);
   // Up to 500 lots (~10 counterparties of 1-100 lots), but never more than half of the side in
   // total over the run, so that small populations are not exhausted.
   const std::uint64_t max_lots =
       static_cast<std::uint64_t>(std::clamp<std::int64_t>(50 * n / (samples + warmup), 2, 500));
   std::vector<AdlRanking::Candidate> scratch;
   if (!timed) scratch.reserve(static_cast<std::size_t>(n) + 16);
+  const std::int64_t multiplier = e.instrument_risk(0).multiplier;
   std::int64_t mark = kMark;
-  const std::int64_t step = kMark * 3 / 10'000;  // 3 bp
   for (int k = 0; k < samples + warmup; ++k) {
     // The market moves; the embedder refreshes the ranking on its timer or when asked.
-    mark += static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * step + 1)) - step;
-    if (mark > kMark * 101 / 100) mark = 2 * (kMark * 101 / 100) - mark;
-    if (mark < kMark * 99 / 100) mark = 2 * (kMark * 99 / 100) - mark;
+    mark = next_mark(mark, rng);
     out.mark_lo = std::min(out.mark_lo, mark);
     out.mark_hi = std::max(out.mark_hi, mark);
     must(e.process(make_mark(0, Price{mark})));
@@ -191,24 +231,15 @@ void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool time
     const std::uint64_t id = kFirstDefaulter + static_cast<std::uint64_t>(k);
     const std::int64_t lots = 1 + static_cast<std::int64_t>(rng() % max_lots);
     // Enough collateral to open, far too little for a fill 10 % above the mark.
-    const std::int64_t fill_price = mark * 110 / 100;
-    must(e.process(make_deposit(id, Money{lots * mark * risk.multiplier / 200 + 1})));
+    must(e.process(make_deposit(id, Money{lots * mark * multiplier / 200 + 1})));
     std::vector<Pick> expected;
     const bool check = !timed && k >= warmup && (k - warmup) % sort_every == 0;
     if (check) {
-      // The shorts' state is the same before the fill as when ADL runs inside it: the fill and
-      // the takeover touch only the defaulter, the whale and the backstop.
       const std::uint64_t t0 = now_ns();
-      // The backstop takes the X lots over first; if it was short (from a cascade), only what it
-      // is long afterwards can be deleveraged.
-      std::int64_t backstop_qty = 0;
-      for (const Position& p : e.positions(e.find_account(kBackstop)))
-        backstop_qty = p.qty;
-      const std::int64_t closable = std::clamp<std::int64_t>(backstop_qty + lots, 0, lots);
-      expected = full_sort_allocation(e, closable, scratch);
+      expected = expected_allocation(e, lots, scratch);
       out.sort_hist.record(now_ns() - t0);
     }
-    const Event fill = make_fill(0, Side::kBuy, id, kWhale, Price{fill_price}, Qty{lots});
+    const Event fill = make_fill(0, Side::kBuy, id, kWhale, Price{mark * 110 / 100}, Qty{lots});
     const std::uint64_t t0 = now_ns();
     const EventResult r = e.process(fill);
     const std::uint64_t dt = now_ns() - t0;
@@ -222,20 +253,7 @@ void run_pass(std::int64_t n, int samples, int warmup, int sort_every, bool time
       (refresh ? out.post_rebuild : out.steady).record(dt);
       out.counterparties += got.size();
     }
-    if (check) {
-      ++out.checked;
-      const std::vector<Pick>& engine_before = (*expected_by_engine)[static_cast<std::size_t>(k)];
-      const bool same = got == expected && engine_before == expected;
-      if (!same) {
-        if (out.mismatches == 0 && std::getenv("BACKSTOP_ADL_DEBUG") != nullptr) {
-          for (const Pick& g : got)
-            fmt::print(stderr, "got {} {}\n", g.id, g.lots);
-          for (const Pick& g : expected)
-            fmt::print(stderr, "want {} {}\n", g.id, g.lots);
-        }
-        ++out.mismatches;
-      }
-    }
+    if (check) check_sample(got, expected, (*expected_by_engine)[static_cast<std::size_t>(k)], out);
     if (timed) out.allocations.push_back(std::move(got));
   }
   out.rebuilds = e.adl_ranking().rebuilds();

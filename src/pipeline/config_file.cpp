@@ -134,6 +134,150 @@ void read_instrument(const toml::table& t, std::size_t index,
   r.reject_unknown();
 }
 
+void read_engine_section(const toml::table& t, EngineConfig& config, std::string& error) {
+  TableReader r(t, "engine", error);
+  r.integer("input_ring_size", config.input_ring_size, 2, std::int64_t{1} << 30);
+  r.integer("output_ring_size", config.output_ring_size, 2, std::int64_t{1} << 30);
+  r.integer("risk_cpu", config.risk_cpu, -1, 1023);
+  r.boolean("acknowledge_inputs", config.acknowledge_inputs);
+  r.boolean("maintain_adl_ranking", config.maintain_adl_ranking);
+  r.reject_unknown();
+}
+
+// [risk]; the asset names it lists (instruments name their settlement asset by them).
+void read_risk_section(const toml::table& t, RiskConfig& risk, std::vector<std::string>& assets,
+                       std::string& error) {
+  TableReader r(t, "risk", error);
+  r.integer("max_accounts", risk.max_accounts, 1, std::int64_t{1} << 31);
+  r.integer("positions_per_account", risk.positions_per_account, 1, kMaxPositionsPerAccount);
+  r.integer("max_abs_funding_rate_e8", risk.max_abs_funding_rate_e8, 0, 100'000'000);
+  if (const toml::node* a = r.raw("assets")) {
+    const toml::array* list = a->as_array();
+    if (list == nullptr || list->empty() || list->size() > kMaxAssets) {
+      r.fail("assets", fmt::format("must be an array of 1 to {} asset names", kMaxAssets));
+    } else {
+      assets.clear();
+      for (const auto& item : *list) {
+        if (!item.is_string()) {
+          r.fail("assets", "every asset name must be a string");
+          break;
+        }
+        assets.push_back(*item.value<std::string>());
+      }
+    }
+  }
+  r.reject_unknown();
+}
+
+// An enum read by name: `out` becomes the value paired with the name given; absent keeps it.
+template <class Enum>
+void read_choice(TableReader& r, std::string_view name, Enum& out,
+                 std::initializer_list<std::pair<std::string_view, int>> names) {
+  std::string text;
+  r.string(name, text);
+  if (text.empty()) return;
+  for (const auto& [n, v] : names) {
+    if (n == text) {
+      out = static_cast<Enum>(v);
+      return;
+    }
+  }
+  std::string all;
+  for (const auto& [n, v] : names)
+    all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
+  r.fail(name, fmt::format("must be one of: {}", all));
+}
+
+// A per-asset list of integers >= 0 (in risk.assets order); absent keeps `out`.
+template <class T>
+void read_int_list(TableReader& r, std::string_view name, std::vector<T>& out) {
+  const toml::node* node = r.raw(name);
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr) return r.fail(name, "must be an array of integers, one per asset");
+  out.clear();
+  for (const auto& item : *list) {
+    const std::optional<std::int64_t> v = item.value<std::int64_t>();
+    if (!item.is_integer() || !v || *v < 0) {
+      return r.fail(name, "every entry must be an integer >= 0");
+    }
+    out.push_back(static_cast<T>(*v));
+  }
+}
+
+// [waterfall]: liquidation and the loss waterfall (include/backstop/waterfall_config.hpp); enums
+// by name, per-asset lists in risk.assets order.
+void read_waterfall_section(const toml::table& t, WaterfallConfig& w, std::string& error) {
+  TableReader r(t, "waterfall", error);
+  read_choice(r, "mode", w.mode, {{"off", 0}, {"takeover", 1}, {"order", 2}});
+  read_choice(r, "policy", w.policy,
+              {{"ranked", 0}, {"pro_rata", 1}, {"socialized", 2}, {"none", 3}});
+  read_choice(r, "score", w.score, {{"bitmex", 0}, {"binance", 1}, {"hyperliquid", 2}});
+  read_choice(r, "price", w.price, {{"bankruptcy", 0}, {"mark", 1}});
+  r.boolean("partial", w.partial);
+  r.integer("liquidation_fee_rate", w.liquidation_fee_rate, 0, kRateScale);
+  r.integer("order_timeout_ns", w.order_timeout_ns, 1, INT64_MAX);
+  read_int_list(r, "backstop_accounts", w.backstop_accounts);
+  read_int_list(r, "insurance_floor", w.insurance_floor);
+  r.boolean("own_default_fund", w.own_default_fund);
+  r.boolean("insurance", w.insurance);
+  r.boolean("venue_tranche", w.venue_tranche);
+  r.boolean("default_fund", w.default_fund);
+  r.boolean("assessment", w.assessment);
+  r.integer("insurance_cap_per_account", w.insurance_cap_per_account, 0, INT64_MAX);
+  r.integer("insurance_cap_window_ns", w.insurance_cap_window_ns, 1, INT64_MAX);
+  r.integer("assessment_cap", w.assessment_cap, 0, INT64_MAX);
+  r.boolean("gate_withdrawals", w.gate_withdrawals);
+  r.integer("adl_band_ppm", w.adl_band_ppm, 1, 999'999);
+  r.integer("adl_dirty_capacity", w.adl_dirty_capacity, 1, std::int64_t{1} << 30);
+  r.integer("audit_capacity", w.audit_capacity, 0, std::int64_t{1} << 30);
+  r.integer("adl_quantile_interval_ns", w.adl_quantile_interval_ns, 0, INT64_MAX);
+  r.integer("adl_quantile_capacity", w.adl_quantile_capacity, 0, std::int64_t{1} << 30);
+  r.reject_unknown();
+}
+
+void read_journal_section(const toml::table& t, JournalOptions& journal, std::string& error) {
+  TableReader r(t, "journal", error);
+  std::string folder, sync = "every_us";
+  r.string("folder", folder);
+  journal.folder = folder;
+  r.string("sync", sync);
+  if (sync == "off") {
+    journal.sync = SyncPolicy::kOff;
+  } else if (sync == "every_batch") {
+    journal.sync = SyncPolicy::kEveryBatch;
+  } else if (sync == "every_n") {
+    journal.sync = SyncPolicy::kEveryN;
+  } else if (sync == "every_us") {
+    journal.sync = SyncPolicy::kEveryMicros;
+  } else {
+    r.fail("sync", "must be \"off\", \"every_batch\", \"every_n\" or \"every_us\"");
+  }
+  r.integer("sync_every_records", journal.sync_every_records, 1, kMax);
+  r.integer("sync_every_us", journal.sync_every_us, 1, kMax);
+  r.integer("max_file_bytes", journal.max_file_bytes, 4096, kMax);
+  r.reject_unknown();
+}
+
+// [[instrument]]: at least one.
+void read_instruments(TableReader& top, const std::vector<std::string>& assets,
+                      std::vector<InstrumentSpec>& out, std::string& error) {
+  const toml::node* node = top.raw("instrument");
+  if (node == nullptr) return top.fail("instrument", "at least one [[instrument]] is required");
+  const toml::array* list = node->as_array();
+  if (list == nullptr) top.fail("instrument", "must be an array of tables ([[instrument]])");
+  for (std::size_t i = 0; list != nullptr && i < list->size() && error.empty(); ++i) {
+    const toml::table* t = list->get(i)->as_table();
+    if (t == nullptr) {
+      top.fail(fmt::format("instrument[{}]", i), "must be a table");
+      break;
+    }
+    InstrumentSpec spec;
+    read_instrument(*t, i, assets, spec, error);
+    out.push_back(std::move(spec));
+  }
+}
+
 }  // namespace
 
 std::optional<EngineConfig> parse_engine_config(std::string_view text, std::string_view source,
@@ -155,138 +299,15 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
     if (!node->is_table()) top.fail(name, "must be a table");
     return node->as_table();
   };
-
-  if (const toml::table* t = section("engine")) {
-    TableReader r(*t, "engine", error);
-    r.integer("input_ring_size", config.input_ring_size, 2, std::int64_t{1} << 30);
-    r.integer("output_ring_size", config.output_ring_size, 2, std::int64_t{1} << 30);
-    r.integer("risk_cpu", config.risk_cpu, -1, 1023);
-    r.boolean("acknowledge_inputs", config.acknowledge_inputs);
-    r.boolean("maintain_adl_ranking", config.maintain_adl_ranking);
-    r.reject_unknown();
-  }
+  if (const toml::table* t = section("engine")) read_engine_section(*t, config, error);
   std::vector<std::string> assets{"USDT"};
-  if (const toml::table* t = section("risk")) {
-    TableReader r(*t, "risk", error);
-    r.integer("max_accounts", config.risk.max_accounts, 1, std::int64_t{1} << 31);
-    r.integer("positions_per_account", config.risk.positions_per_account, 1,
-              kMaxPositionsPerAccount);
-    r.integer("max_abs_funding_rate_e8", config.risk.max_abs_funding_rate_e8, 0, 100'000'000);
-    if (const toml::node* a = r.raw("assets")) {
-      const toml::array* list = a->as_array();
-      if (list == nullptr || list->empty() || list->size() > kMaxAssets) {
-        r.fail("assets", fmt::format("must be an array of 1 to {} asset names", kMaxAssets));
-      } else {
-        assets.clear();
-        for (const auto& item : *list) {
-          if (!item.is_string()) {
-            r.fail("assets", "every asset name must be a string");
-            break;
-          }
-          assets.push_back(*item.value<std::string>());
-        }
-      }
-    }
-    r.reject_unknown();
-  }
+  if (const toml::table* t = section("risk")) read_risk_section(*t, config.risk, assets, error);
   config.risk.asset_count = static_cast<std::uint32_t>(assets.size());
   if (const toml::table* t = section("waterfall")) {
-    // Liquidation and the loss waterfall (include/backstop/waterfall_config.hpp); enums by name,
-    // per-asset lists in risk.assets order.
-    TableReader r(*t, "waterfall", error);
-    WaterfallConfig& w = config.risk.waterfall;
-    const auto choice = [&r](std::string_view name, auto& out,
-                             std::initializer_list<std::pair<std::string_view, int>> names) {
-      std::string text;
-      r.string(name, text);
-      if (text.empty()) return;
-      for (const auto& [n, v] : names) {
-        if (n == text) {
-          out = static_cast<std::remove_reference_t<decltype(out)>>(v);
-          return;
-        }
-      }
-      std::string all;
-      for (const auto& [n, v] : names)
-        all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
-      r.fail(name, fmt::format("must be one of: {}", all));
-    };
-    const auto int_list = [&r](std::string_view name, auto& out) {
-      const toml::node* node = r.raw(name);
-      if (node == nullptr) return;
-      const toml::array* list = node->as_array();
-      if (list == nullptr) return r.fail(name, "must be an array of integers, one per asset");
-      out.clear();
-      for (const auto& item : *list) {
-        const std::optional<std::int64_t> v = item.value<std::int64_t>();
-        if (!item.is_integer() || !v || *v < 0)
-          return r.fail(name, "every entry must be an integer >= 0");
-        out.push_back(static_cast<typename std::remove_reference_t<decltype(out)>::value_type>(*v));
-      }
-    };
-    choice("mode", w.mode, {{"off", 0}, {"takeover", 1}, {"order", 2}});
-    choice("policy", w.policy, {{"ranked", 0}, {"pro_rata", 1}, {"socialized", 2}, {"none", 3}});
-    choice("score", w.score, {{"bitmex", 0}, {"binance", 1}, {"hyperliquid", 2}});
-    choice("price", w.price, {{"bankruptcy", 0}, {"mark", 1}});
-    r.boolean("partial", w.partial);
-    r.integer("liquidation_fee_rate", w.liquidation_fee_rate, 0, kRateScale);
-    r.integer("order_timeout_ns", w.order_timeout_ns, 1, INT64_MAX);
-    int_list("backstop_accounts", w.backstop_accounts);
-    int_list("insurance_floor", w.insurance_floor);
-    r.boolean("own_default_fund", w.own_default_fund);
-    r.boolean("insurance", w.insurance);
-    r.boolean("venue_tranche", w.venue_tranche);
-    r.boolean("default_fund", w.default_fund);
-    r.boolean("assessment", w.assessment);
-    r.integer("insurance_cap_per_account", w.insurance_cap_per_account, 0, INT64_MAX);
-    r.integer("insurance_cap_window_ns", w.insurance_cap_window_ns, 1, INT64_MAX);
-    r.integer("assessment_cap", w.assessment_cap, 0, INT64_MAX);
-    r.boolean("gate_withdrawals", w.gate_withdrawals);
-    r.integer("adl_band_ppm", w.adl_band_ppm, 1, 999'999);
-    r.integer("adl_dirty_capacity", w.adl_dirty_capacity, 1, std::int64_t{1} << 30);
-    r.integer("audit_capacity", w.audit_capacity, 0, std::int64_t{1} << 30);
-    r.integer("adl_quantile_interval_ns", w.adl_quantile_interval_ns, 0, INT64_MAX);
-    r.integer("adl_quantile_capacity", w.adl_quantile_capacity, 0, std::int64_t{1} << 30);
-    r.reject_unknown();
+    read_waterfall_section(*t, config.risk.waterfall, error);
   }
-  if (const toml::table* t = section("journal")) {
-    TableReader r(*t, "journal", error);
-    std::string folder, sync = "every_us";
-    r.string("folder", folder);
-    config.journal.folder = folder;
-    r.string("sync", sync);
-    if (sync == "off") {
-      config.journal.sync = SyncPolicy::kOff;
-    } else if (sync == "every_batch") {
-      config.journal.sync = SyncPolicy::kEveryBatch;
-    } else if (sync == "every_n") {
-      config.journal.sync = SyncPolicy::kEveryN;
-    } else if (sync == "every_us") {
-      config.journal.sync = SyncPolicy::kEveryMicros;
-    } else {
-      r.fail("sync", "must be \"off\", \"every_batch\", \"every_n\" or \"every_us\"");
-    }
-    r.integer("sync_every_records", config.journal.sync_every_records, 1, kMax);
-    r.integer("sync_every_us", config.journal.sync_every_us, 1, kMax);
-    r.integer("max_file_bytes", config.journal.max_file_bytes, 4096, kMax);
-    r.reject_unknown();
-  }
-  if (const toml::node* node = top.raw("instrument")) {
-    const toml::array* list = node->as_array();
-    if (list == nullptr) top.fail("instrument", "must be an array of tables ([[instrument]])");
-    for (std::size_t i = 0; list != nullptr && i < list->size() && error.empty(); ++i) {
-      const toml::table* t = list->get(i)->as_table();
-      if (t == nullptr) {
-        top.fail(fmt::format("instrument[{}]", i), "must be a table");
-        break;
-      }
-      InstrumentSpec spec;
-      read_instrument(*t, i, assets, spec, error);
-      config.risk.instruments.push_back(std::move(spec));
-    }
-  } else {
-    top.fail("instrument", "at least one [[instrument]] is required");
-  }
+  if (const toml::table* t = section("journal")) read_journal_section(*t, config.journal, error);
+  read_instruments(top, assets, config.risk.instruments, error);
   top.reject_unknown();
   if (!error.empty()) return std::nullopt;
   error = validate_engine_config(config);

@@ -46,8 +46,9 @@ class RiskEngine {
   RiskEngine(const RiskEngine&) = delete;
   RiskEngine& operator=(const RiskEngine&) = delete;
 
-  // Applies one event. On a rejection nothing is changed. The records of this event are in
-  // outputs(), waterfall_records() and adl_quantile_records() until the next call.
+  // Applies one event. A rejected event changes nothing but the ADL-quantile clock, which follows
+  // every event's time (adl_quantiles.hpp). The records of this event are in outputs(),
+  // waterfall_records() and adl_quantile_records() until the next call.
   EventResult process(const Event& e) noexcept {
     ledger_.clear_outputs();
     audit_.clear();

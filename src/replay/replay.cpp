@@ -22,6 +22,24 @@
 
 namespace backstop::replay {
 
+using marketdata::CandleSeries;
+using marketdata::Decimal;
+using marketdata::DecimalError;
+using marketdata::FixedResult;
+using marketdata::FixedStatus;
+using marketdata::MarketReader;
+using marketdata::MarketRecord;
+using marketdata::MarketSide;
+using marketdata::ReaderOptions;
+using marketdata::ReadStats;
+using marketdata::ReadStatus;
+using marketdata::RecordKind;
+using marketdata::Rounding;
+using marketdata::Symbol;
+using marketdata::to_double;
+using marketdata::to_fixed;
+using marketdata::try_parse_decimal;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

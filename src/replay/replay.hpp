@@ -101,9 +101,9 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "backstop/waterfall_config.hpp"
-#include "replay/reader.hpp"
+#include "marketdata/reader.hpp"
+#include "pipeline/engine.hpp"
 
 namespace backstop::replay {
 
@@ -169,10 +169,10 @@ struct ReplayOptions {
   // Conservation check cadence in events (synchronous mode; 1: after every event); always at the
   // end. Threaded mode checks at the end only.
   std::uint64_t check_every = 1 << 16;
-  ProgressFn progress;  // reader progress, per file
+  marketdata::ProgressFn progress;  // reader progress, per file
   // Engine progress (events done, events in all), every kEngineProgressEvents events and at the
   // end; both modes.
-  ProgressFn engine_progress;
+  marketdata::ProgressFn engine_progress;
   // Synchronous mode only: called after each event with the engine and the event (tests).
   std::function<void(const RiskEngine&, const Event&)> after_event;
   // Every engine output, in order, before its event's after_event (the HTML report's data).

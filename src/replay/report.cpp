@@ -4,11 +4,14 @@
 
 #include <cstdlib>
 
-#include "replay/decimal.hpp"
+#include "marketdata/decimal.hpp"
+#include "marketdata/text_fields.hpp"
 #include "replay/replay.hpp"
-#include "replay/text_fields.hpp"
 
 namespace backstop::replay {
+
+using marketdata::format_fixed;
+using marketdata::json_escape;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 // value = mantissa * 10^exponent. The parser always yields the canonical form (the mantissa has no
 // trailing zeros, zero is {0, 0}), so two parsed values are equal exactly when their members are.
@@ -63,4 +63,4 @@ struct FixedResult {
 // reader's).
 [[nodiscard]] std::string format_fixed(std::int64_t raw, int exponent);
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,6 +1,6 @@
-#include "replay/json_scan.hpp"
+#include "marketdata/json_scan.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 constexpr bool is_ws(char c) noexcept {
@@ -258,4 +258,4 @@ bool json_find(std::string_view text, std::string_view key, JsonValue& value) no
   }
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

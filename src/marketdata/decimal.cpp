@@ -1,11 +1,11 @@
-#include "replay/decimal.hpp"
+#include "marketdata/decimal.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <limits>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 using Int128 = __int128;
@@ -204,4 +204,4 @@ std::string format_fixed(std::int64_t raw, int exponent) {
   return fmt::format("{}{}.{:0{}}", negative ? "-" : "", abs / scale, abs % scale, -exponent);
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 // Splits `line` at commas into at most `max_fields` views and returns the number of fields the
 // line has (which may exceed max_fields: only the first max_fields are stored). No quoting: none
@@ -46,4 +46,4 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
 // `text` as the inside of a JSON string: quote, backslash and control characters escaped.
 [[nodiscard]] std::string json_escape(std::string_view text);
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,11 +1,11 @@
-#include "replay/json_scan.hpp"
+#include "marketdata/json_scan.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 struct Member {
@@ -137,4 +137,4 @@ TEST(JsonScan, RejectsMisusedTwoStepCalls) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,4 +1,4 @@
-#include "replay/reader.hpp"
+#include "marketdata/reader.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "replay/line_source.hpp"
+#include "marketdata/line_source.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 namespace fs = std::filesystem;
@@ -828,4 +828,4 @@ TEST(ReaderApi, NamesFormatsAndSymbols) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -2,7 +2,7 @@
 // concatenated gzip members (zlib-written and with hand-built headers carrying every optional
 // field), any read size and any input block size; typed failures for truncated, corrupt and
 // trailing input; and the real capture in ../shared/data inflated byte for byte as zlib does.
-#include "replay/inflating_file.hpp"
+#include "marketdata/inflating_file.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <random>
 #include <string>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 namespace fs = std::filesystem;
@@ -385,4 +385,4 @@ TEST(InflatingFile, RealCaptureInflatesAsZlibDoes) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "replay/inflating_file.hpp"
+#include "marketdata/inflating_file.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 enum class LineStatus : std::uint8_t {
   kLine = 0,   // a line was returned
@@ -65,4 +65,4 @@ class LineSource {
   std::uint64_t total_bytes_ = 0;
 };
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "replay/reader.hpp"
-#include "replay/text_fields.hpp"
+#include "marketdata/reader.hpp"
+#include "marketdata/text_fields.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 namespace fs = std::filesystem;
@@ -473,4 +473,4 @@ TEST(RealData, CoinApiCandlesShowBlackThursdayAndMay19) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <type_traits>
 
-#include "replay/decimal.hpp"
+#include "marketdata/decimal.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 enum class RecordKind : std::uint8_t {
   kTrade = 0,
@@ -109,4 +109,4 @@ static_assert(std::is_trivially_copyable_v<MarketRecord>);
 std::string_view to_string(RecordKind kind) noexcept;
 std::string_view to_string(MarketSide side) noexcept;
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

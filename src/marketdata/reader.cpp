@@ -1,4 +1,4 @@
-#include "replay/reader.hpp"
+#include "marketdata/reader.hpp"
 
 #include <fmt/format.h>
 
@@ -10,11 +10,11 @@
 #include <span>
 #include <utility>
 
-#include "replay/json_scan.hpp"
-#include "replay/line_source.hpp"
-#include "replay/text_fields.hpp"
+#include "marketdata/json_scan.hpp"
+#include "marketdata/line_source.hpp"
+#include "marketdata/text_fields.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 std::string_view to_string(RecordKind kind) noexcept {
   switch (kind) {
@@ -1313,4 +1313,4 @@ const std::string& MarketReader::error() const noexcept {
   return impl_ ? impl_->error : kNone;
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

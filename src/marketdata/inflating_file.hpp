@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 class InflatingFile {
  public:
@@ -69,4 +69,4 @@ class InflatingFile {
   std::string error_;
 };
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

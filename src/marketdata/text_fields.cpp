@@ -1,4 +1,4 @@
-#include "replay/text_fields.hpp"
+#include "marketdata/text_fields.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 std::size_t split_csv(std::string_view line, std::string_view* fields,
                       std::size_t max_fields) noexcept {
@@ -169,4 +169,4 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

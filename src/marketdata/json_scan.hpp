@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 enum class JsonType : std::uint8_t {
   kString = 0,
@@ -76,4 +76,4 @@ class JsonObjectScanner {
 [[nodiscard]] bool json_find(std::string_view text, std::string_view key,
                              JsonValue& value) noexcept;
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,11 +1,11 @@
-#include "replay/line_source.hpp"
+#include "marketdata/line_source.hpp"
 
 #include <sys/stat.h>
 
 #include <cstring>
 #include <utility>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 std::string_view strip_cr(std::string_view line) noexcept {
@@ -124,4 +124,4 @@ LineStatus LineSource::next_line(std::string_view& line) {
   }
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,4 +1,4 @@
-#include "replay/text_fields.hpp"
+#include "marketdata/text_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 TEST(TextFields, SplitsCsvIntoViews) {
@@ -64,9 +64,9 @@ TEST(TextFields, JsonEscapeQuotesBackslashesAndControls) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 // parse_int64 / parse_uint64 take a short path for plain digit strings; they must accept and
@@ -126,4 +126,4 @@ TEST(TextFields, IntegerParsingMatchesFromCharsOnRandomAndBoundaryText) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

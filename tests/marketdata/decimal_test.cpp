@@ -1,4 +1,4 @@
-#include "replay/decimal.hpp"
+#include "marketdata/decimal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 Decimal parse(std::string_view text) {
@@ -186,4 +186,4 @@ TEST(Decimal, FormatFixedPrintsTheExactAmount) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -26,9 +26,9 @@
 #include <string_view>
 #include <vector>
 
-#include "replay/market_record.hpp"
+#include "marketdata/market_record.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 
 enum class Format : std::uint8_t {
   kAuto = 0,  // detect from the first line and the file name
@@ -166,4 +166,4 @@ template <class Visitor>
   return status;
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

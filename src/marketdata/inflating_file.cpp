@@ -1,4 +1,4 @@
-#include "replay/inflating_file.hpp"
+#include "marketdata/inflating_file.hpp"
 
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
@@ -10,7 +10,7 @@
 #include <limits>
 #include <utility>
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 constexpr unsigned char kGzipMagic0 = 0x1f;
@@ -246,4 +246,4 @@ long InflatingFile::read_gzip(char* out, std::size_t capacity) {
   }
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -3,7 +3,8 @@
 // detect the format from the header line and the file name unless told, and pull neutral
 // MarketRecords one at a time. Malformed lines are counted and reported with file and line number,
 // then skipped, or stop the read when ReaderOptions::fatal_malformed is set. Nothing throws out of
-// this API (allocation failure included): every outcome is a ReadStatus.
+// this API (allocation failure included): every outcome is a ReadStatus. Each format's parser is a
+// file of its own behind this one interface (formats.hpp).
 //
 // Usage:
 //   MarketReader reader;

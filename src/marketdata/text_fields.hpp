@@ -1,6 +1,7 @@
 // Small text helpers shared by the readers: CSV splitting into string_views, integers, epoch
-// timestamps whose unit is told by their magnitude, and UTC date-times. Pure functions; any thread.
-// Cost: one pass over the characters, no allocation.
+// timestamps whose unit is told by their magnitude, UTC date-times, and the character and name
+// tests of format detection. Pure functions; any thread. Cost: one pass over the characters, no
+// allocation.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +43,40 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
 
 // Case-insensitive ASCII comparison for short tokens ("Buy", "sell", "TRUE").
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+[[nodiscard]] inline bool starts_with_ci(std::string_view text, std::string_view prefix) noexcept {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+[[nodiscard]] inline bool contains(std::string_view hay, std::string_view needle) noexcept {
+  return hay.find(needle) != std::string_view::npos;
+}
+[[nodiscard]] constexpr bool is_ascii_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+[[nodiscard]] constexpr bool is_ascii_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+// Without leading and trailing spaces and tabs.
+[[nodiscard]] inline std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// Without a UTF-8 byte-order mark in front.
+[[nodiscard]] inline std::string_view strip_bom(std::string_view s) noexcept {
+  if (s.starts_with("\xEF\xBB\xBF")) s.remove_prefix(3);
+  return s;
+}
+
+// The file name of a path: what follows its last '/'.
+[[nodiscard]] inline std::string_view base_name(std::string_view path) noexcept {
+  const std::size_t slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
 
 // `text` as the inside of a JSON string: quote, backslash and control characters escaped.
 [[nodiscard]] std::string json_escape(std::string_view text);

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "replay/policy_lab.hpp"
 #include "replay/replay.hpp"
+#include "report/policy_lab.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 
 struct PolicyRun {
   std::string policy;  // as try_parse_policy spells it
-  ReplaySummary summary;
+  replay::ReplaySummary summary;
   std::vector<LabAssetMetrics> assets;  // aligned with summary.assets
 };
 
@@ -44,7 +44,7 @@ struct PolicyComparison {
 // policy. `on_run(index, policy)` is told before each run starts. Empty optional with `error` set
 // when a policy is invalid or a replay fails.
 [[nodiscard]] std::optional<PolicyComparison> run_policy_comparison(
-    const ReplayOptions& base, std::span<const std::string> policies, std::string& error,
+    const replay::ReplayOptions& base, std::span<const std::string> policies, std::string& error,
     const std::function<void(std::size_t, const std::string&)>& on_run = {});
 
 // Whether every run conserved (exit code of `backstop compare`).
@@ -56,4 +56,4 @@ struct PolicyComparison {
 //  accounts touched, end state}]}]}; amounts are raw integers of the asset's Money.
 [[nodiscard]] std::string comparison_json(const PolicyComparison& c);
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -15,20 +15,21 @@
 #include <string_view>
 
 #include "replay/replay.hpp"
-#include "replay/report_data.hpp"
+#include "report/report_data.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 
 inline constexpr std::size_t kReportMaxInstrumentCharts = 8;
 inline constexpr std::size_t kReportLossRows = 20;
 inline constexpr std::size_t kReportCounterpartyRows = 10;
 inline constexpr std::int64_t kCoverageAxisCapPpm = 5'000'000;  // coverage drawn up to 5x
 
-[[nodiscard]] std::string render_html_report(const ReportData& data, const ReplaySummary& summary);
+[[nodiscard]] std::string render_html_report(const ReportData& data,
+                                             const replay::ReplaySummary& summary);
 
 // Writes the page to `path` (replaced whole). False with `error` set when it cannot be written.
 [[nodiscard]] bool try_write_html_report(const std::string& path, const ReportData& data,
-                                         const ReplaySummary& summary, std::string& error);
+                                         const replay::ReplaySummary& summary, std::string& error);
 
 // Helpers, public for the tests.
 // & < > " ' as entities.
@@ -39,4 +40,4 @@ inline constexpr std::int64_t kCoverageAxisCapPpm = 5'000'000;  // coverage draw
 // UTC "YYYY-MM-DD HH:MM:SS" (with_date false: "HH:MM:SS").
 [[nodiscard]] std::string format_utc(std::int64_t ns, bool with_date = true);
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -1,9 +1,11 @@
-#include "replay/report_data.hpp"
+#include "report/report_data.hpp"
 
 #include <algorithm>
 #include <limits>
 
-namespace backstop::replay {
+namespace backstop::report {
+
+using replay::ReplayOptions;
 
 namespace {
 
@@ -365,4 +367,4 @@ void attach_report(ReplayOptions& options, ReportData& data) {
   options.on_finish = [&data](const RiskEngine& risk) { data.finish(risk); };
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -59,14 +59,16 @@
 #include <unordered_set>
 #include <vector>
 
-#include "backstop/risk_engine.hpp"
-#include "pipeline/output_event.hpp"
 #include "backstop/instrument.hpp"
+#include "backstop/risk_engine.hpp"
 #include "backstop/waterfall.hpp"
+#include "pipeline/output_event.hpp"
 
 namespace backstop::replay {
-
 struct ReplayOptions;
+}
+
+namespace backstop::report {
 
 struct LabAssetMetrics {
   std::uint8_t asset = 0;
@@ -184,6 +186,6 @@ class PolicyLab {
 
 // Points `options`' on_output and after_event hooks at `lab` (synchronous replays only; `lab`
 // must outlive the run). The instruments and backstops come from the engine at the first event.
-void attach_policy_lab(ReplayOptions& options, PolicyLab& lab);
+void attach_policy_lab(replay::ReplayOptions& options, PolicyLab& lab);
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

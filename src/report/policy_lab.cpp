@@ -1,4 +1,4 @@
-#include "replay/policy_lab.hpp"
+#include "report/policy_lab.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -7,7 +7,9 @@
 #include "backstop/risk_engine.hpp"
 #include "replay/replay.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
+
+using replay::ReplayOptions;
 
 namespace {
 
@@ -261,4 +263,4 @@ void attach_policy_lab(ReplayOptions& options, PolicyLab& lab) {
   options.after_event = [&lab](const RiskEngine& risk, const Event&) { lab.after_event(risk); };
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

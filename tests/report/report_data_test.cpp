@@ -1,7 +1,7 @@
 // The report's data model: buckets stay bounded and keep extremes through merges, the bucketed
 // counts add up to the replay's own figures, deficits and coverage follow their definitions, and
 // waterfall payments land on the defaulter's loss record.
-#include "replay/report_data.hpp"
+#include "report/report_data.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,9 +13,14 @@
 #include "backstop/instrument_presets.hpp"
 #include "backstop/risk_engine.hpp"
 #include "replay/replay.hpp"
+#include "report/html_report.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 namespace {
+
+using replay::ReplayOptions;
+using replay::ReplaySummary;
+using replay::run_replay;
 
 // A real crash day: accounts gap through their bankruptcy prices, so the waterfall pays.
 const std::string kCrashFile =
@@ -169,5 +174,35 @@ TEST(ReportData, PaymentsLandOnTheDefaultersLossRecord) {
   EXPECT_TRUE(data.has_payments());
 }
 
+// The replay's waterfall on the crash day with a thin fund: ADL fires, and the report's data
+// names who paid.
+TEST(ReplayWaterfall, ThinFundOnTheMarkFileFiresAdlAndTheReportNamesWhoPaid) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
+  ReplayOptions o;
+  o.files = {kCrashFile};
+  o.insurance_fund_ppm = replay::kThinFundPpm;
+  o.default_fund_ppm = 0;
+  ReportData data;
+  attach_report(o, data);
+  std::string error;
+  const std::optional<ReplaySummary> run = run_replay(o, error);
+  EXPECT_TRUE(run.has_value()) << error;
+  const ReplaySummary s = run.value_or(ReplaySummary{});
+  EXPECT_GT(s.adl_fills, 0u);
+  ASSERT_FALSE(s.assets.empty());
+  EXPECT_GT(s.assets[0].adl_paid, 0);
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+  EXPECT_TRUE(data.has_payments());
+  EXPECT_EQ(data.paid(1, PaymentTier::kAdl), s.assets[0].adl_paid);
+  bool named = false;
+  for (const LossRecord& r : data.losses()) {
+    for (const Payment& p : r.payments)
+      named = named || (p.tier == PaymentTier::kAdl && p.counterparty != 0);
+  }
+  EXPECT_TRUE(named) << "no ADL payment names its counterparty";
+  const std::string path = testing::TempDir() + "/waterfall_report.html";
+  ASSERT_TRUE(try_write_html_report(path, data, s, error)) << error;
+}
+
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -1,7 +1,7 @@
 // The HTML report: exact number and time formatting, escaping, the page's structure (every chart
 // and table, no script, nothing from the network), a bounded size on a long replay, and a real
 // render in headless Chromium with a screenshot (skipped when chromium is not installed).
-#include "replay/html_report.hpp"
+#include "report/html_report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,10 +16,15 @@
 #include <string>
 
 #include "replay/replay.hpp"
-#include "replay/report_data.hpp"
+#include "report/report_data.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 namespace {
+
+using replay::FileSummary;
+using replay::ReplayOptions;
+using replay::ReplaySummary;
+using replay::run_replay;
 
 // A real crash day: accounts gap through their bankruptcy prices, so the waterfall pays.
 const std::string kCrashFile =
@@ -202,4 +207,4 @@ TEST(HtmlReport, RendersInHeadlessChromium) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -1,4 +1,4 @@
-#include "replay/policy_comparison.hpp"
+#include "report/policy_comparison.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,15 @@
 #include "marketdata/text_fields.hpp"
 #include "replay/instrument_map.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
+
+using replay::asset_name;
+using replay::AssetSummary;
+using replay::kReplayAssetCount;
+using replay::ReplayOptions;
+using replay::ReplaySummary;
+using replay::run_replay;
+using replay::try_parse_policy;
 
 using marketdata::format_fixed;
 using marketdata::json_escape;
@@ -240,4 +248,4 @@ std::string comparison_json(const PolicyComparison& c) {
   return o + "]}";
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -12,11 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "replay/policy_comparison.hpp"
-#include "replay/policy_lab.hpp"
+#include "report/policy_comparison.hpp"
+#include "report/policy_lab.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 namespace {
+
+using replay::AssetSummary;
+using replay::kThinFundPpm;
+using replay::ReplayOptions;
 
 const std::string kMarkFile =
     std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
@@ -321,4 +325,4 @@ TEST(CompareCli, UnknownPolicyIsAnErrorWithExitCode2) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::report

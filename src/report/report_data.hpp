@@ -46,7 +46,7 @@
 #include "pipeline/output_event.hpp"
 #include "replay/replay.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
 
 inline constexpr std::size_t kMaxReportBuckets = 2000;
 inline constexpr std::int64_t kFirstBucketWidthNs = 1'000'000;  // 1 ms
@@ -230,6 +230,6 @@ class ReportData {
 
 // Points `options`' after_event, on_output and on_finish hooks at `data` (synchronous replays
 // only; `data` must outlive the run).
-void attach_report(ReplayOptions& options, ReportData& data);
+void attach_report(replay::ReplayOptions& options, ReportData& data);
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

@@ -1,4 +1,4 @@
-#include "replay/html_report.hpp"
+#include "report/html_report.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +14,14 @@
 
 #include "replay/instrument_map.hpp"
 
-namespace backstop::replay {
+namespace backstop::report {
+
+using replay::asset_money_exponent;
+using replay::asset_name;
+using replay::AssetSummary;
+using replay::FileSummary;
+using replay::InstrumentSummary;
+using replay::ReplaySummary;
 
 namespace {
 
@@ -756,4 +763,4 @@ bool try_write_html_report(const std::string& path, const ReportData& data,
   return true;
 }
 
-}  // namespace backstop::replay
+}  // namespace backstop::report

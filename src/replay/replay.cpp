@@ -19,6 +19,7 @@
 #include "replay/record_store.hpp"
 #include "replay/rng.hpp"
 #include "replay/scenario.hpp"
+#include "replay/trader_book.hpp"
 
 namespace backstop::replay {
 
@@ -135,29 +136,6 @@ std::int64_t fee_for(const InstrumentSpec& s, std::int64_t ticks, std::int64_t l
       div_round_up(Int128{lots} * ticks * s.multiplier * fee_e6, Int128{1'000'000}));
 }
 
-// What a fill's counterparty draw reads of a trader, packed (16 bytes, not Trader's 48): the draws
-// pick traders at random, so this table's size decides how many of them miss the cache.
-struct DrawTarget {
-  std::int64_t target_notional;
-  Bias bias;
-};
-
-// Lots an account may still trade in direction `buy` without passing its target (or flat, for the
-// direction it only reduces in).
-std::int64_t room(const DrawTarget& t, std::int64_t position, bool buy, const InstrumentSpec& s,
-                  std::int64_t ticks) {
-  const bool opens = (t.bias == Bias::kLong) == buy;
-  if (!opens)
-    return t.bias == Bias::kLong ? std::max<std::int64_t>(position, 0)
-                                 : std::max<std::int64_t>(-position, 0);
-  Int128 cap = s.kind == ContractKind::kInversePerpetual
-                   ? div_truncated(Int128{t.target_notional} * ticks, s.multiplier)
-                   : div_truncated(t.target_notional, Int128{ticks} * s.multiplier);
-  cap = std::min<Int128>(cap, s.max_position.raw());
-  const std::int64_t held = t.bias == Bias::kLong ? position : -position;
-  return std::max<std::int64_t>(0, static_cast<std::int64_t>(cap) - held);
-}
-
 class Builder {
  public:
   Builder(const ReplayOptions& options, ReplaySummary& summary)
@@ -188,7 +166,7 @@ class Builder {
     order_timeout_ns_ = order_timeout_ns;
   }
   std::vector<Instrument>& instruments() { return instruments_; }
-  const std::vector<Trader>& traders() const { return traders_; }
+  const std::vector<Trader>& traders() const { return book_.traders(); }
   // The waterfall's accounts and funds per asset (zero for an asset no trader uses).
   struct AssetSetup {
     std::int64_t collateral = 0;  // Σ the traders' collateral
@@ -231,19 +209,8 @@ class Builder {
   void place_trade(const Item& item);
   void derive_mark(Instrument& inst, std::uint16_t index, std::int64_t ticks, std::int64_t ts);
   void emit_mark(Instrument& inst, std::uint16_t index, std::int64_t ticks, std::int64_t ts);
-  [[nodiscard]] std::uint32_t trader_of(std::uint64_t id) const {
-    return id >= 1 && id <= traders_.size() ? static_cast<std::uint32_t>(id - 1) : kNoSlot;
-  }
-  // traders_[t].id (draw_population numbers them 1, 2, ...), without touching the record.
-  [[nodiscard]] static std::uint64_t trader_id(std::uint32_t t) { return std::uint64_t{t} + 1; }
   void retire(std::uint32_t trader);
   void unwind_backstop(const Item& item, std::int64_t& remaining);
-  // Starts loading the records of the traders the next kPrefetchDraws draws will pick (in the
-  // next trade, most likely of the same instrument), so that those cache misses overlap the
-  // engine's work on this trade's fills. A hint: changes nothing.
-  void prefetch_draws(const std::vector<std::uint32_t>& pool, std::size_t n_instruments,
-                      std::uint16_t instrument) const;
-  static constexpr int kPrefetchDraws = 6;
   void answer_orders(std::int64_t ts);
   [[nodiscard]] const DepthSnapshot* depth_now(Instrument& inst, std::int64_t ts);
   struct PendingOrder {
@@ -263,13 +230,9 @@ class Builder {
   std::vector<ScenarioTrade> scenario_;  // or the default scenario, compact
   std::vector<Instrument> instruments_;
   std::vector<Item> items_;
-  std::vector<Trader> traders_;
-  std::vector<DrawTarget> draw_targets_;  // per trader, for room()
-  std::array<std::vector<std::uint32_t>, kReplayAssetCount> by_asset_;
+  TraderBook book_;  // the traders, their pools and the driver's own book of their positions
   std::array<AssetSetup, kReplayAssetCount> setup_{};
   std::size_t setup_events_ = 0;
-  std::vector<std::int64_t> positions_;    // traders x instruments, the driver's own book
-  std::vector<std::uint32_t> pool_index_;  // per trader: its index in by_asset_, kNoSlot: retired
   std::vector<std::int64_t> backstop_position_;  // per instrument: the backstop's, as known
   std::vector<Event> events_;
   std::size_t next_item_ = 0;
@@ -443,22 +406,14 @@ bool Builder::prepare(std::string& error) {
     }
   }
   Rng population_rng = root.fork(5);
-  traders_ = draw_population(population_rng, params);
+  std::vector<Trader> traders = draw_population(population_rng, params);
   double capacity = 0;
-  for (const Trader& t : traders_)
+  for (const Trader& t : traders)
     capacity += t.collateral_usd * static_cast<double>(t.leverage_e2) / 100.0;
   params.scale = traded_usd > 0 && capacity > 0 ? kCapacityShare * traded_usd / capacity : 1.0;
-  finalize_population(traders_, params);
+  finalize_population(traders, params);
   summary_.collateral_scale = params.scale;
-  pool_index_.assign(traders_.size(), kNoSlot);
-  draw_targets_.reserve(traders_.size());
-  for (const Trader& t : traders_)
-    draw_targets_.push_back(DrawTarget{t.target_notional, t.bias});
-  for (std::uint32_t i = 0; i < traders_.size(); ++i) {
-    pool_index_[i] = static_cast<std::uint32_t>(by_asset_[traders_[i].asset].size());
-    by_asset_[traders_[i].asset].push_back(i);
-  }
-  positions_.assign(traders_.size() * instruments_.size(), 0);
+  book_.assign(std::move(traders), instruments_.size());
   backstop_position_.assign(instruments_.size(), 0);
   return true;
 }
@@ -644,30 +599,19 @@ void Builder::unwind_backstop(const Item& item, std::int64_t& remaining) {
   const std::int64_t want = std::min({remaining, share, held > 0 ? held : -held});
   if (want <= 0) return;
   // The other side: a trader with room to buy what the backstop sells (or the mirror).
-  const std::vector<std::uint32_t>& pool = by_asset_[spec.settlement_asset];
-  const std::size_t n_instruments = instruments_.size();
-  std::uint32_t other = kNoSlot;
-  std::int64_t other_room = 0;
-  for (int d = 0; d < kMaxDraws && other == kNoSlot && !pool.empty(); ++d) {
-    const std::uint32_t c = pool[fill_rng_.below(pool.size())];
-    const std::int64_t r = room(draw_targets_[c], positions_[c * n_instruments + item.instrument],
-                                backstop_sells, spec, item.value);
-    if (r > 0) {
-      other = c;
-      other_room = r;
-    }
-  }
-  if (other == kNoSlot) return;
-  const std::int64_t q = std::min(want, other_room);
+  const TraderBook::Draw other =
+      book_.draw(fill_rng_, item.instrument, backstop_sells, spec, item.value);
+  if (other.trader == kNoSlot) return;
+  const std::int64_t q = std::min(want, other.room);
   // The print's taker side stays as recorded: the backstop is the taker when it trades that way.
   const bool backstop_takes = (item.side == Side::kSell) == backstop_sells;
-  const std::uint64_t taker = backstop_takes ? backstop : trader_id(other);
-  const std::uint64_t maker = backstop_takes ? trader_id(other) : backstop;
+  const std::uint64_t taker = backstop_takes ? backstop : TraderBook::trader_id(other.trader);
+  const std::uint64_t maker = backstop_takes ? TraderBook::trader_id(other.trader) : backstop;
   events_.push_back(make_fill(item.instrument, item.side, taker, maker, Price{item.value}, Qty{q},
                               Money{fee_for(spec, item.value, q, options_.taker_fee_e6)},
                               Money{fee_for(spec, item.value, q, options_.maker_fee_e6)},
                               item.ts_ns));
-  positions_[other * n_instruments + item.instrument] += backstop_sells ? q : -q;
+  book_.position(other.trader, item.instrument) += backstop_sells ? q : -q;
   held += backstop_sells ? -q : q;
   inst.summary.backstop_unwound_lots += q;
   ++inst.summary.fills;
@@ -678,67 +622,36 @@ void Builder::unwind_backstop(const Item& item, std::int64_t& remaining) {
 void Builder::place_trade(const Item& item) {
   Instrument& inst = instruments_[item.instrument];
   const InstrumentSpec& spec = inst.mapped.spec;
-  const std::vector<std::uint32_t>& pool = by_asset_[spec.settlement_asset];
-  const std::size_t n_instruments = instruments_.size();
+  const std::size_t pool_size = book_.pool(spec.settlement_asset).size();
   const bool buy = item.side == Side::kBuy;
   std::int64_t remaining = item.lots;
   unwind_backstop(item, remaining);
-  for (int chunk = 0; chunk < kMaxChunks && remaining > 0 && pool.size() >= 2; ++chunk) {
-    std::uint32_t taker = kNoSlot;
-    std::int64_t taker_room = 0;
-    for (int d = 0; d < kMaxDraws && taker == kNoSlot; ++d) {
-      const std::uint32_t c = pool[fill_rng_.below(pool.size())];
-      const std::int64_t r = room(draw_targets_[c], positions_[c * n_instruments + item.instrument],
-                                  buy, spec, item.value);
-      if (r > 0) {
-        taker = c;
-        taker_room = r;
-      }
-    }
-    if (taker == kNoSlot) break;
-    std::uint32_t maker = kNoSlot;
-    std::int64_t maker_room = 0;
-    for (int d = 0; d < kMaxDraws && maker == kNoSlot; ++d) {
-      const std::uint32_t c = pool[fill_rng_.below(pool.size())];
-      if (c == taker) continue;
-      const std::int64_t r = room(draw_targets_[c], positions_[c * n_instruments + item.instrument],
-                                  !buy, spec, item.value);
-      if (r > 0) {
-        maker = c;
-        maker_room = r;
-      }
-    }
-    if (maker == kNoSlot) break;
-    const std::int64_t q = std::min({remaining, taker_room, maker_room});
-    positions_[taker * n_instruments + item.instrument] += buy ? q : -q;
-    positions_[maker * n_instruments + item.instrument] -= buy ? q : -q;
-    events_.push_back(
-        make_fill(item.instrument, item.side, trader_id(taker), trader_id(maker), Price{item.value},
-                  Qty{q}, Money{fee_for(spec, item.value, q, options_.taker_fee_e6)},
-                  Money{fee_for(spec, item.value, q, options_.maker_fee_e6)}, item.ts_ns));
+  for (int chunk = 0; chunk < kMaxChunks && remaining > 0 && pool_size >= 2; ++chunk) {
+    const TraderBook::Draw taker = book_.draw(fill_rng_, item.instrument, buy, spec, item.value);
+    if (taker.trader == kNoSlot) break;
+    const TraderBook::Draw maker =
+        book_.draw(fill_rng_, item.instrument, !buy, spec, item.value, taker.trader);
+    if (maker.trader == kNoSlot) break;
+    const std::int64_t q = std::min({remaining, taker.room, maker.room});
+    book_.position(taker.trader, item.instrument) += buy ? q : -q;
+    book_.position(maker.trader, item.instrument) -= buy ? q : -q;
+    events_.push_back(make_fill(item.instrument, item.side, TraderBook::trader_id(taker.trader),
+                                TraderBook::trader_id(maker.trader), Price{item.value}, Qty{q},
+                                Money{fee_for(spec, item.value, q, options_.taker_fee_e6)},
+                                Money{fee_for(spec, item.value, q, options_.maker_fee_e6)},
+                                item.ts_ns));
     ++inst.summary.fills;
     ++summary_.fills;
     remaining -= q;
   }
   summary_.unplaced_lots += static_cast<std::uint64_t>(remaining);
-  prefetch_draws(pool, n_instruments, item.instrument);
-}
-
-void Builder::prefetch_draws(const std::vector<std::uint32_t>& pool, std::size_t n_instruments,
-                             std::uint16_t instrument) const {
-  if (pool.empty()) return;
-  Rng peek = fill_rng_;  // a copy: the real draws are not advanced
-  for (int k = 0; k < kPrefetchDraws; ++k) {
-    const std::uint32_t c = pool[peek.below(pool.size())];
-    __builtin_prefetch(draw_targets_.data() + c);
-    __builtin_prefetch(positions_.data() + c * n_instruments + instrument);
-  }
+  book_.prefetch_draws(fill_rng_, spec.settlement_asset, item.instrument);
 }
 
 void Builder::build_setup() {
   const std::int64_t t0 = items_.front().ts_ns;
-  events_.reserve(traders_.size() * 2 + 64);
-  for (const Trader& t : traders_) {
+  events_.reserve(book_.traders().size() * 2 + 64);
+  for (const Trader& t : book_.traders()) {
     events_.push_back(make_open_account(t.id, t.asset, MarginMode::kCross, t0));
     // A zero deposit would be refused at the entrance (and shift the input sequences).
     if (t.collateral > 0) events_.push_back(make_deposit(t.id, Money{t.collateral}, t0));
@@ -748,7 +661,7 @@ void Builder::build_setup() {
   const bool liquidating = options_.liquidation != LiquidationMode::kOff;
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
     AssetSetup& f = setup_[a];
-    if (by_asset_[a].empty()) continue;
+    if (book_.pool(a).empty()) continue;
     auto share = [&](std::int64_t ppm) {
       return static_cast<std::int64_t>(Int128{f.collateral} * ppm / 1'000'000);
     };
@@ -778,8 +691,8 @@ void Builder::build_setup() {
       depth_here = depth_here || (!inst.depth.empty() && inst.mapped.spec.settlement_asset == a);
     if (order_mode_ && depth_here) {
       Int128 notional = 0;
-      for (const std::uint32_t t : by_asset_[a])
-        notional += traders_[t].target_notional;
+      for (const std::uint32_t t : book_.pool(a))
+        notional += book_.traders()[t].target_notional;
       f.market = options_.accounts + 1u + kReplayAssetCount +
                  std::uint64_t{kReplayAssetCount} * kClearingMembers + a;
       f.market_collateral =
@@ -833,7 +746,6 @@ const DepthSnapshot* Builder::depth_now(Instrument& inst, std::int64_t ts) {
 // timeout), one the driver's book says would not reduce, and one the depth cannot fill within
 // its limit.
 void Builder::answer_orders(std::int64_t now) {
-  const std::size_t n_instruments = instruments_.size();
   // The fills are stamped before every live order's deadline (and not before the last event):
   // a fill at or after a deadline would let the engine take that other account over first.
   std::int64_t ts = now;
@@ -845,12 +757,12 @@ void Builder::answer_orders(std::int64_t now) {
     Instrument& inst = instruments_[o.instrument];
     const InstrumentSpec& spec = inst.mapped.spec;
     AssetSetup& f = setup_[spec.settlement_asset];
-    const std::uint32_t t = trader_of(o.account);
+    const std::uint32_t t = book_.trader_of(o.account);
     if (last_event_ts_ >= o.deadline_ns || t == kNoSlot || f.market == 0) continue;
     const DepthSnapshot* d = depth_now(inst, ts);
     if (d == nullptr) continue;
     // Reduce-only against the driver's book, which holds every fill it generated since.
-    std::int64_t& held = positions_[t * n_instruments + o.instrument];
+    std::int64_t& held = book_.position(t, o.instrument);
     if (held == 0 || (held > 0) == (o.lots > 0)) continue;
     const std::int64_t want = std::min(o.lots < 0 ? -o.lots : o.lots, held < 0 ? -held : held);
     const bool sell = o.lots < 0;
@@ -892,16 +804,7 @@ void Builder::answer_orders(std::int64_t now) {
 }
 
 void Builder::retire(std::uint32_t trader) {
-  if (pool_index_[trader] == kNoSlot) return;
-  // Swap-remove from its asset's pool: O(1), and the pool's order stays a function of the input.
-  std::vector<std::uint32_t>& pool = by_asset_[traders_[trader].asset];
-  const std::uint32_t at = pool_index_[trader];
-  const std::uint32_t last = pool.back();
-  pool[at] = last;
-  pool_index_[last] = at;
-  pool.pop_back();
-  pool_index_[trader] = kNoSlot;
-  ++summary_.retired_accounts;
+  if (book_.retire(trader)) ++summary_.retired_accounts;
 }
 
 void Builder::react(const OutputEvent& out) {
@@ -932,11 +835,11 @@ void Builder::react(const OutputEvent& out) {
             r.amount < 0 ? -r.amount : r.amount;
       }
       // The venue stops the account trading once it is being liquidated.
-      const std::uint32_t t = trader_of(r.account);
+      const std::uint32_t t = book_.trader_of(r.account);
       if (t == kNoSlot) break;
       retire(t);
       if (r.kind == WaterfallKind::kTakeover && r.instrument < n_instruments)
-        positions_[t * n_instruments + r.instrument] = 0;
+        book_.position(t, r.instrument) = 0;
       break;
     }
     case WaterfallKind::kAdlClose: {
@@ -947,9 +850,9 @@ void Builder::react(const OutputEvent& out) {
         b = b > 0 ? std::max<std::int64_t>(0, b - r.amount)
                   : std::min<std::int64_t>(0, b + r.amount);
       }
-      const std::uint32_t t = trader_of(r.account);
+      const std::uint32_t t = book_.trader_of(r.account);
       if (t == kNoSlot || r.instrument >= n_instruments) break;
-      std::int64_t& p = positions_[t * n_instruments + r.instrument];
+      std::int64_t& p = book_.position(t, r.instrument);
       p = p > 0 ? std::max<std::int64_t>(0, p - r.amount) : std::min<std::int64_t>(0, p + r.amount);
       break;
     }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "replay/replay.hpp"
+#include "report/html_text.hpp"
 #include "report/report_data.hpp"
 
 namespace backstop::report {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "marketdata/decimal.hpp"
 #include "marketdata/text_fields.hpp"
@@ -35,6 +36,119 @@ LabAssetMetrics metrics_for(const std::vector<LabAssetMetrics>& all, const std::
 
 std::string ppm_as_percent(std::int64_t ppm) {
   return format_fixed(ppm, -4);
+}
+
+// The comparison as a text table: a label column, then one column per run.
+class RunTable {
+ public:
+  RunTable(const PolicyComparison& c, std::string title) : c_(c), o_(std::move(title)) {
+    for (const PolicyRun& r : c.runs)
+      width_ = std::max(width_, r.policy.size());
+  }
+  // `cell(run)` gives each run's text.
+  template <class Cell>
+  void row(std::string_view label, Cell cell) {
+    o_ += fmt::format("{:<{}}", label, kLabel);
+    for (const PolicyRun& r : c_.runs)
+      o_ += fmt::format(" {:>{}}", cell(r), width_);
+    o_ += '\n';
+  }
+  void heading(std::string_view text) { o_ += fmt::format("{}\n", text); }
+  // A lab metric of the runs' asset `k` as money of 10^e units (a member or a function of
+  // LabAssetMetrics); "-" for a run without that asset.
+  template <class Field>
+  void money(std::string_view label, std::size_t k, int e, Field field) {
+    row(label, [&](const PolicyRun& r) {
+      return k < r.assets.size() ? format_fixed(std::invoke(field, r.assets[k]), e)
+                                 : std::string("-");
+    });
+  }
+  // A lab metric of asset `k` as text made by `text(metrics)`.
+  template <class Text>
+  void metric(std::string_view label, std::size_t k, Text text) {
+    row(label, [&](const PolicyRun& r) {
+      return k < r.assets.size() ? text(r.assets[k]) : std::string("-");
+    });
+  }
+  std::string take() && { return std::move(o_); }
+
+ private:
+  static constexpr int kLabel = 34;
+  const PolicyComparison& c_;
+  std::string o_;
+  std::size_t width_ = 14;
+};
+
+std::string count(std::uint64_t v) {
+  return fmt::format("{}", v);
+}
+std::string share(double v) {
+  return fmt::format("{:.4f}", v);
+}
+
+void add_run_counts(RunTable& t) {
+  t.row("", [](const PolicyRun& r) { return r.policy; });
+  t.row("liquidations", [](const PolicyRun& r) { return count(r.summary.liquidations); });
+  t.row("accounts liquidated",
+        [](const PolicyRun& r) { return count(r.summary.accounts_liquidated); });
+  t.row("bankruptcies", [](const PolicyRun& r) { return count(r.summary.bankruptcies); });
+  t.row("ADL fills", [](const PolicyRun& r) { return count(r.summary.adl_fills); });
+  t.row("socializations", [](const PolicyRun& r) { return count(r.summary.socializations); });
+}
+
+// Who paid asset k's deficits, tier by tier.
+void add_who_paid(RunTable& t, std::size_t k, const AssetSummary& a) {
+  const int e = a.money_exponent;
+  t.heading(fmt::format("who paid the deficits ({})", a.name));
+  t.money("  deficit", k, e, &LabAssetMetrics::deficit);
+  t.money("  own default-fund share", k, e, &LabAssetMetrics::own_default_fund);
+  t.money("  insurance fund", k, e, &LabAssetMetrics::insurance);
+  t.money("  venue tranche", k, e, &LabAssetMetrics::venue_tranche);
+  t.money("  members' default fund", k, e, &LabAssetMetrics::members_default_fund);
+  t.money("  ADL winners", k, e, &LabAssetMetrics::adl);
+  t.money("  socialized loss", k, e, &LabAssetMetrics::socialized);
+  t.money("  member assessment", k, e, &LabAssetMetrics::assessment);
+  t.money("  bad debt", k, e, &LabAssetMetrics::bad_debt);
+  t.money("  defaulters' collateral (tier 1)", k, e, &LabAssetMetrics::defaulter_collateral);
+  t.money("  fees + surplus into insurance", k, e,
+          [](const LabAssetMetrics& m) { return m.liquidation_fees + m.surplus; });
+}
+
+// What was taken from asset k's winners, and how it was spread.
+void add_winners(RunTable& t, std::size_t k, const AssetSummary& a) {
+  const int e = a.money_exponent;
+  t.heading(fmt::format("taken from winners ({})", a.name));
+  t.money("  charged", k, e, &LabAssetMetrics::winners_charged);
+  t.money("  beyond the deficit (rounding)", k, e, &LabAssetMetrics::winners_excess);
+  t.money("  of it the backstop's own share", k, e, &LabAssetMetrics::socialized_backstop);
+  t.metric("  lots closed by ADL", k, [](const LabAssetMetrics& m) {
+    return count(static_cast<std::uint64_t>(m.closed_lots));
+  });
+  t.money("  notional closed at the mark", k, e, &LabAssetMetrics::closed_notional);
+  t.heading("concentration of the winners' payments");
+  t.metric("  accounts that paid", k, [](const LabAssetMetrics& m) { return count(m.payers); });
+  t.money("  largest payer", k, e, &LabAssetMetrics::top1);
+  t.metric("  top-1 share", k, [](const LabAssetMetrics& m) { return share(m.top1_share); });
+  t.metric("  top-10 share", k, [](const LabAssetMetrics& m) { return share(m.top10_share); });
+  t.metric("  HHI (0-10,000)", k,
+           [](const LabAssetMetrics& m) { return fmt::format("{:.1f}", m.hhi * 10'000); });
+  t.metric("  Gini", k, [](const LabAssetMetrics& m) { return share(m.gini); });
+}
+
+void add_touched_and_end(RunTable& t, std::size_t k, const AssetSummary& a) {
+  t.heading("accounts touched");
+  t.metric("  winners closed by ADL", k,
+           [](const LabAssetMetrics& m) { return count(m.winners_closed); });
+  t.metric("  winners closed or charged", k,
+           [](const LabAssetMetrics& m) { return count(m.winners_touched); });
+  t.metric("  members charged", k,
+           [](const LabAssetMetrics& m) { return count(m.members_charged); });
+  t.heading(fmt::format("end state ({})", a.name));
+  t.row("  insurance fund", [&](const PolicyRun& r) {
+    return k < r.summary.assets.size()
+               ? format_fixed(r.summary.assets[k].insurance_fund_end, a.money_exponent)
+               : std::string("-");
+  });
 }
 
 }  // namespace
@@ -98,101 +212,27 @@ bool all_conserved(const PolicyComparison& c) noexcept {
 }
 
 std::string comparison_text(const PolicyComparison& c) {
-  std::string o = fmt::format(
-      "Backstop compare: {}, seed {}, {} accounts{}; insurance fund {} %, default fund {} %, "
-      "liquidation fee {} bp; {} events per run\n",
-      c.scenario == "default" ? std::string("default scenario")
-                              : fmt::format("{} file(s)", c.files.size()),
-      c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
-      ppm_as_percent(c.insurance_fund_ppm), ppm_as_percent(c.default_fund_ppm),
-      format_fixed(c.liquidation_fee_e6, -2), c.events);
-  std::size_t width = 14;
-  for (const PolicyRun& r : c.runs)
-    width = std::max(width, r.policy.size());
-  constexpr int kLabel = 34;
-  auto row = [&](std::string_view label, auto cell) {
-    o += fmt::format("{:<{}}", label, kLabel);
-    for (const PolicyRun& r : c.runs)
-      o += fmt::format(" {:>{}}", cell(r), width);
-    o += '\n';
-  };
-  auto heading = [&](std::string_view text) { o += fmt::format("{}\n", text); };
-  auto count = [](std::uint64_t v) { return fmt::format("{}", v); };
-  auto share = [](double v) { return fmt::format("{:.4f}", v); };
-  row("", [](const PolicyRun& r) { return r.policy; });
-  row("liquidations", [&](const PolicyRun& r) { return count(r.summary.liquidations); });
-  row("accounts liquidated",
-      [&](const PolicyRun& r) { return count(r.summary.accounts_liquidated); });
-  row("bankruptcies", [&](const PolicyRun& r) { return count(r.summary.bankruptcies); });
-  row("ADL fills", [&](const PolicyRun& r) { return count(r.summary.adl_fills); });
-  row("socializations", [&](const PolicyRun& r) { return count(r.summary.socializations); });
-  if (c.runs.empty()) return o;
+  RunTable t(
+      c, fmt::format("Backstop compare: {}, seed {}, {} accounts{}; insurance fund {} %, default "
+                     "fund {} %, liquidation fee {} bp; {} events per run\n",
+                     c.scenario == "default" ? std::string("default scenario")
+                                             : fmt::format("{} file(s)", c.files.size()),
+                     c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
+                     ppm_as_percent(c.insurance_fund_ppm), ppm_as_percent(c.default_fund_ppm),
+                     format_fixed(c.liquidation_fee_e6, -2), c.events));
+  add_run_counts(t);
+  if (c.runs.empty()) return std::move(t).take();
   for (std::size_t k = 0; k < c.runs[0].summary.assets.size(); ++k) {
     const AssetSummary& a0 = c.runs[0].summary.assets[k];
-    const int e = a0.money_exponent;
-    auto money = [&](auto field) {
-      return [&, field](const PolicyRun& r) {
-        return k < r.assets.size() ? format_fixed(field(r.assets[k]), e) : std::string("-");
-      };
-    };
-    auto lab = [&](auto field) {
-      return [&, field](const PolicyRun& r) {
-        return k < r.assets.size() ? field(r.assets[k]) : std::string("-");
-      };
-    };
-    heading(fmt::format("who paid the deficits ({})", a0.name));
-    row("  deficit", money([](const LabAssetMetrics& m) { return m.deficit; }));
-    row("  own default-fund share",
-        money([](const LabAssetMetrics& m) { return m.own_default_fund; }));
-    row("  insurance fund", money([](const LabAssetMetrics& m) { return m.insurance; }));
-    row("  venue tranche", money([](const LabAssetMetrics& m) { return m.venue_tranche; }));
-    row("  members' default fund",
-        money([](const LabAssetMetrics& m) { return m.members_default_fund; }));
-    row("  ADL winners", money([](const LabAssetMetrics& m) { return m.adl; }));
-    row("  socialized loss", money([](const LabAssetMetrics& m) { return m.socialized; }));
-    row("  member assessment", money([](const LabAssetMetrics& m) { return m.assessment; }));
-    row("  bad debt", money([](const LabAssetMetrics& m) { return m.bad_debt; }));
-    row("  defaulters' collateral (tier 1)",
-        money([](const LabAssetMetrics& m) { return m.defaulter_collateral; }));
-    row("  fees + surplus into insurance",
-        money([](const LabAssetMetrics& m) { return m.liquidation_fees + m.surplus; }));
-    heading(fmt::format("taken from winners ({})", a0.name));
-    row("  charged", money([](const LabAssetMetrics& m) { return m.winners_charged; }));
-    row("  beyond the deficit (rounding)",
-        money([](const LabAssetMetrics& m) { return m.winners_excess; }));
-    row("  of it the backstop's own share",
-        money([](const LabAssetMetrics& m) { return m.socialized_backstop; }));
-    row("  lots closed by ADL", lab([&](const LabAssetMetrics& m) {
-          return count(static_cast<std::uint64_t>(m.closed_lots));
-        }));
-    row("  notional closed at the mark",
-        money([](const LabAssetMetrics& m) { return m.closed_notional; }));
-    heading("concentration of the winners' payments");
-    row("  accounts that paid", lab([&](const LabAssetMetrics& m) { return count(m.payers); }));
-    row("  largest payer", money([](const LabAssetMetrics& m) { return m.top1; }));
-    row("  top-1 share", lab([&](const LabAssetMetrics& m) { return share(m.top1_share); }));
-    row("  top-10 share", lab([&](const LabAssetMetrics& m) { return share(m.top10_share); }));
-    row("  HHI (0-10,000)",
-        lab([&](const LabAssetMetrics& m) { return fmt::format("{:.1f}", m.hhi * 10'000); }));
-    row("  Gini", lab([&](const LabAssetMetrics& m) { return share(m.gini); }));
-    heading("accounts touched");
-    row("  winners closed by ADL",
-        lab([&](const LabAssetMetrics& m) { return count(m.winners_closed); }));
-    row("  winners closed or charged",
-        lab([&](const LabAssetMetrics& m) { return count(m.winners_touched); }));
-    row("  members charged",
-        lab([&](const LabAssetMetrics& m) { return count(m.members_charged); }));
-    heading(fmt::format("end state ({})", a0.name));
-    row("  insurance fund", [&](const PolicyRun& r) {
-      return k < r.summary.assets.size() ? format_fixed(r.summary.assets[k].insurance_fund_end, e)
-                                         : std::string("-");
-    });
+    add_who_paid(t, k, a0);
+    add_winners(t, k, a0);
+    add_touched_and_end(t, k, a0);
   }
-  row("conservation", [](const PolicyRun& r) {
+  t.row("conservation", [](const PolicyRun& r) {
     return std::string(r.summary.conservation_ok ? "ok" : "VIOLATED");
   });
-  row("digest", [](const PolicyRun& r) { return r.summary.digest; });
-  return o;
+  t.row("digest", [](const PolicyRun& r) { return r.summary.digest; });
+  return std::move(t).take();
 }
 
 std::string comparison_json(const PolicyComparison& c) {

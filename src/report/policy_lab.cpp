@@ -84,10 +84,22 @@ void PolicyLab::add(const WaterfallRecord& r) {
     case WaterfallKind::kTakeover:
       taken_[r.instrument] = r.amount;
       return;
+    case WaterfallKind::kAdlClose:
+    case WaterfallKind::kAdlFill:
+    case WaterfallKind::kSocializedLoss:
+      add_winners(state(r.asset), r);
+      return;
+    case WaterfallKind::kRemainder:
+      add_remainder(state(r.asset).m, r);
+      return;
     default:
-      break;
+      add_cover(state(r.asset), r);
+      return;
   }
-  AssetState& s = state(r.asset);
+}
+
+// Fees and surplus, the deficit, and what covered it at every tier but the winners'.
+void PolicyLab::add_cover(AssetState& s, const WaterfallRecord& r) {
   LabAssetMetrics& m = s.m;
   switch (r.kind) {
     case WaterfallKind::kLiquidationFee:
@@ -122,6 +134,18 @@ void PolicyLab::add(const WaterfallRecord& r) {
       m.assessment += r.amount;
       s.members.insert(r.account);
       break;
+    case WaterfallKind::kBadDebt:
+      m.bad_debt += r.amount;
+      break;
+    default:
+      break;
+  }
+}
+
+// Tier 6: ADL closes and fills, socialized charges.
+void PolicyLab::add_winners(AssetState& s, const WaterfallRecord& r) {
+  LabAssetMetrics& m = s.m;
+  switch (r.kind) {
     case WaterfallKind::kAdlClose: {
       ++m.adl_closes;
       m.closed_lots += r.amount;
@@ -150,28 +174,26 @@ void PolicyLab::add(const WaterfallRecord& r) {
           Socialization{r.asset, r.instrument, winners_long, r.before, r.after});
       break;
     }
-    case WaterfallKind::kRemainder:
-      // Rounding up of a pro-rata split: charged beyond what that tier covered.
-      if (r.tier == 5) {
-        m.members_default_fund -= r.amount;
-      } else if (r.tier == 7) {
-        m.assessment -= r.amount;
-      } else if (r.tier == 6) {
-        m.winners_excess += r.amount;
-        // A socialized charge's remainder is on top of its recorded amount; an ADL fill's is
-        // inside the payment.
-        if (last_tier6_ == WaterfallKind::kSocializedLoss) {
-          m.winners_charged += r.amount;
-        } else {
-          m.adl -= r.amount;
-        }
-      }
-      break;
-    case WaterfallKind::kBadDebt:
-      m.bad_debt += r.amount;
-      break;
     default:
       break;
+  }
+}
+
+// Rounding up of a pro-rata split: charged beyond what that tier covered.
+void PolicyLab::add_remainder(LabAssetMetrics& m, const WaterfallRecord& r) const {
+  if (r.tier == 5) {
+    m.members_default_fund -= r.amount;
+  } else if (r.tier == 7) {
+    m.assessment -= r.amount;
+  } else if (r.tier == 6) {
+    m.winners_excess += r.amount;
+    // A socialized charge's remainder is on top of its recorded amount; an ADL fill's is inside
+    // the payment.
+    if (last_tier6_ == WaterfallKind::kSocializedLoss) {
+      m.winners_charged += r.amount;
+    } else {
+      m.adl -= r.amount;
+    }
   }
 }
 

@@ -172,6 +172,9 @@ class PolicyLab {
     std::unordered_set<std::uint64_t> members;
   };
   AssetState& state(std::uint8_t asset);
+  void add_cover(AssetState& s, const WaterfallRecord& r);
+  void add_winners(AssetState& s, const WaterfallRecord& r);
+  void add_remainder(LabAssetMetrics& m, const WaterfallRecord& r) const;
   [[nodiscard]] bool is_backstop(std::uint64_t account) const noexcept;
 
   std::vector<InstrumentRisk> instruments_;

@@ -119,19 +119,7 @@ void ReportData::after_event(const RiskEngine& risk, const Event& e) {
   const std::size_t b = bucket_for(current_ns_);
   const bool new_bucket = events_ == 1 || b != current_bucket_;
   current_bucket_ = b;
-  if (new_bucket) {
-    // Every bucket with an event carries every series, so lines have no gaps but idle time.
-    for (std::size_t i = 0; i < mark_.size(); ++i) {
-      const InstrumentState& s = risk.instrument_state(static_cast<std::uint16_t>(i));
-      mark_[i][b].add(s.mark);
-      open_interest_[i][b].add(s.open_interest);
-    }
-    for (std::size_t a = 0; a < insurance_.size(); ++a) {
-      insurance_[a][b].add(insurance_now_[a]);
-      if (requirement_now_[a] > 0) requirement_[a][b].add(requirement_now_[a]);
-      update_coverage(a, b);
-    }
-  }
+  if (new_bucket) open_bucket(risk, b);
   if ((e.type == EventType::kMarkPrice || e.type == EventType::kFill) &&
       e.instrument < mark_.size()) {
     const InstrumentState& s = risk.instrument_state(e.instrument);
@@ -142,34 +130,58 @@ void ReportData::after_event(const RiskEngine& risk, const Event& e) {
   for (const OutputEvent& out : pending_) {
     if (out.kind == OutputKind::kWaterfall) {
       on_waterfall(out.waterfall);
-      continue;
-    }
-    if (out.kind != OutputKind::kRisk) continue;
-    switch (out.risk.type) {
-      case OutputType::kBecameLiquidatable:
-        ++counts_[b].liquidatable;
-        break;
-      case OutputType::kBecameBankrupt: {
-        ++counts_[b].bankrupt;
-        // The output's equity is exact at this event; the next sample follows the deficit on.
-        const std::uint32_t slot = risk.find_account(out.risk.account);
-        if (slot != kNoSlot && out.risk.equity.raw() < 0) {
-          const std::int64_t equity = out.risk.equity.raw();
-          note_deficit(out.risk.account, risk.account(slot).asset,
-                       equity == std::numeric_limits<std::int64_t>::min()
-                           ? std::numeric_limits<std::int64_t>::max()
-                           : -equity);
-        }
-        break;
-      }
-      case OutputType::kRecovered:
-        ++counts_[b].recovered;
-        break;
-      case OutputType::kUnderInitialMargin:
-        break;
+    } else if (out.kind == OutputKind::kRisk) {
+      on_risk(risk, out.risk, b);
     }
   }
   pending_.clear();
+  follow_funds(risk, b);
+  if (current_ns_ >= next_sample_ns_) sample_deficits(risk, b);
+  risk_ = nullptr;
+}
+
+// Every bucket with an event carries every series, so lines have no gaps but idle time.
+void ReportData::open_bucket(const RiskEngine& risk, std::size_t b) {
+  for (std::size_t i = 0; i < mark_.size(); ++i) {
+    const InstrumentState& s = risk.instrument_state(static_cast<std::uint16_t>(i));
+    mark_[i][b].add(s.mark);
+    open_interest_[i][b].add(s.open_interest);
+  }
+  for (std::size_t a = 0; a < insurance_.size(); ++a) {
+    insurance_[a][b].add(insurance_now_[a]);
+    if (requirement_now_[a] > 0) requirement_[a][b].add(requirement_now_[a]);
+    update_coverage(a, b);
+  }
+}
+
+void ReportData::on_risk(const RiskEngine& risk, const RiskOutput& r, std::size_t b) {
+  switch (r.type) {
+    case OutputType::kBecameLiquidatable:
+      ++counts_[b].liquidatable;
+      break;
+    case OutputType::kBecameBankrupt: {
+      ++counts_[b].bankrupt;
+      // The output's equity is exact at this event; the next sample follows the deficit on.
+      const std::uint32_t slot = risk.find_account(r.account);
+      if (slot != kNoSlot && r.equity.raw() < 0) {
+        const std::int64_t equity = r.equity.raw();
+        note_deficit(r.account, risk.account(slot).asset,
+                     equity == std::numeric_limits<std::int64_t>::min()
+                         ? std::numeric_limits<std::int64_t>::max()
+                         : -equity);
+      }
+      break;
+    }
+    case OutputType::kRecovered:
+      ++counts_[b].recovered;
+      break;
+    case OutputType::kUnderInitialMargin:
+      break;
+  }
+}
+
+// The insurance and default funds after the event, into the series and the coverage when moved.
+void ReportData::follow_funds(const RiskEngine& risk, std::size_t b) {
   for (std::size_t a = 0; a < insurance_.size(); ++a) {
     const std::int64_t v = risk.insurance_fund(static_cast<std::uint8_t>(a)).raw();
     const std::int64_t df = risk.waterfall_state().default_fund[a];
@@ -179,8 +191,6 @@ void ReportData::after_event(const RiskEngine& risk, const Event& e) {
     insurance_[a][b].add(v);
     update_coverage(a, b);
   }
-  if (current_ns_ >= next_sample_ns_) sample_deficits(risk, b);
-  risk_ = nullptr;
 }
 
 void ReportData::finish(const RiskEngine& risk) {

@@ -191,6 +191,9 @@ class ReportData {
   void sample_deficits(const RiskEngine& risk, std::size_t bucket);
   void note_deficit(std::uint64_t account, std::uint8_t asset, std::int64_t deficit);
   void update_coverage(std::size_t asset, std::size_t bucket);
+  void open_bucket(const RiskEngine& risk, std::size_t bucket);
+  void on_risk(const RiskEngine& risk, const RiskOutput& r, std::size_t bucket);
+  void follow_funds(const RiskEngine& risk, std::size_t bucket);
   void on_waterfall(const WaterfallRecord& r);
   LossRecord* loss_for(std::uint64_t account);
 

@@ -52,6 +52,28 @@ constexpr bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
 
+// The optional exponent part, (e|E)[+-]digits, at text[i]: consumed and added to `exponent`;
+// false when it is malformed.
+bool add_exponent_part(std::string_view text, std::size_t& i, int& exponent) noexcept {
+  if (i >= text.size() || (text[i] != 'e' && text[i] != 'E')) return true;
+  ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
+    negative = text[i] == '-';
+    ++i;
+  }
+  int e = 0;
+  std::size_t digits = 0;
+  for (; i < text.size() && is_digit(text[i]); ++i, ++digits) {
+    // Any exponent past four digits is out of range anyway; stop accumulating before int
+    // overflow but keep consuming so the digits are validated.
+    if (e < 10000) e = e * 10 + (text[i] - '0');
+  }
+  if (digits == 0) return false;
+  exponent += negative ? -e : e;
+  return true;
+}
+
 }  // namespace
 
 DecimalError try_parse_decimal(std::string_view text, Decimal& out) noexcept {
@@ -106,23 +128,7 @@ DecimalError try_parse_decimal(std::string_view text, Decimal& out) noexcept {
     if (frac_digits == 0) return DecimalError::kMalformed;
   }
   exponent += int_zeros;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    bool exp_negative = false;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
-      exp_negative = text[i] == '-';
-      ++i;
-    }
-    int e = 0;
-    std::size_t exp_digits = 0;
-    for (; i < text.size() && is_digit(text[i]); ++i, ++exp_digits) {
-      // Any exponent past four digits is out of range anyway; stop accumulating before int
-      // overflow but keep consuming so the digits are validated.
-      if (e < 10000) e = e * 10 + (text[i] - '0');
-    }
-    if (exp_digits == 0) return DecimalError::kMalformed;
-    exponent += exp_negative ? -e : e;
-  }
+  if (!add_exponent_part(text, i, exponent)) return DecimalError::kMalformed;
   if (i != text.size()) return DecimalError::kMalformed;
   if (acc == 0) {
     out = Decimal{};

@@ -1,7 +1,7 @@
 // Reads a file's content in blocks: a gzip file (one member or several concatenated, as `cat a.gz
 // b.gz` makes) is inflated with ISA-L's igzip, anything else passes through unchanged. igzip
-// inflates the 27.8 MB websocket capture in ../shared/data in about a third of zlib's time, and
-// inflating is most of what reading that file costs. Owned by one thread (the reader's). Cost: one
+// inflates several times faster than zlib, and inflating is most of what reading a gzipped
+// capture costs. Owned by one thread (the reader's). Cost: one
 // read(2) per 256 KiB of file and the inflate itself; no allocation after try_open.
 #pragma once
 

@@ -26,9 +26,9 @@ std::size_t split_csv(std::string_view line, std::string_view* fields,
 namespace {
 
 // Up to 19 decimal digits always fit in 64 unsigned bits (10^19 - 1 < 2^64), so the usual field
-// (a time in ns, an id, a size) needs no overflow check per digit as std::from_chars makes; it
-// costs a third of from_chars's instructions on the 19-digit capture timestamps. False when the
-// text is empty, longer or holds anything but digits: the caller falls back to from_chars.
+// (a time in ns, an id, a size) needs no overflow check per digit as std::from_chars makes. False
+// when the text is empty, longer or holds anything but digits: the caller falls back to
+// from_chars.
 bool try_parse_short_digits(std::string_view text, std::uint64_t& out) noexcept {
   if (text.empty() || text.size() > 19) return false;
   std::uint64_t v = 0;

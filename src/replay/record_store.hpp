@@ -1,9 +1,9 @@
 // The replay's copy of what the files gave, in file order, kept small. The replay must hold every
 // record before it starts (the instruments and the population are fitted to the whole input), and
-// a MarketRecord is about 200 bytes: on the largest file the vector of them and its regrowth cost
-// about a quarter of the run's page faults (4,713 -> 3,588 with this store). Prints (trades,
-// liquidations, mark prices: the bulk of trade and mark files) are kept in 32 bytes with what the
-// replay reads of them; every other record is kept whole. Cold code, the replay's loading thread.
+// a MarketRecord is about 200 bytes: a vector of them, and its regrowth, is a large share of a
+// big file's page faults. Prints (trades, liquidations, mark prices: the bulk of trade and mark
+// files) are kept in 32 bytes with what the replay reads of them; every other record is kept
+// whole. Cold code, the replay's loading thread.
 // Cost: O(1) amortized per record.
 //
 // What a print keeps: kind, exchange time, price, size, side and symbol (as an index into a table

@@ -78,8 +78,8 @@ inline constexpr std::array<Quantile, 10> kTradeSizeQuantiles{{
 std::int64_t sample_trade_lots(Rng& rng) noexcept;
 
 // One trade of the default scenario, in the 32 bytes it needs: the replay keeps the day's 172k
-// trades in this form (5.5 MB) rather than as 176-byte MarketRecords (30 MB, whose first-touch
-// page faults cost about half the scenario's generation time on this VM).
+// trades in this form (5.5 MB) rather than as 176-byte MarketRecords (30 MB), whose first-touch
+// page faults would dominate the scenario's generation.
 struct ScenarioTrade {
   std::int64_t ts_ns;
   std::int64_t ticks;  // of 0.1 USD

@@ -146,7 +146,7 @@ class ReportData {
   // A last deficit sample after the replay; call once.
   void finish(const RiskEngine& risk);
 
-  // ---- entry points for the waterfall's outputs (issue 4) ----
+  // ---- entry points for the waterfall's outputs ----
   // A payment towards `defaulter`'s deficit, at the current event.
   void record_payment(std::uint64_t defaulter, PaymentTier tier, std::uint64_t counterparty,
                       std::int64_t amount);

@@ -48,7 +48,7 @@ TEST(ReplayWaterfall, DefaultScenarioLiquidatesAndRetiresTheLiquidated) {
   EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
 }
 
-// Issue 6: a trader taken over trades no more once the generator can know it: kReactionDelayNs of
+// A trader taken over trades no more once the generator can know it: kReactionDelayNs of
 // exchange time and kReactionLagInputs inputs after the takeover's input (an item's fills may
 // start a few inputs before the fill checked: kMaxChunks + 1 of slack).
 TEST(ReplayWaterfall, ATakenOverTraderIsNeverDrawnAgain) {

@@ -4,7 +4,9 @@
 // request; both give the same state digest) and summarises what happened. Cold code around the
 // engine; the calling thread owns everything (the threaded mode adds the engine's own threads).
 // Cost: O(records log records) to merge and order the input, O(1) amortised per trade to pick
-// accounts, then the engine's own cost per event.
+// accounts, then the engine's own cost per event. Its parts: event_builder.hpp (the events, with
+// trader_book.hpp for the draws), replay_run.hpp (the run, synchronous or threaded) and
+// summary.hpp (what it reports).
 //
 // Models (parameters are named constants in the headers that own them):
 //   instruments    instrument_map.hpp: linear vs inverse by symbol, tick/lot from the data.

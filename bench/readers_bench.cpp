@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "replay/decimal.hpp"
-#include "replay/reader.hpp"
+#include "marketdata/decimal.hpp"
+#include "marketdata/reader.hpp"
 
 namespace {
 
-using backstop::replay::MarketReader;
-using backstop::replay::MarketRecord;
-using backstop::replay::ReaderOptions;
-using backstop::replay::ReadStatus;
+using backstop::marketdata::MarketReader;
+using backstop::marketdata::MarketRecord;
+using backstop::marketdata::ReaderOptions;
+using backstop::marketdata::ReadStatus;
 
 namespace fs = std::filesystem;
 
@@ -162,8 +162,8 @@ void BM_Reader_DecimalParse(benchmark::State& state) {
                                           "1e-05",    "-0.00012", "3375.69"};
   std::size_t i = 0;
   for (auto _ : state) {
-    backstop::replay::Decimal d;
-    benchmark::DoNotOptimize(backstop::replay::try_parse_decimal(texts[i], d));
+    backstop::marketdata::Decimal d;
+    benchmark::DoNotOptimize(backstop::marketdata::try_parse_decimal(texts[i], d));
     benchmark::DoNotOptimize(d);
     i = i + 1 == texts.size() ? 0 : i + 1;
   }

@@ -6,7 +6,7 @@ packages=(
   g++ clang cmake make pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   libfmt-dev libcli11-dev libtomlplusplus-dev libxxhash-dev zlib1g-dev libisal-dev
-  chromium  # ~100 MB: the replay report's render test (tests/replay/html_report_test.cpp)
+  chromium  # ~100 MB: the replay report's render test (tests/report/html_report_test.cpp)
 )
 
 missing=()

@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "replay/policy_comparison.hpp"
 #include "replay/replay.hpp"
+#include "report/policy_comparison.hpp"
 
 namespace backstop::cli {
 
@@ -29,7 +29,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o) {
 int run_compare_command(const CompareCliOptions& o) {
   replay::ReplayOptions options;
   std::string error;
-  if (!replay::try_check_policies(o.policies, error) ||
+  if (!report::try_check_policies(o.policies, error) ||
       !try_shared_replay_options(o.replay, options, error)) {
     fmt::print(stderr, "backstop compare: {}\n", error);
     return 2;
@@ -39,19 +39,19 @@ int run_compare_command(const CompareCliOptions& o) {
   auto on_run = [tty, &o](std::size_t index, const std::string& policy) {
     if (tty) fmt::print(stderr, "  run {}/{}: {}\n", index + 1, o.policies.size(), policy);
   };
-  std::optional<replay::PolicyComparison> c =
-      replay::run_policy_comparison(options, o.policies, error, on_run);
+  std::optional<report::PolicyComparison> c =
+      report::run_policy_comparison(options, o.policies, error, on_run);
   if (!c) {
     fmt::print(stderr, "backstop compare: {}\n", error);
     return 1;
   }
   c->shock = o.replay.shock;
   if (o.json) {
-    fmt::print("{}\n", replay::comparison_json(*c));
+    fmt::print("{}\n", report::comparison_json(*c));
   } else {
-    fmt::print("{}", replay::comparison_text(*c));
+    fmt::print("{}", report::comparison_text(*c));
   }
-  return replay::all_conserved(*c) ? 0 : 3;
+  return report::all_conserved(*c) ? 0 : 3;
 }
 
 }  // namespace backstop::cli

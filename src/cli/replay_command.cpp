@@ -8,9 +8,9 @@
 #include <cstdio>
 
 #include "pipeline/config_file.hpp"
-#include "replay/html_report.hpp"
 #include "replay/replay.hpp"
-#include "replay/report_data.hpp"
+#include "report/html_report.hpp"
+#include "report/report_data.hpp"
 
 namespace backstop::cli {
 
@@ -105,13 +105,13 @@ int run_replay_command(const ReplayCliOptions& o) {
   options.threaded = o.threaded;
   if (o.no_liquidation) options.liquidation = LiquidationMode::kOff;
   // The report samples the engine after every event, which only the synchronous mode allows.
-  replay::ReportData report;
+  report::ReportData report_data;
   if (!o.report.empty()) {
     if (o.threaded) {
       fmt::print(stderr, "backstop replay: --report needs the synchronous mode; drop --threaded\n");
       return 2;
     }
-    replay::attach_report(options, report);
+    report::attach_report(options, report_data);
   }
   // A progress bar only for a person watching: stderr is a terminal.
   const bool tty = ::isatty(STDERR_FILENO) != 0;
@@ -151,7 +151,7 @@ int run_replay_command(const ReplayCliOptions& o) {
   replay::ReplaySummary s = *summary;
   s.shock = o.shock;
   if (!o.report.empty()) {
-    if (!replay::try_write_html_report(o.report, report, s, error)) {
+    if (!report::try_write_html_report(o.report, report_data, s, error)) {
       fmt::print(stderr, "backstop replay: {}\n", error);
       return 1;
     }

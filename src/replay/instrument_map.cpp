@@ -7,6 +7,13 @@
 
 namespace backstop::replay {
 
+using marketdata::Decimal;
+using marketdata::FixedResult;
+using marketdata::FixedStatus;
+using marketdata::Rounding;
+using marketdata::to_double;
+using marketdata::to_fixed;
+
 namespace {
 
 // Binance BTCUSDT-like brackets in USD notional (Money = 1e-6 USD), used for every linear symbol.

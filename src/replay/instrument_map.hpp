@@ -28,7 +28,7 @@
 #include <string_view>
 
 #include "backstop/instrument.hpp"
-#include "replay/decimal.hpp"
+#include "marketdata/decimal.hpp"
 
 namespace backstop::replay {
 
@@ -48,14 +48,15 @@ struct InstrumentObservation {
   int min_trade_price_exponent = 0;
   int min_series_price_exponent = 0;
   int min_size_exponent = 0;
-  Decimal first_price;  // first price seen (any kind), for the initial mark and the BTC rate
+  marketdata::Decimal
+      first_price;  // first price seen (any kind), for the initial mark and the BTC rate
   bool has_first_price = false;
   double min_price = 0;  // the observed range, for the price band only (not money)
   double max_price = 0;
 };
 
-void observe_price(InstrumentObservation& o, Decimal price, bool trade) noexcept;
-void observe_size(InstrumentObservation& o, Decimal size) noexcept;
+void observe_price(InstrumentObservation& o, marketdata::Decimal price, bool trade) noexcept;
+void observe_size(InstrumentObservation& o, marketdata::Decimal size) noexcept;
 
 struct MappedInstrument {
   InstrumentSpec spec;
@@ -71,8 +72,10 @@ MappedInstrument map_instrument(const InstrumentObservation& o, double shock_low
                                 double shock_high);
 
 // Nearest tick; `exact` is cleared when the price was not on the tick grid.
-std::int64_t price_to_ticks(const MappedInstrument& m, Decimal price, bool& exact) noexcept;
+std::int64_t price_to_ticks(const MappedInstrument& m, marketdata::Decimal price,
+                            bool& exact) noexcept;
 // Nearest lot, at least 1 for a non-zero size; `exact` cleared when rounded.
-std::int64_t size_to_lots(const MappedInstrument& m, Decimal size, bool& exact) noexcept;
+std::int64_t size_to_lots(const MappedInstrument& m, marketdata::Decimal size,
+                          bool& exact) noexcept;
 
 }  // namespace backstop::replay

@@ -2,6 +2,9 @@
 
 namespace backstop::replay {
 
+using marketdata::MarketRecord;
+using marketdata::Symbol;
+
 std::uint16_t RecordStore::symbol_index(const Symbol& s) {
   if (last_symbol_ != kWhole && symbols_[last_symbol_] == s) return last_symbol_;
   for (std::size_t i = 0; i < symbols_.size(); ++i) {

@@ -1,9 +1,9 @@
 // The replay's copy of what the files gave, in file order, kept small. The replay must hold every
 // record before it starts (the instruments and the population are fitted to the whole input), and
-// a MarketRecord is about 200 bytes: on the largest file the vector of them and its regrowth cost
-// about a quarter of the run's page faults (4,713 -> 3,588 with this store). Prints (trades,
-// liquidations, mark prices: the bulk of trade and mark files) are kept in 32 bytes with what the
-// replay reads of them; every other record is kept whole. Cold code, the replay's loading thread.
+// a MarketRecord is about 200 bytes: a vector of them, and its regrowth, is a large share of a
+// big file's page faults. Prints (trades, liquidations, mark prices: the bulk of trade and mark
+// files) are kept in 32 bytes with what the replay reads of them; every other record is kept
+// whole. Cold code, the replay's loading thread.
 // Cost: O(1) amortized per record.
 //
 // What a print keeps: kind, exchange time, price, size, side and symbol (as an index into a table
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "replay/market_record.hpp"
+#include "marketdata/market_record.hpp"
 
 namespace backstop::replay {
 
@@ -25,16 +25,16 @@ class RecordStore {
  public:
   static constexpr std::size_t kMaxSymbols = 256;  // searched linearly (with a memo)
 
-  void push(const MarketRecord& r);
+  void push(const marketdata::MarketRecord& r);
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
   // Record `i` as pushed; a print with the fields it does not keep at their defaults.
-  [[nodiscard]] MarketRecord operator[](std::size_t i) const noexcept;
+  [[nodiscard]] marketdata::MarketRecord operator[](std::size_t i) const noexcept;
   // Calls f(const MarketRecord&) on every record in order, as operator[] gives it. Prints are
   // written into one scratch record, only the fields they keep (its others stay at their
   // defaults), instead of a fresh ~200-byte record per print.
   template <class F>
   void for_each(F&& f) const {
-    MarketRecord print;
+    marketdata::MarketRecord print;
     std::uint16_t symbol = kWhole;
     for (const Entry& e : entries_) {
       if (e.symbol == kWhole) {
@@ -53,9 +53,9 @@ class RecordStore {
   [[nodiscard]] std::size_t whole_records() const noexcept { return whole_.size(); }
 
   // Whether the store keeps `r` as a print (and so drops its other fields).
-  [[nodiscard]] static bool is_print(RecordKind kind) noexcept {
-    return kind == RecordKind::kTrade || kind == RecordKind::kLiquidation ||
-           kind == RecordKind::kMarkPrice;
+  [[nodiscard]] static bool is_print(marketdata::RecordKind kind) noexcept {
+    return kind == marketdata::RecordKind::kTrade || kind == marketdata::RecordKind::kLiquidation ||
+           kind == marketdata::RecordKind::kMarkPrice;
   }
 
  private:
@@ -70,24 +70,24 @@ class RecordStore {
     std::uint16_t symbol;  // index into symbols_, or kWhole
     std::int8_t price_exponent;
     std::int8_t size_exponent;
-    RecordKind kind;
-    MarketSide side;
+    marketdata::RecordKind kind;
+    marketdata::MarketSide side;
   };
   static_assert(sizeof(Entry) == 32);
 
-  std::uint16_t symbol_index(const Symbol& s);
+  std::uint16_t symbol_index(const marketdata::Symbol& s);
   // Writes a print's fields but its symbol.
-  static void fill_print(const Entry& e, MarketRecord& r) noexcept {
+  static void fill_print(const Entry& e, marketdata::MarketRecord& r) noexcept {
     r.kind = e.kind;
     r.ts_ns = e.ts_ns;
-    r.price = Decimal{e.price_mantissa, e.price_exponent};
-    r.size = Decimal{e.size_mantissa, e.size_exponent};
+    r.price = marketdata::Decimal{e.price_mantissa, e.price_exponent};
+    r.size = marketdata::Decimal{e.size_mantissa, e.size_exponent};
     r.side = e.side;
   }
 
   std::vector<Entry> entries_;
-  std::vector<MarketRecord> whole_;
-  std::vector<Symbol> symbols_;
+  std::vector<marketdata::MarketRecord> whole_;
+  std::vector<marketdata::Symbol> symbols_;
   // symbol_index's memo: records of one symbol come in runs.
   std::uint16_t last_symbol_ = kWhole;
 };

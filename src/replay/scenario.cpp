@@ -5,6 +5,11 @@
 
 namespace backstop::replay {
 
+using marketdata::Decimal;
+using marketdata::MarketRecord;
+using marketdata::MarketSide;
+using marketdata::to_double;
+
 namespace {
 
 // std::log of each quantile's lots, computed once at run time by the same libm call the formula

@@ -36,7 +36,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "replay/market_record.hpp"
+#include "marketdata/market_record.hpp"
 #include "replay/rng.hpp"
 
 namespace backstop::replay {
@@ -78,13 +78,13 @@ inline constexpr std::array<Quantile, 10> kTradeSizeQuantiles{{
 std::int64_t sample_trade_lots(Rng& rng) noexcept;
 
 // One trade of the default scenario, in the 32 bytes it needs: the replay keeps the day's 172k
-// trades in this form (5.5 MB) rather than as 176-byte MarketRecords (30 MB, whose first-touch
-// page faults cost about half the scenario's generation time on this VM).
+// trades in this form (5.5 MB) rather than as 176-byte MarketRecords (30 MB), whose first-touch
+// page faults would dominate the scenario's generation.
 struct ScenarioTrade {
   std::int64_t ts_ns;
   std::int64_t ticks;  // of 0.1 USD
   std::int64_t lots;   // of 0.001 BTC
-  MarketSide side;
+  marketdata::MarketSide side;
   friend bool operator==(const ScenarioTrade&, const ScenarioTrade&) = default;
 };
 
@@ -93,14 +93,15 @@ std::vector<ScenarioTrade> generate_default_trades(std::uint64_t seed);
 
 // The trade as the readers would give it: symbol BTCUSDT, price in ticks of 0.1, size in lots of
 // 0.001 BTC, trade id `id`. Inline: the replay builds one per trade in each of its two passes.
-inline MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t id) noexcept {
-  MarketRecord r;
-  r.kind = RecordKind::kTrade;
-  r.symbol = Symbol::from("BTCUSDT");
+inline marketdata::MarketRecord to_market_record(const ScenarioTrade& trade,
+                                                 std::uint64_t id) noexcept {
+  marketdata::MarketRecord r;
+  r.kind = marketdata::RecordKind::kTrade;
+  r.symbol = marketdata::Symbol::from("BTCUSDT");
   r.ts_ns = trade.ts_ns;
   r.id = id;
-  r.price = Decimal{trade.ticks, -1};
-  r.size = Decimal{trade.lots, -3};
+  r.price = marketdata::Decimal{trade.ticks, -1};
+  r.size = marketdata::Decimal{trade.lots, -3};
   r.side = trade.side;
   return r;
 }
@@ -111,9 +112,9 @@ inline MarketRecord to_market_record(const ScenarioTrade& trade, std::uint64_t i
 // when the file gives no close time.
 struct PathPoint {
   std::int64_t ts_ns;
-  Decimal price;
+  marketdata::Decimal price;
 };
-std::array<PathPoint, 4> candle_path(const MarketRecord& candle) noexcept;
-std::int64_t candle_duration_ns(const MarketRecord& candle) noexcept;
+std::array<PathPoint, 4> candle_path(const marketdata::MarketRecord& candle) noexcept;
+std::int64_t candle_duration_ns(const marketdata::MarketRecord& candle) noexcept;
 
 }  // namespace backstop::replay

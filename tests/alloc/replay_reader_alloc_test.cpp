@@ -13,11 +13,11 @@
 #include <new>
 #include <string>
 
-#include "replay/reader.hpp"
+#include "marketdata/reader.hpp"
 
 #include "alloc/counting_allocator.hpp"
 
-namespace backstop::replay {
+namespace backstop::marketdata {
 namespace {
 
 // Reads `warmup` records, then counts allocations while reading the rest.
@@ -93,4 +93,4 @@ TEST(ReaderAllocations, MalformedLinesBeyondTheMessageCapDoNotAllocate) {
 }
 
 }  // namespace
-}  // namespace backstop::replay
+}  // namespace backstop::marketdata

@@ -1,4 +1,4 @@
-// The replay reacting to the engine (issue 6): with book depth in the input, liquidation runs in
+// The replay reacting to the engine: with book depth in the input, liquidation runs in
 // order mode and the replay fills the engine's liquidation orders from the depth (within their
 // limit, reduce-only, against the book's account) and the rest is taken over; the backstop
 // unwinds its inventory into later trades and a backstop under water is reported; threaded ==

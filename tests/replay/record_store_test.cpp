@@ -10,10 +10,19 @@
 #include <random>
 #include <vector>
 
-#include "replay/reader.hpp"
+#include "marketdata/reader.hpp"
 
 namespace backstop::replay {
 namespace {
+
+using marketdata::CandleSeries;
+using marketdata::Decimal;
+using marketdata::MarketReader;
+using marketdata::MarketRecord;
+using marketdata::MarketSide;
+using marketdata::ReadStatus;
+using marketdata::RecordKind;
+using marketdata::Symbol;
 
 // Field by field (the struct's padding is not part of a record).
 void expect_same_record(const MarketRecord& a, const MarketRecord& b, std::size_t i) {

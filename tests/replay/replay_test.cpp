@@ -13,15 +13,25 @@
 #include <string>
 #include <vector>
 
+#include "marketdata/reader.hpp"
 #include "replay/conservation.hpp"
 #include "replay/instrument_map.hpp"
 #include "replay/population.hpp"
-#include "replay/reader.hpp"
 #include "replay/replay.hpp"
 #include "replay/scenario.hpp"
 
 namespace backstop::replay {
 namespace {
+
+using marketdata::Decimal;
+using marketdata::FixedResult;
+using marketdata::FixedStatus;
+using marketdata::MarketRecord;
+using marketdata::MarketSide;
+using marketdata::ReaderOptions;
+using marketdata::ReadStatus;
+using marketdata::RecordKind;
+using marketdata::Rounding;
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,7 @@
-// The replay with the loss waterfall on (issue 4): the default scenario liquidates and draws the
-// insurance fund; a thin fund on the 2025-10-10 markPrice file makes ADL fire and the report
-// names the counterparties; every policy conserves after every event; threaded == synchronous.
+// The replay with the loss waterfall on: the default scenario liquidates and draws the insurance
+// fund; every policy conserves after every event; threaded == synchronous. (A thin fund on the
+// 2025-10-10 markPrice file, where ADL fires and the report names the counterparties, is tested
+// with the report: tests/report/report_data_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <array>
@@ -9,9 +10,7 @@
 #include <string>
 
 #include "replay/conservation.hpp"
-#include "replay/html_report.hpp"
 #include "replay/replay.hpp"
-#include "replay/report_data.hpp"
 
 namespace backstop::replay {
 namespace {
@@ -49,7 +48,7 @@ TEST(ReplayWaterfall, DefaultScenarioLiquidatesAndRetiresTheLiquidated) {
   EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
 }
 
-// Issue 6: a trader taken over trades no more once the generator can know it: kReactionDelayNs of
+// A trader taken over trades no more once the generator can know it: kReactionDelayNs of
 // exchange time and kReactionLagInputs inputs after the takeover's input (an item's fills may
 // start a few inputs before the fill checked: kMaxChunks + 1 of slack).
 TEST(ReplayWaterfall, ATakenOverTraderIsNeverDrawnAgain) {
@@ -131,32 +130,6 @@ TEST(ReplayWaterfall, EveryPolicyConservesAfterEveryEventWithAThinFund) {
   ReplayOptions bad;
   std::string error;
   EXPECT_FALSE(try_parse_policy("lottery", bad, error));
-}
-
-TEST(ReplayWaterfall, ThinFundOnTheMarkFileFiresAdlAndTheReportNamesWhoPaid) {
-  if (!std::filesystem::exists(kMarkFile)) GTEST_SKIP() << kMarkFile << " absent";
-  ReplayOptions o;
-  o.files = {kMarkFile};
-  o.insurance_fund_ppm = kThinFundPpm;
-  o.default_fund_ppm = 0;
-  ReportData data;
-  attach_report(o, data);
-  const ReplaySummary s = run(o);
-  EXPECT_GT(s.adl_fills, 0u);
-  ASSERT_FALSE(s.assets.empty());
-  EXPECT_GT(s.assets[0].adl_paid, 0);
-  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
-  EXPECT_TRUE(data.has_payments());
-  EXPECT_EQ(data.paid(1, PaymentTier::kAdl), s.assets[0].adl_paid);
-  bool named = false;
-  for (const LossRecord& r : data.losses()) {
-    for (const Payment& p : r.payments)
-      named = named || (p.tier == PaymentTier::kAdl && p.counterparty != 0);
-  }
-  EXPECT_TRUE(named) << "no ADL payment names its counterparty";
-  const std::string path = testing::TempDir() + "/waterfall_report.html";
-  std::string error;
-  ASSERT_TRUE(try_write_html_report(path, data, s, error)) << error;
 }
 
 TEST(ReplayWaterfall, ThreadedAndSynchronousAgreeWithAThinFund) {

@@ -1,0 +1,38 @@
+// The HTML report's charts as inline SVG: a bucketed series (min-to-max band and last-value
+// line), the coverage ratio against the 1.0 line, and the per-bucket liquidation and waterfall
+// counts. Each returns one <svg> element that scales to the page width; an empty series draws a
+// frame with a message instead. Pure functions; the calling thread. Cost: O(buckets) per chart.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/report_data.hpp"
+
+namespace backstop::report {
+
+inline constexpr std::int64_t kCoverageAxisCapPpm = 5'000'000;  // coverage drawn up to 5x
+
+// One chart's time frame: bucket b spans [origin + b w, origin + (b+1) w).
+struct Frame {
+  std::int64_t origin_ns;
+  std::int64_t width_ns;
+  std::size_t buckets;
+
+  [[nodiscard]] double x_of_bucket(std::size_t b) const;
+  [[nodiscard]] double x_of_time(std::int64_t ns) const;
+};
+
+// `v`'s values are integers of 10^exponent units; `css` names the series' colour class.
+[[nodiscard]] std::string series_chart(const Frame& f, std::string_view id, std::string_view label,
+                                       const std::vector<Extent>& v, int exponent,
+                                       std::string_view css, std::string_view empty_message);
+// Coverage in ppm, drawn from 0 to at least 1.5x and at most kCoverageAxisCapPpm.
+[[nodiscard]] std::string coverage_chart(const Frame& f, std::string_view id,
+                                         std::string_view label, const std::vector<Extent>& v);
+[[nodiscard]] std::string events_chart(const Frame& f, const std::vector<EventCounts>& counts);
+
+}  // namespace backstop::report

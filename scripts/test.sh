@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Quick start 2: install, build, run the whole suite; fuzz each libFuzzer target for a bounded time;
-# then the threaded tests again under ThreadSanitizer (last, so ctest's summary closes the output).
+# Quick start 2: install, build, run the whole suite; build examples/ against the installed package;
+# fuzz each libFuzzer target for a bounded time; then the threaded tests again under
+# ThreadSanitizer (last, so ctest's summary closes the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
 ctest --test-dir build --output-on-failure -j1
+
+# The installed package: examples/ built on its own, as an exchange's project would, against what
+# `cmake --install` puts under a prefix (find_package(Backstop), Backstop::pipeline), then run.
+rm -rf build/install build-examples
+cmake --install build --prefix "$PWD/build/install" >/dev/null
+cmake -S examples -B build-examples -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
+cmake --build build-examples -j"$(nproc)"
+ctest --test-dir build-examples --output-on-failure
 
 # Fuzzing: libFuzzer (clang) with ASan and UBSan, each target for a bounded time, starting from the
 # regression inputs in tests/fuzz/corpus (new units go to a scratch folder, not into the repo).

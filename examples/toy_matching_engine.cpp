@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
+#include "pipeline/engine.hpp"
 
 using namespace backstop;
 

@@ -15,7 +15,7 @@
 //   if (s != ReadStatus::kEnd) report(reader.error());
 //   reader.stats().malformed, reader.stats().messages ...
 //
-// Owned by one thread (the replay's input thread). Cost: per record one pass over its line with no
+// Owned by one thread (the one that reads). Cost: per record one pass over its line with no
 // heap allocation (fields are string_views into the line buffer; numbers go through
 // try_parse_decimal and std::from_chars); one block read per 256 KiB of input.
 #pragma once

@@ -1,5 +1,6 @@
-// `backstop compare`: the policy lab (DESIGN §5) - the same replay under each --policy, side by
-// side. Declares the subcommand's options and the two calls main.cpp makes. Cold; the main thread.
+// `backstop compare`: the policy lab (docs/design.md §5) - the same replay under each --policy,
+// side by side. Declares the subcommand's options and the two calls main.cpp makes. Cold; the main
+// thread.
 #pragma once
 
 #include <string>

@@ -33,10 +33,10 @@ void compute(const RiskEngine& e, Sums& out) noexcept {
       out.lhs[acct.asset] -= p.cost;
     }
   }
-  // The waterfall's funds and receivables (DESIGN §2, as tests/core/test_support.hpp): the default
-  // fund holds members' money; assessments owed and bad debt were credited to defaulters before
-  // any money arrived, so they count against the total. Each fund's total must equal the sum of
-  // its per-account parts.
+  // The waterfall's funds and receivables (docs/design.md §2, as tests/core/test_support.hpp): the
+  // default fund holds members' money; assessments owed and bad debt were credited to defaulters
+  // before any money arrived, so they count against the total. Each fund's total must equal the sum
+  // of its per-account parts.
   const WaterfallState& w = e.waterfall_state();
   std::array<Int128, kMaxAssets> contributions{};
   std::array<Int128, kMaxAssets> owed{};

@@ -1,4 +1,4 @@
-// The conservation check of DESIGN §2, exact, usable outside tests (the replay CLI runs it
+// The conservation check of docs/design.md §2, exact, usable outside tests (the replay CLI runs it
 // periodically and at the end): per asset, Σ balances + Σ accrued funding still owed to accounts
 // - Σ cost bases + insurance fund + fee pool + default fund + venue tranche - assessments owed
 // - bad debt = net deposits (each waterfall fund equal to the sum of its per-account parts), and

@@ -103,11 +103,11 @@ std::string figures(const ReplaySummary& s) {
               s.conservation_ok ? "ok" : "bad");
   o += "</div>\n";
   if (!s.waterfall_wired) {
-    o += "<p class=\"callout\">The loss waterfall is not yet wired (issue 4): accounts are "
+    o += "<p class=\"callout\">Liquidation is off in this run (--no-liquidation): accounts are "
          "flagged when they cross their maintenance margin or zero equity, but nobody "
          "liquidates them, so their deficits stay open and no fund, ADL counterparty or "
          "socialization pays for them. The tables below show the deficits; the charts and "
-         "tables fill with payments once the waterfall reports them.</p>\n";
+         "tables fill with payments when the waterfall runs.</p>\n";
   }
   if (!s.conservation_ok) {
     o += fmt::format("<p class=\"callout\">Conservation violated: {}</p>\n",
@@ -162,7 +162,8 @@ std::string funds(const Frame& frame, const ReportData& data,
     o += coverage_chart(frame, fmt::format("chart-coverage-{}", a), "coverage ratio " + name,
                         data.coverage_ppm(a));
   }
-  o += "<p class=\"muted\">Coverage, until fund sizing (DESIGN §6) exists: requirement = the "
+  o += "<p class=\"muted\">Coverage, until fund sizing (docs/design.md §6) exists: requirement = "
+       "the "
        "larger of the largest single-account deficit seen so far and the sum of the two largest "
        "deficits open at the moment (Cover-2 style); coverage = (insurance fund + default fund "
        "available) &divide; requirement, rounded down, drawn from 0 up to 5 (higher values sit on "

@@ -1,5 +1,5 @@
-// The policy lab end to end (DESIGN §5): the same replay - same input, seed, population, fund
-// sizes and shock - run once per end-of-waterfall policy, each run measured by a PolicyLab
+// The policy lab end to end (docs/design.md §5): the same replay - same input, seed, population,
+// fund sizes and shock - run once per end-of-waterfall policy, each run measured by a PolicyLab
 // (policy_lab.hpp), and the runs printed side by side as a text table (policies as columns) or
 // one JSON object. Cold; the calling thread. Cost: one synchronous replay per policy, one after
 // the other (the runs share nothing, so their digests are each a plain replay's digest).

@@ -1,5 +1,5 @@
-// PolicyLab: the metrics of DESIGN §5's policy lab over one replay's loss-waterfall records - who
-// paid a deficit, how much was taken from winners beyond it, how concentrated the winners'
+// PolicyLab: the metrics of docs/design.md §5's policy lab over one replay's loss-waterfall records
+// - who paid a deficit, how much was taken from winners beyond it, how concentrated the winners'
 // haircuts were and how many accounts were touched. Cold code beside the replay's hot loop; the
 // replay's calling thread. Fed the engine's WaterfallRecords in execution order (add()); the one
 // thing the records do not say, how a socialized charge splits over the winning side's accounts,

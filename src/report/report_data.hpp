@@ -20,7 +20,7 @@
 // Deficits are exact (the engine's margin of each flagged account) but sampled: at
 // kDeficitSamplesPerBucket points per bucket of the current width and at the end; an account's
 // deficit is also noted at the event that makes it bankrupt (from the output's equity). Coverage
-// ratio (until fund sizing, DESIGN §6, exists):
+// ratio (until fund sizing, docs/design.md §6, exists):
 //   requirement = max(largest single-account deficit seen so far,
 //                     sum of the two largest deficits open now)                   (Cover-2 style)
 //   coverage    = (insurance fund + default fund available) / requirement, in ppm, rounded down;
@@ -106,7 +106,7 @@ struct EventCounts {
   }
 };
 
-// Who covered a deficit: the tiers of DESIGN §5, in waterfall order.
+// Who covered a deficit: the tiers of docs/design.md §5, in waterfall order.
 enum class PaymentTier : std::uint8_t {
   kDefaulterCollateral = 1,
   kDefaulterDefaultFund = 2,

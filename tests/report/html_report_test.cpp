@@ -83,6 +83,18 @@ TEST(HtmlReport, EscapesMarkupCharacters) {
   EXPECT_EQ(html_escape(""), "");
 }
 
+// With liquidation off nobody pays the deficits: the page says so where the payments would be.
+TEST(HtmlReport, SaysWhenLiquidationIsOff) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
+  ReplayOptions o;
+  o.accounts = 500;
+  o.files = {kCrashFile};
+  o.liquidation = LiquidationMode::kOff;
+  Rendered r;
+  ASSERT_NO_FATAL_FAILURE(render(o, r));
+  EXPECT_NE(r.page.find("Liquidation is off in this run"), std::string::npos);
+}
+
 TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
   if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
   ReplayOptions o;
@@ -111,7 +123,7 @@ TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
   EXPECT_EQ(p.find("http:"), std::string::npos);
   EXPECT_EQ(p.find("https:"), std::string::npos);
   EXPECT_EQ(p.find("url("), std::string::npos);
-  EXPECT_EQ(p.find("not yet wired"), std::string::npos) << "the waterfall is wired";
+  EXPECT_EQ(p.find("Liquidation is off"), std::string::npos) << "the waterfall is wired";
   EXPECT_NE(p.find("Cover-2"), std::string::npos) << "the coverage definition is on the page";
   EXPECT_NE(p.find(r.summary.digest), std::string::npos);
   // Money exactly as the summary has it, with the asset's decimals.

@@ -1,4 +1,4 @@
-// The policy lab (DESIGN §5): the metrics over hand-built waterfall records with the
+// The policy lab (docs/design.md §5): the metrics over hand-built waterfall records with the
 // figures worked out by hand; `compare` runs on real data where ADL and socialization fire
 // (every run conserves, who paid adds up to the deficit, the lab agrees with the engine's own
 // totals, the digests differ); the default scenario, where tier 6 never fires, gives one digest

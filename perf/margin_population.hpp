@@ -1,7 +1,7 @@
 // A deterministic population for the margin benchmarks: N accounts in one USDT wallet, three linear
 // perpetuals (BTC, ETH, SOL-like, Binance-style brackets), each account holding 1-3 positions (mean
 // 2) at 1-10x leverage, built through ordinary events (open, deposit, fills between account pairs).
-// Cold: start-up of `bench margin` and of bench/risk_engine_bench.cpp. Builds 1M accounts in ~1 s.
+// Cold: start-up of `bench margin` and of bench/margin_bench.cpp.
 #pragma once
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 //
 // Triggers are conservative and may be stale only in the safe direction: outside a pop, a refresh
 // moves a trigger only when the fresh one is closer to the mark (LiquidationIndex::tighten); a
-// trigger left further out than needed fires early, costs one exact recompute, and is re-split
+// trigger left closer to the mark than needed fires early, costs one exact recompute, and is re-split
 // then.
 //
 // Liquidatable accounts: an account with equity < MM is taken out of the trigger index and put in
@@ -384,7 +384,7 @@ class Ledger {
     index_[instrument].prefetch_tail(side, erases);
   }
 
-  // ---- Cold: warming after a long cold job (Waterfall's ADL ranking rebuild) ----
+  // ---- Cold: warming after a long cold job (AdlSchedule's ranking rebuild) ----
   // Reads one byte of every page of the per-account tables the hot path reads; returns a sum.
   std::uint64_t touch_pages() const noexcept;
   // Re-reads the top `entries` of each side of `instrument`'s trigger heaps; returns a sum.

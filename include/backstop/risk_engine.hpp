@@ -13,7 +13,7 @@
 //                                  cushion shrinks at once, so their triggers are rebuilt
 //                                  (docs/design.md §4 allows this; funding comes every 1-8 hours).
 //                                  Receivers keep theirs.
-//   a liquidation                  as waterfall.hpp says
+//   a liquidation                  as liquidation.hpp and funding_tiers.hpp say
 //   an event reaching a due time of the periodic ADL-quantile output (off by default): one ADL
 //                                  ranking rebuild, O(n log n), and O(accounts x instruments).
 #pragma once
@@ -173,7 +173,8 @@ class RiskEngine {
   std::uint32_t max_accounts() const noexcept { return ledger_.max_accounts(); }
   // Every canonical field (and the statistics kept across a restore), once, in a fixed order: the
   // ledger's (Ledger::visit_state), the waterfall's (WaterfallState::visit), the ADL quantiles'
-  // (AdlQuantilePublisher::visit). The snapshot writer, the digest and the tests visit it.
+  // (AdlQuantilePublisher::visit). The snapshot writer and reader, the digest and the tests' state
+  // comparison visit it.
   template <class V>
   void visit_state(V& v) const {
     ledger_.visit_state(v);

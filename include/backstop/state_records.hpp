@@ -1,7 +1,8 @@
 // The record kinds of the engine's persistent state (docs/design.md §8). Each part of the engine
 // lists its canonical state once, as calls v(Record{...}, fields...) in a fixed order (Ledger::
 // visit_state, WaterfallState::visit, AdlQuantilePublisher::visit); the snapshot writer and reader,
-// the state digest and the tests are visitors of that one list. A visitor tells the records apart
+// the state digest and the tests' state comparison (tests/support/state_list.hpp) are visitors of
+// that one list. A visitor tells the records apart
 // by these tag types: the digest hashes the canonical ones and skips StatisticRecord and
 // MemberRecord, the snapshot keeps them all. Plain values; any thread.
 #pragma once

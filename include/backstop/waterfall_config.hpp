@@ -38,7 +38,7 @@ struct WaterfallConfig {
   LiquidationMode mode = LiquidationMode::kOff;
   // Reduce only as far as needed to restore initial margin when the account is not bankrupt
   // (equity > 0); a bankrupt account is liquidated in full. Needs liquidation_fee_rate below every
-  // instrument's lowest initial-margin rate (waterfall.hpp, plan_partial, says why).
+  // instrument's lowest initial-margin rate (liquidation.hpp, plan_partial, says why).
   bool partial = false;
   std::int64_t liquidation_fee_rate = 0;          // millionths of the closed notional
   std::int64_t order_timeout_ns = 1'000'000'000;  // order mode: unfilled rest falls to takeover

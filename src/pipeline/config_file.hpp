@@ -1,7 +1,7 @@
 // Reads an engine configuration from TOML: capacities, rings, journal, instruments with their
 // brackets. Every invalid value is reported as "key: reason" (the first one found), unknown keys
 // included, so a typo never silently falls back to a default. Cold; the thread that builds the
-// engine. The layout is documented in README.md ("Configuration") and exercised by the tests.
+// engine. docs/configuration.md lists every key; the tests exercise them.
 #pragma once
 
 #include <filesystem>

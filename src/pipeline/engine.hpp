@@ -13,8 +13,8 @@
 // input sequences continue from the last journaled one.
 //
 // Synchronous mode (no start()): process() applies one event on the caller's thread through the
-// very same stages (journal append, risk, output ring), so poll() sees the same outputs in the same
-// order.
+// same stages (entrance check, journal append, risk) and hands its outputs to the caller's handler:
+// the same records, in the same order, as poll() gives when the threads run.
 //
 // Threads: try_publish* from any number of producer threads; poll() from one consumer thread;
 // start/stop/process and the accessors from the owning thread. Hot-path cost: try_publish is one

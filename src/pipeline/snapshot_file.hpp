@@ -6,7 +6,7 @@
 //
 //   header (48 bytes): magic "BKSTSNAP", version, reserved, sequence, payload bytes,
 //                      payload CRC32C, header CRC32C (of the 40 bytes before it), reserved
-//   payload: the engine's state (RiskEngine::save_state)
+//   payload: the engine's state (RiskStateIo::save)
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Partial liquidation (WaterfallConfig::partial, waterfall.hpp step 0) on worked examples computed
+// Partial liquidation (WaterfallConfig::partial, liquidation.hpp) on worked examples computed
 // by hand. Two toy linear contracts keep the arithmetic readable: multiplier 1 (one lot moves 1
 // unit of money per tick), MM 5 %, IM 10 %, liquidation fee 0.5 %. Conservation is checked after
 // every event; after a partial liquidation the account is healthy with equity >= IM on what it

@@ -1,5 +1,5 @@
 // The brute-force reference of liquidation and the loss waterfall (docs/design.md §5, the rules
-// stated at the top of include/backstop/waterfall.hpp): ReferenceModel plus takeover, fee and
+// stated at the top of liquidation.hpp, funding_tiers.hpp and adl_policies.hpp): ReferenceModel plus takeover, fee and
 // surplus, tiers 1-7, bad debt, the three tier-6 policies, cascades and fund deposits, written the
 // plainest way. No index, no cache, no lazy settlement: every liquidation scans every account for
 // the flagged ones, ranked ADL scores every opposite position and sorts them (score desc, id asc)

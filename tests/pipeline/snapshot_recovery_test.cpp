@@ -4,19 +4,21 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/engine.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/recovery.hpp"
 #include "pipeline/risk_state_io.hpp"
 #include "pipeline/snapshot_file.hpp"
 #include "pipeline/state_digest.hpp"
+#include "support/state_list.hpp"
 
 namespace backstop {
 namespace {
@@ -136,6 +138,11 @@ TEST_F(SnapshotRecoveryTest, WaterfallStateSurvivesASnapshot) {
   std::string error;
   ASSERT_TRUE(RiskStateIo::load(b, bytes, error)) << error;
   ASSERT_EQ(pipeline::state_digest(a), pipeline::state_digest(b));
+  // Beyond the digest: the counters and the default-fund member list come back too.
+  const std::vector<std::string> saved = checks::state_list(a);
+  EXPECT_EQ(checks::state_list(b), saved);
+  EXPECT_TRUE(std::find(saved.begin(), saved.end(), "members 8") != saved.end())
+      << "the eight contributions must be in the list";
   std::uint64_t records = 0;
   for (std::size_t i = events.size() / 2; i < events.size(); ++i) {
     ASSERT_EQ(a.process(events[i]).code, b.process(events[i]).code) << i;

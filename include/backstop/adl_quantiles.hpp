@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "backstop/adl_quantile_record.hpp"
 #include "backstop/adl_schedule.hpp"
@@ -44,25 +45,22 @@ class AdlQuantilePublisher {
   // Changes left out of publications for lack of capacity (each published at a later due time).
   std::uint64_t dropped() const noexcept { return dropped_; }
 
-  // The persistent state, only when on: v(AdlQuantileClockRecord{}, next due ns),
-  // v(StatisticRecord{}, dropped), then v(AdlQuantileRecordTag{slot, instrument}, quantile last
-  // published) for every account slot and instrument.
+  // The persistent state, in order: v(AdlQuantileClockRecord{on}, next due ns),
+  // v(StatisticRecord{}, dropped), v(QuantileTableRecord{}, held: 1 when the output is on), then,
+  // when held, v(PublishedQuantileRecord{slot, instrument}, quantile last published) for every
+  // account slot and instrument.
   template <class V>
   void visit(V& v) const {
     describe(*this, v);
   }
+  // A state saved with the output on restores into an engine with it off (the table is read and
+  // dropped) and the other way (nothing published yet); either way the clock starts afresh.
   template <class V>
   void restore(V& v) {
     describe(*this, v);
   }
-  // After restore(): empty when every quantile read is 0-5, else what is wrong.
-  std::string check_restored() const {
-    const std::size_t n = std::size_t{ledger_.account_count()} * ledger_.instrument_count();
-    for (std::size_t k = 0; on() && k < n; ++k) {
-      if (published_[k] > 5) return "bad published ADL quantiles";
-    }
-    return {};
-  }
+  // After restore(): empty when what was read is consistent, else what is wrong.
+  std::string finish_restore();
 
  private:
   static std::int64_t saturated(Int128 v) noexcept {
@@ -72,14 +70,21 @@ class AdlQuantilePublisher {
 
   template <class Self, class V>
   static void describe(Self& self, V& v) {
-    if (!self.on()) return;
-    v(AdlQuantileClockRecord{}, self.next_due_ns_);
+    constexpr bool restoring = !std::is_const_v<Self>;
+    v(AdlQuantileClockRecord{self.on()}, self.next_due_ns_);
     v(StatisticRecord{}, self.dropped_);
+    std::uint8_t held = self.on() ? 1 : 0;
+    v(QuantileTableRecord{}, held);  // restoring: what the saved state holds
+    if constexpr (restoring) self.table_read_ = held;
+    if (held != 1) return;
     const std::uint32_t instruments = self.ledger_.instrument_count();
     for (std::uint32_t a = 0; a < self.ledger_.account_count(); ++a) {
       for (std::uint32_t i = 0; i < instruments; ++i) {
-        v(AdlQuantileRecordTag{a, static_cast<std::uint16_t>(i)},
-          as_self<Self>(self.published_[std::size_t{a} * instruments + i]));
+        std::uint8_t dropped_entry = 0;  // restoring with the output off
+        auto& q = self.on() ? as_self<Self>(self.published_[std::size_t{a} * instruments + i])
+                            : dropped_entry;
+        v(PublishedQuantileRecord{a, static_cast<std::uint16_t>(i)}, q);
+        if constexpr (restoring) self.bad_entry_ |= dropped_entry > 5;
       }
     }
   }
@@ -94,6 +99,8 @@ class AdlQuantilePublisher {
   std::unique_ptr<AdlQuantileRecord[]> records_;
   std::unique_ptr<std::uint8_t[]> published_;  // per account slot x instrument
   std::unique_ptr<std::uint32_t[]> by_id_;     // account slots sorted by id (scratch)
+  std::uint8_t table_read_ = 0;                // restoring: whether the saved state held the table
+  bool bad_entry_ = false;                     // restoring: a dropped entry was not a quantile
 };
 
 }  // namespace backstop

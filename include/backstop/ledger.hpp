@@ -10,8 +10,8 @@
 //
 // Triggers are conservative and may be stale only in the safe direction: outside a pop, a refresh
 // moves a trigger only when the fresh one is closer to the mark (LiquidationIndex::tighten); a
-// trigger left closer to the mark than needed fires early, costs one exact recompute, and is re-split
-// then.
+// trigger left closer to the mark than needed fires early, costs one exact recompute, and is
+// re-split then.
 //
 // Liquidatable accounts: an account with equity < MM is taken out of the trigger index and put in
 // the flagged list; the refresh that flags it records kBecameLiquidatable (or kBecameBankrupt), and
@@ -266,25 +266,14 @@ class Ledger {
   }
 
   // A mark tick: pops every trigger of `instrument` the mark has reached and refreshes the flagged
-  // accounts holding it and the accounts whose triggers fired. Pops first, then refreshes: a
-  // refreshed trigger lies strictly beyond the mark, and an account holds one position per
-  // instrument, so no account is collected twice.
+  // accounts holding it and the accounts whose triggers fired. The usual tick fires nothing and
+  // finds nothing flagged: two heap peeks, inline.
   template <RefreshWatcher W>
   void on_mark(std::uint16_t instrument, std::int64_t mark, W& watcher) noexcept {
     state_[instrument].mark = mark;
-    Evaluation ev;
-    if (flagged_count_ != 0) refresh_flagged_holding(instrument, ev, watcher);
-    LiquidationIndex& idx = index_[instrument];
-    std::uint32_t fired = 0;
-    for (std::uint32_t pos; (pos = idx.pop_fired_long(mark)) != kNoSlot;) {
-      scratch_[fired++] = pos / positions_per_account_;
+    if (flagged_count_ != 0 || index_[instrument].fires_at(mark)) {
+      refresh_at_mark(instrument, mark, watcher);
     }
-    for (std::uint32_t pos; (pos = idx.pop_fired_short(mark)) != kNoSlot;) {
-      scratch_[fired++] = pos / positions_per_account_;
-    }
-    triggers_fired_ += fired;
-    for (std::uint32_t k = 0; k < fired; ++k)
-      refresh(scratch_[k], ev, watcher);
   }
 
   // The funding indices of `instrument` moved: every payer's cushion shrank at once, so the
@@ -485,6 +474,25 @@ class Ledger {
       index_[instrument].erase(pos);
     }
     return t.realized - t.cost_delta;
+  }
+
+  // Pops first, then refreshes: a refreshed trigger lies strictly beyond the mark, and an account
+  // holds one position per instrument, so no account is collected twice.
+  template <RefreshWatcher W>
+  void refresh_at_mark(std::uint16_t instrument, std::int64_t mark, W& watcher) noexcept {
+    Evaluation ev;
+    if (flagged_count_ != 0) refresh_flagged_holding(instrument, ev, watcher);
+    LiquidationIndex& idx = index_[instrument];
+    std::uint32_t fired = 0;
+    for (std::uint32_t pos; (pos = idx.pop_fired_long(mark)) != kNoSlot;) {
+      scratch_[fired++] = pos / positions_per_account_;
+    }
+    for (std::uint32_t pos; (pos = idx.pop_fired_short(mark)) != kNoSlot;) {
+      scratch_[fired++] = pos / positions_per_account_;
+    }
+    triggers_fired_ += fired;
+    for (std::uint32_t k = 0; k < fired; ++k)
+      refresh(scratch_[k], ev, watcher);
   }
 
   // Re-evaluates every flagged account holding `instrument`. Backwards, because refresh() may

@@ -127,6 +127,12 @@ class LiquidationIndex {
   }
 
   // The position whose long trigger has fired at `mark`, removed from the heap; kNoSlot if none.
+  // Whether a mark at `mark` fires any trigger (the two peeks pop_fired_* start with).
+  bool fires_at(std::int64_t mark) const noexcept {
+    return (long_count_ != 0 && entries_[0].trigger >= mark) ||
+           (short_count_ != 0 && entries_[capacity_ - 1].trigger <= mark);
+  }
+
   std::uint32_t pop_fired_long(std::int64_t mark) noexcept {
     if (long_count_ == 0 || at(HeapSide::kLong, 0).trigger < mark) return kNoSlot;
     const std::uint32_t pos = at(HeapSide::kLong, 0).position;

@@ -164,11 +164,9 @@ class RiskEngine {
     std::uint32_t assets;
     std::uint32_t positions_per_account;
     std::uint32_t accounts;  // in use (saving); at most max_accounts (restoring)
-    bool adl_quantiles;      // the periodic ADL-quantile output is on
   };
   StateShape state_shape() const noexcept {
-    return {instrument_count(), asset_count(), positions_per_account(), account_count(),
-            quantiles_.on()};
+    return {instrument_count(), asset_count(), positions_per_account(), account_count()};
   }
   std::uint32_t max_accounts() const noexcept { return ledger_.max_accounts(); }
   // Every canonical field (and the statistics kept across a restore), once, in a fixed order: the
@@ -217,7 +215,7 @@ class RiskEngine {
       case EventType::kInstrumentConfig:
         return on_instrument_config(e);
       case EventType::kFundDeposit:
-        return fund_deposit(waterfall_, e);
+        return on_fund_deposit(e);
       case EventType::kNone:
         break;
     }
@@ -302,90 +300,14 @@ class RiskEngine {
     return RejectCode::kOk;
   }
 
-  RejectCode on_deposit(const Event& e) noexcept {
-    const std::uint32_t slot = ledger_.find_slot(e.transfer.account);
-    if (slot == kNoSlot) return RejectCode::kUnknownAccount;
-    const std::int64_t amount = e.transfer.amount.raw();
-    if (amount <= 0) return RejectCode::kNonPositiveAmount;
-    const Account& acct = ledger_.account(slot);
-    if (amount > kMaxAmount || acct.balance > kMaxNotional) return RejectCode::kValueOverflow;
-    ledger_.credit(slot, amount);
-    ledger_.add_net_deposits(acct.asset, amount);
-    Evaluation ev;
-    refresh(slot, ev);
-    return RejectCode::kOk;
-  }
-
-  RejectCode on_withdraw(const Event& e) noexcept {
-    const std::uint32_t slot = ledger_.find_slot(e.transfer.account);
-    if (slot == kNoSlot) return RejectCode::kUnknownAccount;
-    const std::int64_t amount = e.transfer.amount.raw();
-    if (amount <= 0) return RejectCode::kNonPositiveAmount;
-    const Account& acct = ledger_.account(slot);
-    if (amount > acct.balance) return RejectCode::kInsufficientBalance;
-    if (deficit_unresolved(waterfall_, acct.asset)) return RejectCode::kDeficitUnresolved;
-    const AccountMargin m = ledger_.margin(slot);
-    if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
-    ledger_.credit(slot, -amount);
-    ledger_.add_net_deposits(acct.asset, -amount);
-    // The cushion shrank: the account's triggers must move closer (never left stale).
-    Evaluation ev;
-    refresh(slot, ev);
-    return RejectCode::kOk;
-  }
-
-  RejectCode on_funding(const Event& e) noexcept {
-    if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
-    const std::int64_t rate = e.funding.rate_e8;
-    if (rate > max_abs_funding_rate_e8_ || rate < -max_abs_funding_rate_e8_) {
-      return RejectCode::kFundingRateOutOfRange;
-    }
-    const InstrumentRisk& r = ledger_.risk(e.instrument);
-    const InstrumentState& s = ledger_.state(e.instrument);
-    // Funding per lot, x = w-value of one lot at the mark * rate: longs pay ceil(x), shorts receive
-    // floor(x) (for either sign of x), and the spread times open interest goes to the insurance
-    // fund.
-    Int128 num;
-    Int128 den;
-    if (r.kind == ContractKind::kLinearPerpetual) {
-      num = Int128{s.mark} * r.multiplier * rate;
-      den = kFundingRateScale;
-    } else {
-      num = Int128{r.multiplier} * rate;
-      den = Int128{s.mark} * kFundingRateScale;
-    }
-    const auto pay = static_cast<std::int64_t>(div_round_up(num, den));
-    const auto receive = static_cast<std::int64_t>(div_round_down(num, den));
-    ledger_.add_funding(e.instrument, pay, receive);
-    ledger_.add_insurance(r.settlement_asset, s.open_interest * (pay - receive));
-    if (pay == 0 && receive == 0) return RejectCode::kOk;
-    ledger_.refresh_payers(e.instrument, pay > 0, receive < 0, waterfall_);
-    return RejectCode::kOk;
-  }
-
-  RejectCode on_account_config(const Event& e) noexcept {
-    const AccountConfigPayload& a = e.account;
-    if (a.asset >= ledger_.asset_count()) return RejectCode::kInvalidConfig;
-    if (a.mode != MarginMode::kCross && a.mode != MarginMode::kIsolated) {
-      return RejectCode::kInvalidConfig;
-    }
-    if (ledger_.find_slot(a.account) != kNoSlot) return RejectCode::kDuplicateAccount;
-    if (ledger_.account_count() == ledger_.max_accounts()) return RejectCode::kAccountCapacity;
-    ledger_.open_account(a.account, a.asset, a.mode);
-    return RejectCode::kOk;
-  }
-
-  RejectCode on_instrument_config(const Event& e) noexcept {
-    if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
-    const InstrumentConfigPayload& c = e.instrument_config;
-    const InstrumentRisk& r = ledger_.risk(e.instrument);
-    if (c.min_price.raw() < 1 || c.max_price < c.min_price ||
-        !instrument_bounds_ok(r.kind, r.multiplier, c.max_price.raw(), c.max_position.raw())) {
-      return RejectCode::kInvalidConfig;
-    }
-    ledger_.set_limits(e.instrument, c.min_price.raw(), c.max_price.raw(), c.max_position.raw());
-    return RejectCode::kOk;
-  }
+  // The rarer events, out of line (risk_engine.cpp) so that process() stays a small dispatcher that
+  // inlines into its caller with the mark and fill paths.
+  RejectCode on_deposit(const Event& e) noexcept;
+  RejectCode on_withdraw(const Event& e) noexcept;
+  RejectCode on_funding(const Event& e) noexcept;
+  RejectCode on_account_config(const Event& e) noexcept;
+  RejectCode on_instrument_config(const Event& e) noexcept;
+  RejectCode on_fund_deposit(const Event& e) noexcept;
 
   // Declaration order is construction order: the parts hold references to those above them.
   WaterfallConfig wf_config_;

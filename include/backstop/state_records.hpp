@@ -40,8 +40,13 @@ struct MemberCountRecord {};
 struct MemberRecord {
   std::uint32_t index;
 };
-struct AdlQuantileClockRecord {};
-struct AdlQuantileRecordTag {
+// The periodic ADL-quantile output's clock (canonical only while the output is `on`), then whether
+// the table of last published quantiles follows (1) or not (0), then its entries.
+struct AdlQuantileClockRecord {
+  bool on;
+};
+struct QuantileTableRecord {};
+struct PublishedQuantileRecord {
   std::uint32_t slot;
   std::uint16_t instrument;
 };

@@ -64,11 +64,11 @@ struct WaterfallState {
   // The persistent state, in order (see state_records.hpp):
   //   v(WaterfallFundsRecord{asset}, default_fund, venue_tranche, receivable, bad_debt,
   //     socialized, adl_paid)                                         per asset
+  //   v(StatisticRecord{}, liquidations, partial_liquidations, adl_fills, records_dropped)
+  //   v(MemberCountRecord{}, member_count), then v(MemberRecord{k}, members[k]) per member
   //   v(WaterfallAccountRecord{slot}, contribution, committed, owed, deadline_ns,
   //     window_start_ns, window_drawn)                                per account slot
   //   v(WaterfallInstrumentRecord{i}, socialized long index, short index)   per instrument
-  //   v(StatisticRecord{}, liquidations, partial_liquidations, adl_fills, records_dropped)
-  //   v(MemberCountRecord{}, member_count), then v(MemberRecord{k}, members[k]) per member
   template <class V>
   void visit(V& v, std::uint32_t assets, std::uint32_t accounts, std::uint32_t instruments) const {
     describe(*this, v, assets, accounts, instruments);
@@ -87,6 +87,12 @@ struct WaterfallState {
         self.venue_tranche[k], self.receivable[k], self.bad_debt[k], self.socialized[k],
         self.adl_paid[k]);
     }
+    v(StatisticRecord{}, self.liquidations, self.partial_liquidations, self.adl_fills,
+      self.records_dropped);
+    v(MemberCountRecord{}, self.member_count);
+    const std::uint32_t members = self.member_count < accounts ? self.member_count : accounts;
+    for (std::uint32_t k = 0; k < members; ++k)
+      v(MemberRecord{k}, as_self<Self>(self.members[k]));
     for (std::uint32_t a = 0; a < accounts; ++a) {
       v(WaterfallAccountRecord{a}, as_self<Self>(self.contribution[a]),
         as_self<Self>(self.committed[a]), as_self<Self>(self.owed[a]),
@@ -98,12 +104,6 @@ struct WaterfallState {
         as_self<Self>(self.socialized_index[2 * i]),
         as_self<Self>(self.socialized_index[2 * i + 1]));
     }
-    v(StatisticRecord{}, self.liquidations, self.partial_liquidations, self.adl_fills,
-      self.records_dropped);
-    v(MemberCountRecord{}, self.member_count);
-    const std::uint32_t members = self.member_count < accounts ? self.member_count : accounts;
-    for (std::uint32_t k = 0; k < members; ++k)
-      v(MemberRecord{k}, as_self<Self>(self.members[k]));
   }
 };
 

@@ -60,4 +60,14 @@ void AdlQuantilePublisher::publish(std::int64_t time_ns) noexcept {
   }
 }
 
+std::string AdlQuantilePublisher::finish_restore() {
+  if (table_read_ > 1) return "bad ADL-quantile table flag";
+  const std::size_t n = std::size_t{ledger_.account_count()} * ledger_.instrument_count();
+  for (std::size_t k = 0; on() && table_read_ == 1 && k < n; ++k)
+    bad_entry_ |= published_[k] > 5;
+  if (bad_entry_) return "bad published ADL quantiles";
+  if (!on() || table_read_ == 0) next_due_ns_ = kClockStopped;
+  return {};
+}
+
 }  // namespace backstop

@@ -1,4 +1,5 @@
-// The risk engine's cold half: construction (validation, every table) and the end of a restore.
+// The risk engine's cold half: construction (validation, every table), the rarer events (transfers,
+// funding, configuration, fund deposits) and the end of a restore.
 #include "backstop/risk_engine.hpp"
 
 #include <stdexcept>
@@ -32,13 +33,102 @@ RiskEngine::RiskEngine(const RiskConfig& config)
   wf_state_.allocate(config.max_accounts, static_cast<std::uint32_t>(config.instruments.size()));
 }
 
+RejectCode RiskEngine::on_deposit(const Event& e) noexcept {
+  const std::uint32_t slot = ledger_.find_slot(e.transfer.account);
+  if (slot == kNoSlot) return RejectCode::kUnknownAccount;
+  const std::int64_t amount = e.transfer.amount.raw();
+  if (amount <= 0) return RejectCode::kNonPositiveAmount;
+  const Account& acct = ledger_.account(slot);
+  if (amount > kMaxAmount || acct.balance > kMaxNotional) return RejectCode::kValueOverflow;
+  ledger_.credit(slot, amount);
+  ledger_.add_net_deposits(acct.asset, amount);
+  Evaluation ev;
+  refresh(slot, ev);
+  return RejectCode::kOk;
+}
+
+RejectCode RiskEngine::on_withdraw(const Event& e) noexcept {
+  const std::uint32_t slot = ledger_.find_slot(e.transfer.account);
+  if (slot == kNoSlot) return RejectCode::kUnknownAccount;
+  const std::int64_t amount = e.transfer.amount.raw();
+  if (amount <= 0) return RejectCode::kNonPositiveAmount;
+  const Account& acct = ledger_.account(slot);
+  if (amount > acct.balance) return RejectCode::kInsufficientBalance;
+  if (deficit_unresolved(waterfall_, acct.asset)) return RejectCode::kDeficitUnresolved;
+  const AccountMargin m = ledger_.margin(slot);
+  if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
+  ledger_.credit(slot, -amount);
+  ledger_.add_net_deposits(acct.asset, -amount);
+  // The cushion shrank: the account's triggers must move closer (never left stale).
+  Evaluation ev;
+  refresh(slot, ev);
+  return RejectCode::kOk;
+}
+
+RejectCode RiskEngine::on_funding(const Event& e) noexcept {
+  if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
+  const std::int64_t rate = e.funding.rate_e8;
+  if (rate > max_abs_funding_rate_e8_ || rate < -max_abs_funding_rate_e8_) {
+    return RejectCode::kFundingRateOutOfRange;
+  }
+  const InstrumentRisk& r = ledger_.risk(e.instrument);
+  const InstrumentState& s = ledger_.state(e.instrument);
+  // Funding per lot, x = w-value of one lot at the mark * rate: longs pay ceil(x), shorts receive
+  // floor(x) (for either sign of x), and the spread times open interest goes to the insurance
+  // fund.
+  Int128 num;
+  Int128 den;
+  if (r.kind == ContractKind::kLinearPerpetual) {
+    num = Int128{s.mark} * r.multiplier * rate;
+    den = kFundingRateScale;
+  } else {
+    num = Int128{r.multiplier} * rate;
+    den = Int128{s.mark} * kFundingRateScale;
+  }
+  const auto pay = static_cast<std::int64_t>(div_round_up(num, den));
+  const auto receive = static_cast<std::int64_t>(div_round_down(num, den));
+  ledger_.add_funding(e.instrument, pay, receive);
+  ledger_.add_insurance(r.settlement_asset, s.open_interest * (pay - receive));
+  if (pay == 0 && receive == 0) return RejectCode::kOk;
+  ledger_.refresh_payers(e.instrument, pay > 0, receive < 0, waterfall_);
+  return RejectCode::kOk;
+}
+
+RejectCode RiskEngine::on_account_config(const Event& e) noexcept {
+  const AccountConfigPayload& a = e.account;
+  if (a.asset >= ledger_.asset_count()) return RejectCode::kInvalidConfig;
+  if (a.mode != MarginMode::kCross && a.mode != MarginMode::kIsolated) {
+    return RejectCode::kInvalidConfig;
+  }
+  if (ledger_.find_slot(a.account) != kNoSlot) return RejectCode::kDuplicateAccount;
+  if (ledger_.account_count() == ledger_.max_accounts()) return RejectCode::kAccountCapacity;
+  ledger_.open_account(a.account, a.asset, a.mode);
+  return RejectCode::kOk;
+}
+
+RejectCode RiskEngine::on_instrument_config(const Event& e) noexcept {
+  if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
+  const InstrumentConfigPayload& c = e.instrument_config;
+  const InstrumentRisk& r = ledger_.risk(e.instrument);
+  if (c.min_price.raw() < 1 || c.max_price < c.min_price ||
+      !instrument_bounds_ok(r.kind, r.multiplier, c.max_price.raw(), c.max_position.raw())) {
+    return RejectCode::kInvalidConfig;
+  }
+  ledger_.set_limits(e.instrument, c.min_price.raw(), c.max_price.raw(), c.max_position.raw());
+  return RejectCode::kOk;
+}
+
+RejectCode RiskEngine::on_fund_deposit(const Event& e) noexcept {
+  return fund_deposit(waterfall_, e);
+}
+
 std::string RiskEngine::finish_restore() {
   const std::uint32_t accounts = account_count();
   if (wf_state_.member_count > accounts) return "bad member list";
   for (std::uint32_t k = 0; k < wf_state_.member_count; ++k) {
     if (wf_state_.members[k] >= accounts) return "bad member list";
   }
-  std::string error = quantiles_.check_restored();
+  std::string error = quantiles_.finish_restore();
   if (error.empty()) error = ledger_.rebuild_derived(waterfall_);
   if (!error.empty()) return error;
   adl_.rebuild();

@@ -68,7 +68,6 @@ void RiskStateIo::save(const RiskEngine& r, std::vector<std::byte>& out) {
   w.put(shape.assets);
   w.put(shape.positions_per_account);
   w.put(shape.accounts);
-  w.put(static_cast<std::uint8_t>(shape.adl_quantiles ? 1 : 0));
   r.visit_state(w);
 }
 
@@ -79,10 +78,8 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
     return false;
   };
   std::uint32_t format = 0, instruments = 0, assets = 0, per_account = 0, accounts = 0;
-  std::uint8_t quantiles = 0;
   if (!in.get(format) || format != kFormat) return fail(fmt::format("format {} unknown", format));
-  if (!in.get(instruments) || !in.get(assets) || !in.get(per_account) || !in.get(accounts) ||
-      !in.get(quantiles)) {
+  if (!in.get(instruments) || !in.get(assets) || !in.get(per_account) || !in.get(accounts)) {
     return fail("truncated header");
   }
   const RiskEngine::StateShape shape = r.state_shape();
@@ -93,10 +90,6 @@ bool RiskStateIo::load(RiskEngine& r, const std::vector<std::byte>& bytes, std::
         "has {}, {}, {}, capacity {}",
         instruments, assets, per_account, accounts, shape.instruments, shape.assets,
         shape.positions_per_account, r.max_accounts()));
-  }
-  if ((quantiles != 0) != shape.adl_quantiles) {
-    return fail(fmt::format("saved with the periodic ADL-quantile output {}; this engine has it {}",
-                            quantiles != 0 ? "on" : "off", shape.adl_quantiles ? "on" : "off"));
   }
   if (std::string e = r.restore_state(in, accounts); !e.empty()) return fail(std::move(e));
   if (in.truncated()) return fail("truncated");

@@ -15,9 +15,9 @@
 namespace backstop {
 
 struct RiskStateIo {
-  // 6: the header carries the ADL-quantile output's on/off; fields in RiskEngine::visit_state
-  // order.
-  static constexpr std::uint32_t kFormat = 6;
+  // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count; 5: the
+  // periodic ADL-quantile output's clock and last published quantiles
+  static constexpr std::uint32_t kFormat = 5;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

@@ -83,14 +83,17 @@ struct DigestVisitor {
     h.add(long_index);
     h.add(short_index);
   }
-  void operator()(AdlQuantileClockRecord, const I64& next_due_ns) { h.add(next_due_ns); }
-  void operator()(AdlQuantileRecordTag r, const std::uint8_t& q) {
+  void operator()(AdlQuantileClockRecord r, const I64& next_due_ns) {
+    if (r.on) h.add(next_due_ns);
+  }
+  void operator()(PublishedQuantileRecord r, const std::uint8_t& q) {
     if (q != 0) h.add(std::uint64_t{r.slot} << 24 | std::uint64_t{r.instrument} << 8 | q);
   }
   template <class... Field>
   void operator()(StatisticRecord, const Field&...) {}
   void operator()(MemberCountRecord, const std::uint32_t&) {}
   void operator()(MemberRecord, const std::uint32_t&) {}
+  void operator()(QuantileTableRecord, const std::uint8_t&) {}
 };
 
 }  // namespace

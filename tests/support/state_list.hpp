@@ -53,8 +53,11 @@ class StateLister {
   }
   static std::string name(MemberCountRecord) { return "members"; }
   static std::string name(MemberRecord r) { return "member " + std::to_string(r.index); }
-  static std::string name(AdlQuantileClockRecord) { return "adl quantile clock"; }
-  static std::string name(AdlQuantileRecordTag r) {
+  static std::string name(AdlQuantileClockRecord r) {
+    return r.on ? "adl quantile clock" : "adl quantile clock (off)";
+  }
+  static std::string name(QuantileTableRecord) { return "adl quantile table"; }
+  static std::string name(PublishedQuantileRecord r) {
     return "adl quantile " + std::to_string(r.slot) + "." + std::to_string(r.instrument);
   }
   static std::string name(StatisticRecord) { return "statistics"; }

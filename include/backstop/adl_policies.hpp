@@ -37,7 +37,7 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
   Ledger& ledger = ctx.ledger;
   const std::int64_t mark = ledger.state(t.instrument).mark;
   const std::int64_t dir = t.qty > 0 ? 1 : -1;  // the backstop sells what it took (long: sell)
-  ledger.trade(backstop, cp, t.instrument, -dir * x, mark, 0, 0);
+  ledger.trade(backstop, cp, t.instrument, Qty{-dir * x}, Price{mark});
   const Account& ca = ledger.account(cp);
   const std::uint8_t asset = ca.asset;
   const Int128 equity = ledger.margin(cp).equity;
@@ -47,8 +47,8 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
              mark, per_lot);
   ctx.record(WaterfallKind::kAdlFill, 6, WaterfallReason::kCover, asset, t.instrument, ca.id, pay,
              ca.balance, ca.balance - pay);
-  ledger.credit(cp, -pay);
-  ledger.credit(slot, pay);
+  ledger.credit(cp, Money{-pay});
+  ledger.credit(slot, Money{pay});
   ctx.state.adl_paid[asset] += pay;
   ++ctx.state.adl_fills;
   ctx.refresh(cp);
@@ -123,7 +123,7 @@ inline std::int64_t ranked_adl(WaterfallContext& ctx, std::uint32_t slot, std::u
       ctx.ledger.prefetch_triggers(batch[k].slot);
     }
     // each close erases a heap entry, which moves the heap's last entry: load those rows too
-    ctx.ledger.prefetch_heap_tail(t.instrument, side == 0 ? HeapSide::kLong : HeapSide::kShort, n);
+    ctx.ledger.prefetch_heap_tail(t.instrument, heap_side_of(side), n);
     paid += close_in_order(ctx, slot, backstop, t, batch.data(), n, per_lot, left);
   }
   ranking.end();
@@ -139,8 +139,7 @@ inline std::int64_t pro_rata_adl(WaterfallContext& ctx, std::uint32_t slot, std:
   std::uint32_t m = 0;
   Int128 total = 0;
   ctx.ledger.for_each_healthy_holder(
-      t.instrument, side == 0 ? HeapSide::kLong : HeapSide::kShort,
-      [&](std::uint32_t cs, std::int64_t size) {
+      t.instrument, heap_side_of(side), [&](std::uint32_t cs, std::int64_t size) {
         if (ctx.is_backstop(cs) || cs == slot) return;
         cand[m++] = AdlRanking::Share{cs, ctx.ledger.account(cs).id, size, 0, 0};
         total += size;
@@ -183,13 +182,14 @@ inline std::int64_t socialize(WaterfallContext& ctx, std::uint32_t slot, const T
   const auto per_lot = static_cast<std::int64_t>(div_round_up(Int128{part}, Int128{lots}));
   const bool winners_long = t.qty < 0;
   // Settled lazily, exactly like funding: longs pay an index rise, shorts an index fall.
-  ledger.add_funding(t.instrument, winners_long ? per_lot : 0, winners_long ? 0 : -per_lot);
+  ledger.add_funding(t.instrument, Money{winners_long ? per_lot : 0},
+                     Money{winners_long ? 0 : -per_lot});
   ctx.state.socialized_index[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] += per_lot;
   const std::uint8_t asset = ledger.account(slot).asset;
   ctx.state.socialized[asset] += part;
   ctx.record(WaterfallKind::kSocializedLoss, 6, WaterfallReason::kCover, asset, t.instrument, 0,
              part, per_lot, lots);
-  ledger.credit(slot, part);
+  ledger.credit(slot, Money{part});
   const Int128 excess = Int128{per_lot} * lots - part;
   if (excess > 0) {
     ctx.remainder_to_insurance(asset, t.instrument, 6, static_cast<std::int64_t>(excess));

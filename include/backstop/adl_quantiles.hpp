@@ -60,7 +60,7 @@ class AdlQuantilePublisher {
     describe(*this, v);
   }
   // After restore(): empty when what was read is consistent, else what is wrong.
-  std::string finish_restore();
+  [[nodiscard]] std::string finish_restore();
 
  private:
   static std::int64_t saturated(Int128 v) noexcept {

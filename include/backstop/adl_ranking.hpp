@@ -71,14 +71,13 @@ class AdlRanking {
   AdlRanking(std::uint32_t instruments, std::uint32_t accounts, std::uint32_t overlay_capacity,
              std::int64_t band_ppm);
 
-  // How far ahead of the scan a record is prefetched: the scoring of one entry (~30 ns) is far
-  // shorter than a DRAM miss, so several must be in flight.
+  // How far ahead of the scan a record is prefetched: scoring one entry is far shorter than a
+  // DRAM miss, so several must be in flight.
   static constexpr std::uint32_t kPrefetchAhead = 8;
 
   Share* pro_rata_scratch() noexcept { return shares_.get(); }
   Candidate* sort_scratch() noexcept { return exact_.get(); }
   bool valid() const noexcept { return valid_; }
-  void invalidate() noexcept { valid_ = false; }
   std::uint64_t rebuilds() const noexcept { return rebuilds_; }
   std::uint64_t scanned() const noexcept { return scanned_; }
   std::uint64_t fallbacks() const noexcept { return fallbacks_; }

@@ -85,20 +85,31 @@ class AdlSchedule {
     const InstrumentState& s = ledger_.state(instrument);
     return ranking_.usable(instrument, s.mark, s.long_funding_index, s.short_funding_index);
   }
-  // Whether any instrument's tier 6 is ranked ADL or quantiles are published: only then is the
-  // ranking worth keeping ready.
-  bool ranks_adl() const noexcept;
+  // Whether liquidation is on and some instrument's tier 6 is ranked ADL or quantiles are
+  // published: only then is the ranking worth keeping ready. Fixed by the configuration.
+  bool ranks_adl() const noexcept { return ranks_adl_; }
   // Whether a ranked-ADL instrument's ranking is unusable: the next ADL on it would rebuild it
-  // inline.
-  bool unusable() const noexcept;
+  // inline. O(instruments).
+  bool unusable() const noexcept {
+    if (!ranks_adl_) return false;
+    for (std::uint16_t i = 0; i < ledger_.instrument_count(); ++i) {
+      if (!usable(i)) return true;
+    }
+    return false;
+  }
   // Whether rebuild() is due (cheap; poll it when idle, off the hot path): unusable(), the ranking
   // asks for it (AdlRanking::wants_rebuild), or a mark has left the middle half of its band.
   // Without it the ranking stays exact, only slower, until ADL rebuilds it inline.
   bool refresh_due() const noexcept;
   // Rebuilds the ranking when it is unusable, so that ADL does not rebuild it inside a
   // liquidation; returns whether it did. Rebuilding only for speed (refresh_due's other reasons) is
-  // left to the embedder's timer: at 1M positions a rebuild takes about a second.
-  bool maintain() noexcept;
+  // left to the embedder's timer: a rebuild is O(n log n) (docs/performance.md, bench adl's
+  // refresh_avg_ms).
+  bool maintain() noexcept {
+    if (!unusable()) return false;
+    rebuild();
+    return true;
+  }
   // Rebuilds the ranking and the quantiles of every instrument, then warms what the next
   // liquidation reads (cold, O(n log n)); nothing with liquidation off.
   void rebuild() noexcept;
@@ -116,6 +127,7 @@ class AdlSchedule {
   const Ledger& ledger_;
   const WaterfallConfig& config_;
   const WaterfallState& state_;
+  bool ranks_adl_ = false;
   AdlRanking ranking_;
 };
 

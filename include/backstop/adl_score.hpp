@@ -151,5 +151,9 @@ inline AdlInputs adl_inputs_at(const InstrumentRisk& r, AdlScore score, const Ad
 inline constexpr std::uint32_t adl_side_of(std::int64_t qty) noexcept {
   return qty > 0 ? 0 : 1;
 }
+// The trigger heap holding a ranking side's positions (while their accounts are healthy).
+inline constexpr HeapSide heap_side_of(std::uint32_t adl_side) noexcept {
+  return adl_side == 0 ? HeapSide::kLong : HeapSide::kShort;
+}
 
 }  // namespace backstop

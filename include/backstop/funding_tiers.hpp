@@ -57,7 +57,7 @@ std::int64_t charge_members(WaterfallContext& ctx, std::uint32_t slot, std::uint
     take(m, share);
     charged += share;
   }
-  ctx.ledger.credit(slot, amount);
+  ctx.ledger.credit(slot, Money{amount});
   if (charged > amount) ctx.remainder_to_insurance(asset, kNoInstrument, tier, charged - amount);
   return charged;
 }
@@ -69,7 +69,7 @@ inline std::int64_t draw(WaterfallContext& ctx, std::uint32_t slot, std::int64_t
   const Account& a = ctx.ledger.account(slot);
   ctx.record(kind, tier, WaterfallReason::kCover, a.asset, kNoInstrument, a.id, x, available,
              available - x);
-  ctx.ledger.credit(slot, x);
+  ctx.ledger.credit(slot, Money{x});
   return x;
 }
 
@@ -94,9 +94,9 @@ inline std::int64_t insurance_tier(WaterfallContext& ctx, std::uint32_t slot, st
   const std::int64_t fund = ctx.ledger.insurance(asset);
   ctx.record(WaterfallKind::kInsuranceDraw, 3, WaterfallReason::kCover, asset, kNoInstrument,
              ctx.ledger.account(slot).id, x, fund, fund - x);
-  ctx.ledger.add_insurance(asset, -x);
+  ctx.ledger.add_insurance(asset, Money{-x});
   w.window_drawn[slot] += x;
-  ctx.ledger.credit(slot, x);
+  ctx.ledger.credit(slot, Money{x});
   return x;
 }
 
@@ -214,7 +214,7 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
     ctx.record(WaterfallKind::kBadDebt, 8, WaterfallReason::kCover, asset, kNoInstrument, id, rest,
                w.bad_debt[asset], w.bad_debt[asset] + rest);
     w.bad_debt[asset] += rest;
-    ctx.ledger.credit(slot, rest);
+    ctx.ledger.credit(slot, Money{rest});
   }
 }
 

@@ -106,18 +106,15 @@ class Ledger {
   std::span<const Position> position_pool() const noexcept {
     return {positions_.get(), std::size_t{account_count_} * positions_per_account_};
   }
-  // Whether the account may take a trade of `delta` lots in `instrument`: a position slot is free
-  // (or it holds the instrument already) and the resulting size is within the position limit.
+  // Whether the account can hold a position in `instrument`: it holds one already, or a position
+  // slot is free.
   bool has_position_slot(std::uint32_t slot, std::uint16_t instrument) const noexcept {
     return find_position(slot, instrument) != kNoSlot ||
            accounts_[slot].position_count != positions_per_account_;
   }
-  bool within_limit(std::uint32_t slot, std::uint16_t instrument,
-                    std::int64_t delta) const noexcept {
-    const std::uint32_t pos = find_position(slot, instrument);
-    if (pos == kNoSlot && accounts_[slot].position_count == positions_per_account_) return false;
-    const std::int64_t q = (pos == kNoSlot ? 0 : positions_[pos].qty) + delta;
-    return (q < 0 ? -q : q) <= risk_[instrument].max_position;
+  // Whether a position of `qty` lots (signed) in `instrument` is within its position limit.
+  bool within_position_limit(std::uint16_t instrument, std::int64_t qty) const noexcept {
+    return (qty < 0 ? -qty : qty) <= risk_[instrument].max_position;
   }
 
   // Opens an account. Preconditions: the id is new, account_count() < max_accounts(), asset valid.
@@ -131,19 +128,17 @@ class Ledger {
   const InstrumentRisk& risk(std::uint16_t i) const noexcept { return risk_[i]; }
   const InstrumentState& state(std::uint16_t i) const noexcept { return state_[i]; }
   const LiquidationIndex& liquidation_index(std::uint16_t i) const noexcept { return index_[i]; }
-  void set_mark(std::uint16_t i, std::int64_t mark) noexcept { state_[i].mark = mark; }
-  void set_limits(std::uint16_t i, std::int64_t min_price, std::int64_t max_price,
-                  std::int64_t max_position) noexcept {
-    risk_[i].min_price = min_price;
-    risk_[i].max_price = max_price;
-    risk_[i].max_position = max_position;
+  void set_limits(std::uint16_t i, Price min_price, Price max_price, Qty max_position) noexcept {
+    risk_[i].min_price = min_price.raw();
+    risk_[i].max_price = max_price.raw();
+    risk_[i].max_position = max_position.raw();
   }
   // Moves the funding indices (funding, or a socialized loss folded into them): longs pay `pay`
   // per lot, shorts receive `receive` per lot. Every payer's cushion shrinks: follow with
   // refresh_payers().
-  void add_funding(std::uint16_t i, std::int64_t pay, std::int64_t receive) noexcept {
-    state_[i].long_funding_index += pay;
-    state_[i].short_funding_index += receive;
+  void add_funding(std::uint16_t i, Money pay, Money receive) noexcept {
+    state_[i].long_funding_index += pay.raw();
+    state_[i].short_funding_index += receive.raw();
   }
 
   // ---- Funds ----
@@ -152,15 +147,15 @@ class Ledger {
   std::int64_t net_deposits(std::uint8_t asset) const noexcept { return net_deposits_[asset]; }
   // Money moves: each is one side of a transfer whose other side the caller makes (conservation is
   // the caller's; the waterfall records both sides in its audit trail).
-  void credit(std::uint32_t slot, std::int64_t amount) noexcept {
-    accounts_[slot].balance += amount;
+  void credit(std::uint32_t slot, Money amount) noexcept {
+    accounts_[slot].balance += amount.raw();
   }
-  void add_insurance(std::uint8_t asset, std::int64_t amount) noexcept {
-    insurance_[asset] += amount;
+  void add_insurance(std::uint8_t asset, Money amount) noexcept {
+    insurance_[asset] += amount.raw();
   }
   // Money from outside (deposits, fund top-ups) or back out (withdrawals).
-  void add_net_deposits(std::uint8_t asset, std::int64_t amount) noexcept {
-    net_deposits_[asset] += amount;
+  void add_net_deposits(std::uint8_t asset, Money amount) noexcept {
+    net_deposits_[asset] += amount.raw();
   }
 
   // ---- Trades ----
@@ -171,14 +166,14 @@ class Ledger {
   // accounts, and the dust taken (a few units at most) goes to the insurance fund, so money is
   // conserved exactly. Preconditions: both have a position slot for the instrument and stay within
   // its limit. Follow with refresh() of both.
-  void trade(std::uint32_t first, std::uint32_t second, std::uint16_t instrument,
-             std::int64_t delta, std::int64_t price, std::int64_t first_fee,
-             std::int64_t second_fee) noexcept {
-    const Int128 effect = trade_side(first, instrument, delta, price, first_fee) +
-                          trade_side(second, instrument, -delta, price, second_fee);
+  void trade(std::uint32_t first, std::uint32_t second, std::uint16_t instrument, Qty delta,
+             Price price, Money first_fee = Money{0}, Money second_fee = Money{0}) noexcept {
+    const Int128 effect =
+        trade_side(first, instrument, delta.raw(), price.raw(), first_fee.raw()) +
+        trade_side(second, instrument, -delta.raw(), price.raw(), second_fee.raw());
     const std::uint8_t asset = risk_[instrument].settlement_asset;
     insurance_[asset] -= static_cast<std::int64_t>(effect);
-    fee_pool_[asset] += first_fee + second_fee;
+    fee_pool_[asset] += first_fee.raw() + second_fee.raw();
   }
 
   // ---- Margin ----
@@ -285,6 +280,8 @@ class Ledger {
                       W& watcher) noexcept {
     Evaluation ev;
     if (flagged_count_ != 0) refresh_flagged_holding(instrument, ev, watcher);
+    // Collected first (each refresh reorders the heaps), from the heap entries alone: reading each
+    // holder's position row here would add a cache miss per holder.
     const LiquidationIndex& idx = index_[instrument];
     std::uint32_t holders = 0;
     for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
@@ -411,9 +408,13 @@ class Ledger {
     describe(*this, v);
   }
   // After restore_state: checks what was read and rebuilds the derived state (id map, triggers,
-  // flagged list). Empty when consistent, else what is wrong.
+  // flagged list). Empty when consistent, else what is wrong (the ledger must then be thrown away).
   template <RefreshWatcher W>
-  std::string rebuild_derived(W& watcher);
+  [[nodiscard]] std::string rebuild_derived(W& watcher) {
+    std::string error = index_restored_accounts();
+    if (error.empty()) retrigger_restored_accounts(watcher);
+    return error;
+  }
 
  private:
   std::uint32_t position_base(std::uint32_t slot) const noexcept {
@@ -517,6 +518,24 @@ class Ledger {
     accounts_[slot].flagged_index = kNoSlot;
   }
 
+  // Restore, cold: checks each restored account and its positions and indexes it (id map, no
+  // triggers yet); empty, or what is wrong (ledger.cpp).
+  std::string index_restored_accounts();
+  // Healthy accounts get fresh triggers (never later than the saved ones would have fired, which
+  // is all the index promises); the others go back to the flagged list.
+  template <RefreshWatcher W>
+  void retrigger_restored_accounts(W& watcher) {
+    Evaluation ev;
+    for (std::uint32_t a = 0; a < account_count_; ++a) {
+      if (accounts_[a].status == AccountStatus::kHealthy) {
+        refresh(a, ev, watcher);
+      } else {
+        flag(a);
+      }
+    }
+    output_count_ = 0;
+  }
+
   // The one list of the ledger's persistent state (visit_state documents it); `Self` is Ledger or
   // const Ledger.
   template <class Self, class V>
@@ -569,42 +588,5 @@ class Ledger {
   std::array<std::int64_t, kMaxAssets> fee_pool_{};
   std::array<std::int64_t, kMaxAssets> net_deposits_{};
 };
-
-template <RefreshWatcher W>
-std::string Ledger::rebuild_derived(W& watcher) {
-  for (std::uint32_t a = 0; a < account_count_; ++a) {
-    Account& acct = accounts_[a];
-    if (acct.position_count > positions_per_account_ || acct.asset >= asset_count_ ||
-        find_slot(acct.id) != kNoSlot) {
-      return "account " + std::to_string(acct.id) + " is inconsistent";
-    }
-    for (const Position& p : positions(a)) {
-      if (p.instrument >= instrument_count_ || p.qty == 0) {
-        return "a position of account " + std::to_string(acct.id) + " is inconsistent";
-      }
-    }
-    acct.flagged_index = kNoSlot;
-    ids_.insert(acct.id, a);
-    for (std::uint32_t j = 0; j < acct.position_count; ++j) {
-      Position& p = positions_[position_base(a) + j];
-      p.trigger = 0;
-      p.heap_index = kNoSlot;
-      p.heap_side = HeapSide::kNone;
-      p.reserved = 0;
-    }
-  }
-  // Healthy accounts get fresh triggers (never later than the saved ones would have fired, which
-  // is all the index promises); the others go back to the flagged list.
-  Evaluation ev;
-  for (std::uint32_t a = 0; a < account_count_; ++a) {
-    if (accounts_[a].status == AccountStatus::kHealthy) {
-      refresh(a, ev, watcher);
-    } else {
-      flag(a);
-    }
-  }
-  output_count_ = 0;
-  return {};
-}
 
 }  // namespace backstop

@@ -33,14 +33,17 @@ inline OrderCheck check_order(const Ledger& ledger, std::uint64_t account, std::
   }
   if (ledger.account(slot).asset != r.settlement_asset) return {RejectCode::kAssetMismatch, 0};
   if (size.raw() > r.max_position) return {RejectCode::kPositionLimit, 0};
-  if (!ledger.has_position_slot(slot, instrument)) return {RejectCode::kPositionCapacity, 0};
   const std::uint32_t existing = ledger.find_position(slot, instrument);
+  if (existing == kNoSlot &&
+      ledger.account(slot).position_count == ledger.positions_per_account()) {
+    return {RejectCode::kPositionCapacity, 0};
+  }
   Position pos = existing == kNoSlot ? Position{0, 0, 0, 0, kNoSlot, instrument, HeapSide::kNone, 0}
                                      : ledger.position(existing);
   const std::int64_t old_q = pos.qty;
   const std::int64_t delta = side == Side::kBuy ? size.raw() : -size.raw();
   const std::int64_t new_q = old_q + delta;
-  if ((new_q < 0 ? -new_q : new_q) > r.max_position) return {RejectCode::kPositionLimit, 0};
+  if (!ledger.within_position_limit(instrument, new_q)) return {RejectCode::kPositionLimit, 0};
   const AccountMargin before = ledger.margin(slot);
   Int128 equity = before.equity;
   Int128 initial = before.initial;

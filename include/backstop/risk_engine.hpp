@@ -185,7 +185,7 @@ class RiskEngine {
   // rebuilds the derived state (id map, trigger heaps, the flagged list, the ADL ranking). Empty
   // when restored, else what is wrong; after an error the engine must be thrown away.
   template <class V>
-  std::string restore_state(V& v, std::uint32_t accounts) {
+  [[nodiscard]] std::string restore_state(V& v, std::uint32_t accounts) {
     if (ledger_.account_count() != 0) return "the engine is not fresh";
     if (accounts > ledger_.max_accounts()) return "more accounts than this engine's capacity";
     ledger_.restore_state(v, accounts);
@@ -193,7 +193,7 @@ class RiskEngine {
     quantiles_.restore(v);
     return {};
   }
-  std::string finish_restore();
+  [[nodiscard]] std::string finish_restore();
 
  private:
   static const RiskConfig& validated(const RiskConfig& config);
@@ -269,8 +269,10 @@ class RiskEngine {
       return RejectCode::kPositionCapacity;
     }
     const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
-    if (!ledger_.within_limit(taker, e.instrument, delta) ||
-        !ledger_.within_limit(maker, e.instrument, -delta)) {
+    if (!ledger_.within_position_limit(e.instrument,
+                                       ledger_.position_qty(taker, e.instrument) + delta) ||
+        !ledger_.within_position_limit(e.instrument,
+                                       ledger_.position_qty(maker, e.instrument) - delta)) {
       return RejectCode::kPositionLimit;
     }
     return RejectCode::kOk;
@@ -285,8 +287,7 @@ class RiskEngine {
     // margin.
     const FillPayload& f = e.fill;
     const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
-    ledger_.trade(taker, maker, e.instrument, delta, f.price.raw(), f.taker_fee.raw(),
-                  f.maker_fee.raw());
+    ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
     // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
     ledger_.prefetch_triggers(taker);
     ledger_.prefetch_triggers(maker);

@@ -98,25 +98,25 @@ inline RejectCode fund_deposit(WaterfallContext& ctx, const Event& e) noexcept {
   };
   switch (f.fund) {
     case FundKind::kInsurance:
-      ledger.add_net_deposits(asset, amount);
+      ledger.add_net_deposits(asset, f.amount);
       deposit(0, ledger.insurance(asset), ledger.insurance(asset) + amount);
-      ledger.add_insurance(asset, amount);
+      ledger.add_insurance(asset, f.amount);
       return RejectCode::kOk;
     case FundKind::kVenueTranche:
-      ledger.add_net_deposits(asset, amount);
+      ledger.add_net_deposits(asset, f.amount);
       deposit(0, w.venue_tranche[asset], w.venue_tranche[asset] + amount);
       w.venue_tranche[asset] += amount;
       return RejectCode::kOk;
     case FundKind::kRecoverBadDebt:
       if (amount > w.bad_debt[asset]) return RejectCode::kInsufficientBalance;
-      ledger.add_net_deposits(asset, amount);
+      ledger.add_net_deposits(asset, f.amount);
       ctx.record(WaterfallKind::kFundDeposit, 8, WaterfallReason::kDeposit, asset, kNoInstrument, 0,
                  amount, w.bad_debt[asset], w.bad_debt[asset] - amount);
       w.bad_debt[asset] -= amount;
       return RejectCode::kOk;
     case FundKind::kDefaultFund:
       if (w.committed[slot] == 0) w.members[w.member_count++] = slot;  // first contribution
-      ledger.credit(slot, -amount);
+      ledger.credit(slot, Money{-amount});
       w.contribution[slot] += amount;
       w.committed[slot] += amount;
       deposit(0, w.default_fund[asset], w.default_fund[asset] + amount);
@@ -124,7 +124,7 @@ inline RejectCode fund_deposit(WaterfallContext& ctx, const Event& e) noexcept {
       ctx.refresh(slot);
       return RejectCode::kOk;
     case FundKind::kAssessmentPayment:
-      ledger.credit(slot, -amount);
+      ledger.credit(slot, Money{-amount});
       w.owed[slot] -= amount;
       deposit(7, w.receivable[asset], w.receivable[asset] - amount);
       w.receivable[asset] -= amount;

@@ -55,8 +55,8 @@ struct WaterfallContext {
                     WaterfallReason reason) noexcept {
     const Account& a = ledger.account(slot);
     record(kind, tier, reason, a.asset, kNoInstrument, a.id, amount, a.balance, a.balance - amount);
-    ledger.credit(slot, -amount);
-    ledger.add_insurance(a.asset, amount);
+    ledger.credit(slot, Money{-amount});
+    ledger.add_insurance(a.asset, Money{amount});
   }
 
   // The rounding excess of a pro-rata charge (charged beyond what it covered) to the insurance
@@ -66,7 +66,7 @@ struct WaterfallContext {
     const std::int64_t fund = ledger.insurance(asset);
     record(WaterfallKind::kRemainder, tier, WaterfallReason::kRounding, asset, instrument, 0,
            excess, fund, fund + excess);
-    ledger.add_insurance(asset, excess);
+    ledger.add_insurance(asset, Money{excess});
   }
 
   bool is_backstop(std::uint32_t slot) const noexcept {

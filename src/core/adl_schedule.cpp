@@ -15,32 +15,19 @@ constexpr std::uint32_t kWarmListEntries = 64;
 AdlSchedule::AdlSchedule(const Ledger& ledger, const WaterfallConfig& config,
                          const WaterfallState& state)
     : ledger_(ledger), config_(config), state_(state) {
-  if (config.mode != LiquidationMode::kOff) {
-    ranking_ = AdlRanking(ledger.instrument_count(), ledger.max_accounts(),
-                          config.adl_dirty_capacity, config.adl_band_ppm);
-  }
-}
-
-bool AdlSchedule::ranks_adl() const noexcept {
-  if (config_.adl_quantile_interval_ns > 0) return true;
-  for (std::uint32_t i = 0; i < ledger_.instrument_count(); ++i) {
+  if (config.mode == LiquidationMode::kOff) return;
+  ranking_ = AdlRanking(ledger.instrument_count(), ledger.max_accounts(), config.adl_dirty_capacity,
+                        config.adl_band_ppm);
+  ranks_adl_ = config.adl_quantile_interval_ns > 0;
+  for (std::uint32_t i = 0; i < ledger.instrument_count(); ++i) {
     const AdlPolicy p =
-        i < config_.instrument_policy.size() ? config_.instrument_policy[i] : config_.policy;
-    if (p == AdlPolicy::kRanked) return true;
+        i < config.instrument_policy.size() ? config.instrument_policy[i] : config.policy;
+    ranks_adl_ = ranks_adl_ || p == AdlPolicy::kRanked;
   }
-  return false;
-}
-
-bool AdlSchedule::unusable() const noexcept {
-  if (config_.mode == LiquidationMode::kOff || !ranks_adl()) return false;
-  for (std::uint16_t i = 0; i < ledger_.instrument_count(); ++i) {
-    if (!usable(i)) return true;
-  }
-  return false;
 }
 
 bool AdlSchedule::refresh_due() const noexcept {
-  if (config_.mode == LiquidationMode::kOff || !ranks_adl()) return false;
+  if (!ranks_adl_) return false;
   if (unusable() || ranking_.wants_rebuild()) return true;
   for (std::uint16_t i = 0; i < ledger_.instrument_count(); ++i) {
     const std::int64_t lo = ranking_.band_lo(i);
@@ -49,12 +36,6 @@ bool AdlSchedule::refresh_due() const noexcept {
     if (mark < lo + quarter || mark > ranking_.band_hi(i) - quarter) return true;
   }
   return false;
-}
-
-bool AdlSchedule::maintain() noexcept {
-  if (!unusable()) return false;
-  rebuild();
-  return true;
 }
 
 void AdlSchedule::rebuild() noexcept {
@@ -77,7 +58,7 @@ void AdlSchedule::rebuild_ranking() noexcept {
     for (std::uint32_t side = 0; side < 2; ++side) {
       // Eligible: the positions in the side's trigger heap (exactly the healthy accounts'),
       // taken in slot order so that the ledger's tables are read in address order.
-      const HeapSide hs = side == 0 ? HeapSide::kLong : HeapSide::kShort;
+      const HeapSide hs = heap_side_of(side);
       for (std::uint32_t slot = 0; slot < ledger_.account_count(); ++slot) {
         const std::uint32_t pos = ledger_.find_position(slot, i);
         if (pos == kNoSlot || ledger_.position(pos).heap_side != hs ||

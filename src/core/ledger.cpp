@@ -1,5 +1,8 @@
-// The ledger's cold half: allocation, and the page walk that warms its tables.
+// The ledger's cold half: allocation, the page walk that warms its tables, and the checks of a
+// restored state.
 #include "backstop/ledger.hpp"
+
+#include <string>
 
 namespace backstop {
 
@@ -51,6 +54,31 @@ std::size_t Ledger::memory_bytes() const noexcept {
              (sizeof(InstrumentRisk) + sizeof(InstrumentState) + sizeof(LiquidationIndex)) +
          std::size_t{max_accounts_} * 2 * sizeof(std::uint32_t) +
          output_capacity_ * sizeof(RiskOutput);
+}
+
+std::string Ledger::index_restored_accounts() {
+  for (std::uint32_t a = 0; a < account_count_; ++a) {
+    Account& acct = accounts_[a];
+    if (acct.position_count > positions_per_account_ || acct.asset >= asset_count_ ||
+        find_slot(acct.id) != kNoSlot) {
+      return "account " + std::to_string(acct.id) + " is inconsistent";
+    }
+    for (const Position& p : positions(a)) {
+      if (p.instrument >= instrument_count_ || p.qty == 0) {
+        return "a position of account " + std::to_string(acct.id) + " is inconsistent";
+      }
+    }
+    acct.flagged_index = kNoSlot;
+    ids_.insert(acct.id, a);
+    for (std::uint32_t j = 0; j < acct.position_count; ++j) {
+      Position& p = positions_[position_base(a) + j];
+      p.trigger = 0;
+      p.heap_index = kNoSlot;
+      p.heap_side = HeapSide::kNone;
+      p.reserved = 0;
+    }
+  }
+  return {};
 }
 
 }  // namespace backstop

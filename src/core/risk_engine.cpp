@@ -40,8 +40,8 @@ RejectCode RiskEngine::on_deposit(const Event& e) noexcept {
   if (amount <= 0) return RejectCode::kNonPositiveAmount;
   const Account& acct = ledger_.account(slot);
   if (amount > kMaxAmount || acct.balance > kMaxNotional) return RejectCode::kValueOverflow;
-  ledger_.credit(slot, amount);
-  ledger_.add_net_deposits(acct.asset, amount);
+  ledger_.credit(slot, e.transfer.amount);
+  ledger_.add_net_deposits(acct.asset, e.transfer.amount);
   Evaluation ev;
   refresh(slot, ev);
   return RejectCode::kOk;
@@ -57,8 +57,8 @@ RejectCode RiskEngine::on_withdraw(const Event& e) noexcept {
   if (deficit_unresolved(waterfall_, acct.asset)) return RejectCode::kDeficitUnresolved;
   const AccountMargin m = ledger_.margin(slot);
   if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
-  ledger_.credit(slot, -amount);
-  ledger_.add_net_deposits(acct.asset, -amount);
+  ledger_.credit(slot, Money{-amount});
+  ledger_.add_net_deposits(acct.asset, Money{-amount});
   // The cushion shrank: the account's triggers must move closer (never left stale).
   Evaluation ev;
   refresh(slot, ev);
@@ -87,8 +87,8 @@ RejectCode RiskEngine::on_funding(const Event& e) noexcept {
   }
   const auto pay = static_cast<std::int64_t>(div_round_up(num, den));
   const auto receive = static_cast<std::int64_t>(div_round_down(num, den));
-  ledger_.add_funding(e.instrument, pay, receive);
-  ledger_.add_insurance(r.settlement_asset, s.open_interest * (pay - receive));
+  ledger_.add_funding(e.instrument, Money{pay}, Money{receive});
+  ledger_.add_insurance(r.settlement_asset, Money{s.open_interest * (pay - receive)});
   if (pay == 0 && receive == 0) return RejectCode::kOk;
   ledger_.refresh_payers(e.instrument, pay > 0, receive < 0, waterfall_);
   return RejectCode::kOk;
@@ -114,7 +114,7 @@ RejectCode RiskEngine::on_instrument_config(const Event& e) noexcept {
       !instrument_bounds_ok(r.kind, r.multiplier, c.max_price.raw(), c.max_position.raw())) {
     return RejectCode::kInvalidConfig;
   }
-  ledger_.set_limits(e.instrument, c.min_price.raw(), c.max_price.raw(), c.max_position.raw());
+  ledger_.set_limits(e.instrument, c.min_price, c.max_price, c.max_position);
   return RejectCode::kOk;
 }
 

@@ -273,7 +273,7 @@ TEST(Engine, PolledThroughMeansEveryOutputOfThoseInputsWasHandedOut) {
 // order), on the linear instrument, with random fills between them.
 std::vector<Event> real_mark_stream(std::uint32_t accounts) {
   const std::string path =
-      std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+      std::string(BACKSTOP_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
   std::ifstream in(path);
   std::vector<Event> out;
   if (!in) return out;

@@ -16,7 +16,7 @@ namespace backstop::replay {
 namespace {
 
 const std::string kMarkFile =
-    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+    std::string(BACKSTOP_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
 ReplaySummary run(const ReplayOptions& options) {
   std::string error;

@@ -29,7 +29,7 @@ using replay::run_replay;
 
 // A real crash day: accounts gap through their bankruptcy prices, so the waterfall pays.
 const std::string kCrashFile =
-    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+    std::string(BACKSTOP_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
 namespace fs = std::filesystem;
 

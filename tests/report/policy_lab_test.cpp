@@ -23,7 +23,7 @@ using replay::kThinFundPpm;
 using replay::ReplayOptions;
 
 const std::string kMarkFile =
-    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+    std::string(BACKSTOP_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
 WaterfallRecord rec(WaterfallKind kind, std::uint8_t tier, std::uint64_t account,
                     std::int64_t amount, std::int64_t before = 0, std::int64_t after = 0) {

@@ -53,7 +53,11 @@ class RiskEngine {
     ledger_.clear_outputs();
     audit_.clear();
     quantiles_.clear();
-    const RejectCode code = apply(e);
+    // Fills and marks, which come by the million, are tested first: the switch in apply() compiles
+    // to an indirect jump, slower for them than two compares.
+    const RejectCode code = e.type == EventType::kFill        ? on_fill(e)
+                            : e.type == EventType::kMarkPrice ? on_mark(e)
+                                                              : apply(e);
     if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff &&
         !ledger_.flagged().empty()) {
       run_waterfall(waterfall_, e.time_ns);

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "support/engine_checks.hpp"
 #include "margin_population.hpp"
+#include "support/engine_checks.hpp"
 
 namespace {
 

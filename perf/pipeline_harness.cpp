@@ -13,10 +13,10 @@
 #include <random>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "backstop/instrument_presets.hpp"
 #include "harnesses.hpp"
 #include "latency_histogram.hpp"
+#include "pipeline/engine.hpp"
 #include "pipeline/state_digest.hpp"
 #include "ring_scenarios.hpp"
 #include "thread_tools.hpp"

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "reference_model.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 
 namespace backstop::test {

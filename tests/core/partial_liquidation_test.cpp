@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 #include "waterfall_scene.hpp"
 

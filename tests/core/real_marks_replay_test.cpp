@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "support/engine_checks.hpp"
 #include "backstop/risk_engine.hpp"
 #include "differ.hpp"
+#include "support/engine_checks.hpp"
 #include "test_support.hpp"
 
 namespace backstop {

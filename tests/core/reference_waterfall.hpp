@@ -1,11 +1,11 @@
 // The brute-force reference of liquidation and the loss waterfall (docs/design.md §5, the rules
-// stated at the top of liquidation.hpp, funding_tiers.hpp and adl_policies.hpp): ReferenceModel plus takeover, fee and
-// surplus, tiers 1-7, bad debt, the three tier-6 policies, cascades and fund deposits, written the
-// plainest way. No index, no cache, no lazy settlement: every liquidation scans every account for
-// the flagged ones, ranked ADL scores every opposite position and sorts them (score desc, id asc)
-// each time, socialized loss is charged into every payer's accrued funding at once. Only adl_score
-// (the published score formulas, pure functions of exact inputs) is shared with the engine. The
-// oracle of tests/core/waterfall_reference_test.cpp and nothing else.
+// stated at the top of liquidation.hpp, funding_tiers.hpp and adl_policies.hpp): ReferenceModel
+// plus takeover, fee and surplus, tiers 1-7, bad debt, the three tier-6 policies, cascades and fund
+// deposits, written the plainest way. No index, no cache, no lazy settlement: every liquidation
+// scans every account for the flagged ones, ranked ADL scores every opposite position and sorts
+// them (score desc, id asc) each time, socialized loss is charged into every payer's accrued
+// funding at once. Only adl_score (the published score formulas, pure functions of exact inputs) is
+// shared with the engine. The oracle of tests/core/waterfall_reference_test.cpp and nothing else.
 //
 // Rules the header leaves implicit, read from the engine and written down here:
 // - Flagged = equity < maintenance margin. Eligible for liquidation: flagged, not the asset's

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/engine.hpp"
 #include "pipeline/gapping_stream.hpp"
 
 namespace backstop {

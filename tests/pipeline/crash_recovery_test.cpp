@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/engine.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/state_digest.hpp"
 

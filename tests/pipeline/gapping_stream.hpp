@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "pipeline/engine.hpp"
 #include "backstop/events.hpp"
 #include "core/test_support.hpp"
+#include "pipeline/engine.hpp"
 
 namespace backstop::test {
 

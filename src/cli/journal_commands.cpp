@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "pipeline/config_file.hpp"
+#include "pipeline/config_fingerprint.hpp"
 #include "pipeline/recovery.hpp"
 #include "pipeline/state_digest.hpp"
 
@@ -16,6 +17,7 @@ struct Recovered {
   std::unique_ptr<RiskEngine> risk;
   RecoveryReport report;
   std::string folder;
+  std::string config_text;  // canonical (config_fingerprint.hpp): a new snapshot's header
 };
 
 // Read-only recovery of the folder named by the options; prints the reason and returns null on
@@ -40,9 +42,24 @@ std::optional<Recovered> recover(const JournalCliOptions& options) {
     fmt::print(stderr, "backstop: {}\n", e.what());
     return std::nullopt;
   }
-  for (const auto& skipped : r.report.passed_over)
-    fmt::print(stderr, "backstop: snapshot passed over: {}\n", skipped);
+  r.config_text = pipeline::config_fingerprint(config->risk).text;
   return r;
+}
+
+// A JSON string literal: quotes, backslashes and control bytes escaped.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -65,13 +82,20 @@ int run_digest_command(const JournalCliOptions& options) {
   const auto r = recover(options);
   if (!r) return 1;
   const std::string digest = pipeline::digest_hex(pipeline::state_digest(*r->risk));
+  const RecoveryReport& report = r->report;
   if (options.json) {
+    for (const auto& skipped : report.passed_over)
+      fmt::print(stderr, "backstop: snapshot passed over: {}\n", skipped);
     fmt::print(
-        "{{\"digest\":\"{}\",\"last_sequence\":{},\"snapshot_sequence\":{},\"replayed\":{}}}\n",
-        digest, r->report.last_sequence, r->report.snapshot_sequence, r->report.replayed);
+        "{{\"digest\":\"{}\",\"last_sequence\":{},\"snapshot_sequence\":{},\"replayed\":{},"
+        "\"journal_files\":{},\"torn_tail_bytes\":{},\"torn_tail_file\":{}}}\n",
+        digest, report.last_sequence, report.snapshot_sequence, report.replayed,
+        report.journal_files, report.torn_tail_bytes,
+        report.torn_tail_bytes > 0 ? json_string(report.torn_tail_file) : "null");
   } else {
-    fmt::print("digest {} at input {} (snapshot {}, {} journal records replayed)\n", digest,
-               r->report.last_sequence, r->report.snapshot_sequence, r->report.replayed);
+    fmt::print("digest {} at input {} (snapshot {}, {} journal records replayed)\n{}", digest,
+               report.last_sequence, report.snapshot_sequence, report.replayed,
+               pipeline::describe_recovery(report));
   }
   return 0;
 }
@@ -83,8 +107,10 @@ int run_snapshot_command(const JournalCliOptions& options) {
     fmt::print(stderr, "backstop: the journal in {} is empty; nothing to snapshot\n", r->folder);
     return 1;
   }
+  fmt::print("{}", pipeline::describe_recovery(r->report));
   std::string error;
-  if (!pipeline::save_risk_snapshot(r->folder, *r->risk, r->report.last_sequence, error)) {
+  if (!pipeline::save_risk_snapshot(r->folder, r->config_text, *r->risk, r->report.last_sequence,
+                                    error)) {
     fmt::print(stderr, "backstop: {}\n", error);
     return 1;
   }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "pipeline/config_fingerprint.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/journal_writer.hpp"
 #include "pipeline/recovery.hpp"
@@ -65,9 +66,11 @@ Engine::Engine(const EngineConfig& config)
   output_.add_gating_sequence(output_read_);
   if (!config.journal.folder.empty()) {
     journal_folder_ = config.journal.folder;
+    config_text_ = pipeline::config_fingerprint(config.risk).text;
+    pipeline::prepare_journal_folder(config.journal);
     recover(config);
     std::string error;
-    journal_ = pipeline::JournalWriter::open(config.journal, base_sequence_, error);
+    journal_ = pipeline::JournalWriter::open(config.journal, base_sequence_, config_text_, error);
     if (!journal_) throw std::runtime_error(error);
     input_.add_gating_sequence(journal_done_);
     durable_input_.set(base_sequence_ - 1);
@@ -90,7 +93,8 @@ bool Engine::save_snapshot(std::string& error) const {
     error = running_ ? "snapshot: stop the engine first" : "snapshot: the engine has no journal";
     return false;
   }
-  return pipeline::save_risk_snapshot(journal_folder_, *risk_, last_input_sequence(), error);
+  return pipeline::save_risk_snapshot(journal_folder_, config_text_, *risk_, last_input_sequence(),
+                                      error);
 }
 
 Engine::~Engine() {

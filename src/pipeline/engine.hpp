@@ -9,8 +9,9 @@
 //                                                └─▶ journal thread ── durable sequence ──┘ (gate)
 //
 // Recovery: an engine built on a journal folder that already holds a journal replays it first (a
-// torn tail is cut, corruption refuses to start), so its state is the state before the crash, and
-// input sequences continue from the last journaled one.
+// torn tail is cut; corruption, a gap or another configuration refuses to start), so its state is
+// the state before the crash, and input sequences continue from the last journaled one. With
+// JournalStart::kFresh it refuses such a folder instead (a new run, docs/journal.md).
 //
 // Synchronous mode (no start()): process() applies one event on the caller's thread through the
 // same stages (entrance check, journal append, risk) and hands its outputs to the caller's handler:
@@ -63,7 +64,8 @@ class Engine {
   using OutputRing = ringbuffers::SingleProducerRing<OutputEvent, ringbuffers::BusySpinWait>;
 
   // Builds every pool and ring (cold). Throws std::invalid_argument("key: reason") on an invalid
-  // configuration, std::runtime_error when the journal cannot be opened.
+  // configuration, RecoveryError when the journal folder cannot be used or recovered, and
+  // std::runtime_error when the journal cannot be opened.
   explicit Engine(const EngineConfig& config);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -328,6 +330,7 @@ class Engine {
   std::thread risk_thread_;
   std::thread journal_thread_;
   std::filesystem::path journal_folder_;
+  std::string config_text_;  // the configuration's canonical text: journal and snapshot headers
   int risk_cpu_ = -1;
   bool running_ = false;
 };

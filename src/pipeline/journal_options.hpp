@@ -15,8 +15,15 @@ enum class SyncPolicy : std::uint8_t {
   kEveryMicros = 3  // once `sync_every_us` has passed since the last sync
 };
 
+// What an Engine does with a journal folder that already holds a journal (docs/journal.md).
+enum class JournalStart : std::uint8_t {
+  kRecover = 0,  // recover it and continue: the restart of the engine that wrote it
+  kFresh = 1,    // refuse it: a new run starts from nothing and must not continue another's state
+};
+
 struct JournalOptions {
   std::filesystem::path folder;  // empty: no journal
+  JournalStart start = JournalStart::kRecover;
   SyncPolicy sync = SyncPolicy::kEveryMicros;
   std::uint64_t sync_every_records = 1024;
   std::uint64_t sync_every_us = 1000;

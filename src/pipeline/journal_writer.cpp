@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pipeline/config_fingerprint.hpp"
 #include "pipeline/crc32c.hpp"
 
 namespace backstop::pipeline {
@@ -26,10 +27,19 @@ JournalWriter::~JournalWriter() {
 }
 
 std::unique_ptr<JournalWriter> JournalWriter::open(const JournalOptions& options,
-                                                   std::int64_t next_sequence, std::string& error) {
+                                                   std::int64_t next_sequence,
+                                                   std::string_view config_text,
+                                                   std::string& error) {
   if (options.buffer_bytes < sizeof(FrameHeader) + kMaxPayloadBytes) {
     error = fmt::format("journal.buffer_bytes: must be at least {}",
                         sizeof(FrameHeader) + kMaxPayloadBytes);
+    return nullptr;
+  }
+  // A file header and its configuration text go through the buffer in one piece.
+  if (config_text.size() > kMaxConfigBytes ||
+      sizeof(JournalFileHeader) + config_text.size() > options.buffer_bytes) {
+    error = fmt::format("journal: the configuration ({} bytes) does not fit a journal file header",
+                        config_text.size());
     return nullptr;
   }
   std::error_code ec;
@@ -40,6 +50,8 @@ std::unique_ptr<JournalWriter> JournalWriter::open(const JournalOptions& options
     return nullptr;
   }
   std::unique_ptr<JournalWriter> writer(new JournalWriter(options));
+  writer->config_text_ = config_text;
+  writer->config_hash_ = fingerprint_hash(config_text);
   // Everything before next_sequence is already on disk (a recovered journal) or never existed.
   writer->last_appended_ = writer->last_written_ = writer->durable_ = next_sequence - 1;
   if (!writer->open_file(next_sequence)) {
@@ -70,11 +82,16 @@ bool JournalWriter::open_file(std::int64_t first_sequence) noexcept {
   JournalFileHeader header{};
   std::memcpy(header.magic, kJournalMagic, sizeof header.magic);
   header.version = kJournalVersion;
+  header.config_bytes = static_cast<std::uint32_t>(config_text_.size());
   header.first_sequence = static_cast<std::uint64_t>(first_sequence);
-  header.crc = crc32c(&header, offsetof(JournalFileHeader, crc));
+  header.config_hash = config_hash_;
+  header.crc = crc32c_extend(crc32c(&header, offsetof(JournalFileHeader, crc)), config_text_.data(),
+                             config_text_.size());
   std::memcpy(buffer_.get(), &header, sizeof header);
-  buffered_ = sizeof header;
-  file_bytes_ = sizeof header;
+  if (!config_text_.empty())
+    std::memcpy(buffer_.get() + sizeof header, config_text_.data(), config_text_.size());
+  buffered_ = sizeof header + config_text_.size();
+  file_bytes_ = buffered_;
   ++files_opened_;
   return true;
 }
@@ -82,11 +99,11 @@ bool JournalWriter::open_file(std::int64_t first_sequence) noexcept {
 bool JournalWriter::append(std::int64_t sequence, std::uint16_t type,
                            std::span<const std::byte> payload) noexcept {
   if (failed_) return false;
-  if (sequence < 0 || sequence <= last_appended_) return false;
+  if (sequence < 0 || sequence != last_appended_ + 1) return false;
   if (payload.size() > kMaxPayloadBytes) return false;
   const std::size_t frame_bytes = sizeof(FrameHeader) + payload.size();
   // Rotate only a file that holds at least one frame, so one oversized record still fits somewhere.
-  if (file_bytes_ > sizeof(JournalFileHeader) &&
+  if (file_bytes_ > sizeof(JournalFileHeader) + config_text_.size() &&
       file_bytes_ + frame_bytes > options_.max_file_bytes) {
     if (!open_file(sequence)) return false;
   }

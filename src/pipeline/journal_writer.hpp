@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "pipeline/journal_format.hpp"
 #include "pipeline/journal_options.hpp"
@@ -23,16 +24,19 @@ using backstop::SyncPolicy;
 class JournalWriter {
  public:
   // Opens (creating the folder if needed) and starts a new file whose first record will be
-  // `next_sequence`; sequences before it count as durable (a recovered journal's). Returns null
-  // with `error` set when the folder or file cannot be made.
+  // `next_sequence`; sequences before it count as durable (a recovered journal's). Every file's
+  // header carries `config_text`, the canonical configuration (config_fingerprint.hpp). Returns
+  // null with `error` set when the folder or file cannot be made.
   static std::unique_ptr<JournalWriter> open(const JournalOptions& options,
-                                             std::int64_t next_sequence, std::string& error);
+                                             std::int64_t next_sequence,
+                                             std::string_view config_text, std::string& error);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // Buffers one record. Sequences must increase strictly; false (nothing written) when the sequence
-  // does not, the payload is too large, or an earlier write failed (see error()).
+  // Buffers one record. Sequences are contiguous: false (nothing written) unless `sequence` is the
+  // one after the last appended (the first: `next_sequence`), when the payload is too large, or
+  // when an earlier write failed (see error()).
   [[nodiscard]] bool append(std::int64_t sequence, std::uint16_t type,
                             std::span<const std::byte> payload) noexcept;
 
@@ -58,6 +62,8 @@ class JournalWriter {
   bool fail(const char* what) noexcept;
 
   JournalOptions options_;
+  std::string config_text_;
+  std::uint64_t config_hash_ = 0;
   std::unique_ptr<std::byte[]> buffer_;
   std::size_t buffered_ = 0;
   int fd_ = -1;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/test_support.hpp"
+#include "pipeline/config_fingerprint.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/recovery.hpp"
@@ -212,9 +213,9 @@ TEST_F(SnapshotRecoveryTest, DamagedSnapshotFallsBackToAnOlderOneOrToTheJournal)
     expected = pipeline::state_digest(engine.risk());
   }
   const auto flip = [&](std::int64_t sequence) {
-    std::fstream f(folder_ / pipeline::snapshot_file_name(sequence),
-                   std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(200);
+    const fs::path file = folder_ / pipeline::snapshot_file_name(sequence);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(file)) - 200);  // inside the payload
     f.put('\x55');
   };
   flip(9'999);
@@ -244,7 +245,10 @@ TEST_F(SnapshotRecoveryTest, ASecondReaderSnapshotsALiveJournalWithoutTouchingIt
   EXPECT_EQ(report.last_sequence, 7'999);
   EXPECT_EQ(pipeline::state_digest(*risk), pipeline::state_digest(engine.risk()));
   std::string error;
-  ASSERT_TRUE(pipeline::save_risk_snapshot(folder_, *risk, report.last_sequence, error)) << error;
+  ASSERT_TRUE(pipeline::save_risk_snapshot(
+      folder_, pipeline::config_fingerprint(config_with(folder_).risk).text, *risk,
+      report.last_sequence, error))
+      << error;
   EXPECT_EQ(pipeline::journal_files(folder_), files_before);
 }
 

@@ -38,6 +38,7 @@ EngineConfig harness_config(std::int64_t accounts, const BenchOptions& options) 
   c.acknowledge_inputs = true;
   if (!options.journal_dir.empty()) {
     c.journal.folder = options.journal_dir;
+    c.journal.start = JournalStart::kFresh;  // a benchmark run never continues another journal
     c.journal.sync = SyncPolicy::kEveryMicros;
     c.journal.sync_every_us = 1000;
   }
@@ -172,7 +173,15 @@ int run_pipeline_harness(const BenchOptions& options) {
   const EngineConfig config = harness_config(accounts, options);
   const std::vector<Event> preload = load_events(accounts);
   const std::vector<Event> events = measured_events(accounts, count);
-  if (!options.journal_dir.empty()) std::filesystem::remove_all(options.journal_dir);
+  if (!options.journal_dir.empty()) {
+    // Refused before anything runs: the folder must be usable and hold no journal (never deleted).
+    try {
+      pipeline::prepare_journal_folder(config.journal);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "bench pipeline: {}\n", e.what());
+      return 2;
+    }
+  }
 
   LatencyHistogram floor;
   atomic_round_trips(200'000, floor);

@@ -60,6 +60,12 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
                   "paid) to FILE.html; synchronous mode");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the summary");
   cmd->add_flag("--threaded", o.threaded, "run the engine's threads (same digest)");
+  cmd->add_option("--journal", o.journal,
+                  "journal every input into DIR (default: --config's journal.folder); a folder "
+                  "that already holds a journal is refused unless --resume");
+  cmd->add_flag("--resume", o.resume,
+                "continue the journal in the journal folder: recover its state, then apply this "
+                "replay's inputs after it");
   return cmd;
 }
 
@@ -103,6 +109,15 @@ int run_replay_command(const ReplayCliOptions& o) {
     return 2;
   }
   options.threaded = o.threaded;
+  options.journal_folder = o.journal;
+  options.resume_journal = o.resume;
+  if (o.resume && o.journal.empty() &&
+      (!options.engine || options.engine->journal.folder.empty())) {
+    fmt::print(stderr,
+               "backstop replay: --resume needs a journal (--journal, or journal.folder in "
+               "--config)\n");
+    return 2;
+  }
   if (o.no_liquidation) options.liquidation = LiquidationMode::kOff;
   // The report samples the engine after every event, which only the synchronous mode allows.
   report::ReportData report_data;
@@ -150,6 +165,7 @@ int run_replay_command(const ReplayCliOptions& o) {
   }
   replay::ReplaySummary s = *summary;
   s.shock = o.shock;
+  if (!s.journal_recovery.empty()) fmt::print(stderr, "resumed journal:\n{}", s.journal_recovery);
   if (!o.report.empty()) {
     if (!report::try_write_html_report(o.report, report_data, s, error)) {
       fmt::print(stderr, "backstop replay: {}\n", error);

@@ -34,6 +34,8 @@ struct ReplayCliOptions {
   bool json = false;
   bool threaded = false;
   bool strict = false;
+  std::string journal;  // --journal DIR; empty: --config's journal.folder, if any
+  bool resume = false;  // --resume: continue the journal already in that folder
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& options);

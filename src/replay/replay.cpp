@@ -58,6 +58,8 @@ void configure_waterfall(WaterfallConfig& wf, const ReplayOptions& options,
 EngineConfig engine_config(const ReplayOptions& options, const EventBuilder& builder,
                            bool order_mode, ReplaySummary& summary) {
   EngineConfig config = options.engine.value_or(EngineConfig{});
+  if (!options.journal_folder.empty()) config.journal.folder = options.journal_folder;
+  config.journal.start = options.resume_journal ? JournalStart::kRecover : JournalStart::kFresh;
   config.risk.instruments = builder.specs();
   config.risk.asset_count = std::max(config.risk.asset_count, kReplayAssetCount);
   config.risk.max_accounts =
@@ -126,6 +128,8 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     return std::nullopt;
   }
   const Clock::time_point built = Clock::now();
+  if (engine->recovery().last_sequence >= 0 || engine->recovery().snapshot_sequence >= 0)
+    summary.journal_recovery = pipeline::describe_recovery(engine->recovery());
 
   ReplayRun run(options, summary, builder, *engine, config.risk.waterfall);
   if (options.threaded) {

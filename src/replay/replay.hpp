@@ -97,6 +97,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -169,6 +170,11 @@ struct ReplayOptions {
   // From --config: rings, journal, risk-thread CPU, funding cap and capacities. The replay sets the
   // instruments, the asset count and raises max_accounts / positions_per_account as it needs.
   std::optional<EngineConfig> engine;
+  // The journal folder (--journal; empty: --config's journal.folder, if any). A replay is a new
+  // run: a folder already holding a journal is refused unless `resume_journal` (--resume), which
+  // recovers that journal's state and applies the replay's inputs after it (docs/journal.md).
+  std::filesystem::path journal_folder;
+  bool resume_journal = false;
   // Conservation check cadence in events (synchronous mode; 1: after every event); always at the
   // end. Threaded mode checks at the end only.
   std::uint64_t check_every = 1 << 16;

@@ -128,6 +128,9 @@ struct ReplaySummary {
   double build_s = 0;
   double engine_s = 0;
   double events_per_s = 0;
+  // What the engine recovered from a resumed journal (--resume), as describe_recovery() words it;
+  // empty when no journal was resumed.
+  std::string journal_recovery;
 };
 
 // One JSON object. Without timings: the fields that depend only on input and seed (the golden

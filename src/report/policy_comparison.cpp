@@ -188,6 +188,10 @@ std::optional<PolicyComparison> run_policy_comparison(
     if (on_run) on_run(i, policies[i]);
     ReplayOptions options = base;
     options.threaded = false;  // the lab reads the engine after each event
+    // The runs are analyses, not a venue's record: none journals (each policy's run would find
+    // the journal of the one before it, written under another configuration).
+    if (options.engine) options.engine->journal.folder.clear();
+    options.journal_folder.clear();
     if (!try_parse_policy(policies[i], options, error)) return std::nullopt;
     PolicyLab lab;
     attach_policy_lab(options, lab);

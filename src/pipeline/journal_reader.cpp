@@ -90,6 +90,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> find_valid_frame(
   return std::nullopt;
 }
 
+constexpr std::uint64_t kMaxFirstSequence = std::uint64_t{1} << 62;
+
 class Scanner {
  public:
   Scanner(std::int64_t after, const std::function<void(const JournalRecord&)>& visit,
@@ -158,6 +160,9 @@ class Scanner {
       return damaged(JournalDamage::kBadFileHeader, 0, "file header CRC mismatch");
     if (fingerprint_hash({reinterpret_cast<const char*>(text), h.config_bytes}) != h.config_hash)
       return damaged(JournalDamage::kBadFileHeader, 0, "configuration hash mismatch");
+    // Far beyond any real journal, and it keeps every `sequence + 1` below overflow.
+    if (h.first_sequence > kMaxFirstSequence)
+      return damaged(JournalDamage::kBadFileHeader, 0, "first sequence out of range");
     const std::optional<std::uint64_t> named = sequence_in_name(*path_);
     if (!named || *named != h.first_sequence) {
       return damaged(JournalDamage::kBadFileHeader, 0,

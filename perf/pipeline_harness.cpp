@@ -11,6 +11,8 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #include "backstop/instrument_presets.hpp"
@@ -149,6 +151,44 @@ PipelineRun run_threaded(const EngineConfig& config, const std::vector<Event>& p
   return run;
 }
 
+// Makes `folder` an empty journal folder for the run: created when missing; a folder of an earlier
+// run (journal and snapshot files only) is emptied. Anything else - a regular file, a folder
+// holding other files, a path that cannot be created - is refused, so that the bench never deletes
+// what it did not write.
+bool try_fresh_journal_folder(const std::filesystem::path& folder, std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(folder, ec)) {
+    if (!fs::is_directory(folder, ec)) {
+      error = "exists and is not a folder";
+      return false;
+    }
+    std::vector<fs::path> ours;
+    for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file(ec) ||
+          !(name.starts_with("journal-") || name.starts_with("snapshot-"))) {
+        error = fmt::format(
+            "holds '{}', which is not a journal or snapshot file; give an empty or "
+            "new folder",
+            name);
+        return false;
+      }
+      ours.push_back(entry.path());
+    }
+    for (const fs::path& p : ours) {
+      if (!fs::remove(p, ec)) break;
+    }
+  } else {
+    fs::create_directories(folder, ec);
+  }
+  if (ec) {
+    error = ec.message();
+    return false;
+  }
+  return true;
+}
+
 std::uint64_t run_sync_digest(const EngineConfig& config, const std::vector<Event>& preload,
                               const std::vector<Event>& events) {
   EngineConfig sync_config = config;
@@ -172,7 +212,13 @@ int run_pipeline_harness(const BenchOptions& options) {
   const EngineConfig config = harness_config(accounts, options);
   const std::vector<Event> preload = load_events(accounts);
   const std::vector<Event> events = measured_events(accounts, count);
-  if (!options.journal_dir.empty()) std::filesystem::remove_all(options.journal_dir);
+  if (!options.journal_dir.empty()) {
+    std::string error;
+    if (!try_fresh_journal_folder(options.journal_dir, error)) {
+      fmt::print(stderr, "backstop bench pipeline: --journal {}: {}\n", options.journal_dir, error);
+      return 2;
+    }
+  }
 
   LatencyHistogram floor;
   atomic_round_trips(200'000, floor);

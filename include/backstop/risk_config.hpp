@@ -11,6 +11,7 @@
 
 namespace backstop {
 
+inline constexpr std::uint32_t kMaxAccounts = 1u << 30;
 inline constexpr std::uint32_t kMaxPositionsPerAccount = 16;
 inline constexpr std::uint32_t kMaxAssets = 16;
 // Products the hot path forms stay within these bounds (checked here, once), so 128-bit

@@ -143,7 +143,7 @@ std::string check_waterfall(const RiskConfig& config) {
 }  // namespace
 
 std::string validate_config(const RiskConfig& config) {
-  if (config.max_accounts == 0 || config.max_accounts > (1u << 30)) {
+  if (config.max_accounts == 0 || config.max_accounts > kMaxAccounts) {
     return "max_accounts: must be in [1, 2^30]";
   }
   if (config.positions_per_account == 0 || config.positions_per_account > kMaxPositionsPerAccount) {

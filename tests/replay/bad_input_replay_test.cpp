@@ -114,3 +114,22 @@ TEST_F(BadInputReplay, PrintsOutOfRangeOrFarOffLeaveTheReplayAsWithoutThem) {
 
 }  // namespace
 }  // namespace backstop::replay
+
+namespace backstop::replay {
+namespace {
+
+TEST_F(BadInputReplay, EmptyHeaderOnlyOrAllMalformedFilesAreNamed) {
+  const std::string name = "binance-usdm_BTCUSDT_2024-08-08_trades.csv";
+  std::string error;
+  EXPECT_FALSE(replay(name, {}, error));
+  EXPECT_EQ(error, (dir_ / name).string() + ": empty: no records to replay");
+  EXPECT_FALSE(replay(name, {"id,price,qty,quote_qty,time,is_buyer_maker"}, error));
+  EXPECT_EQ(error, (dir_ / name).string() + ": only a header line: no records to replay");
+  EXPECT_FALSE(
+      replay(name, {"id,price,qty,quote_qty,time,is_buyer_maker", "1,0,0.01,0,1723075200000,true"},
+             error));
+  EXPECT_EQ(error.rfind((dir_ / name).string() + ": no records to replay", 0), 0u) << error;
+}
+
+}  // namespace
+}  // namespace backstop::replay

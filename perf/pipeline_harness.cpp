@@ -11,6 +11,8 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #include "backstop/instrument_presets.hpp"
@@ -178,7 +180,8 @@ int run_pipeline_harness(const BenchOptions& options) {
     try {
       pipeline::prepare_journal_folder(config.journal);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "bench pipeline: {}\n", e.what());
+      fmt::print(stderr, "backstop bench pipeline: --journal {}: {}\n", options.journal_dir,
+                 e.what());
       return 2;
     }
   }

@@ -17,18 +17,30 @@ cmake --build build-examples -j"$(nproc)"
 ctest --test-dir build-examples --output-on-failure
 
 # Fuzzing: libFuzzer (clang) with ASan and UBSan, each target for a bounded time, starting from the
-# regression inputs in tests/fuzz/corpus (new units go to a scratch folder, not into the repo).
+# inputs in tests/fuzz/corpus (excerpts of real files and regression inputs; new units go to a
+# scratch folder, not into the repo). The libraries are instrumented too (BACKSTOP_FUZZ), so the
+# coverage each run starts and ends with shows in the log.
+fuzz_targets=(events journal config marketdata_csv marketdata_stream marketdata_coinapi gzip snapshot)
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBACKSTOP_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target backstop_fuzz_events --target backstop_fuzz_journal \
-  --target backstop_fuzz_config
-fuzz_seconds="${BACKSTOP_FUZZ_SECONDS:-20}"
-for target in events journal config; do
+cmake --build build-fuzz -j"$(nproc)" $(printf -- '--target backstop_fuzz_%s ' "${fuzz_targets[@]}")
+fuzz_seconds="${BACKSTOP_FUZZ_SECONDS:-8}"
+for target in "${fuzz_targets[@]}"; do
   scratch="$(mktemp -d)"
+  log="$(mktemp)"
   echo "fuzzing ${target} for ${fuzz_seconds}s"
+  status=0
   ./build-fuzz/tests/fuzz/backstop_fuzz_${target} -max_total_time="${fuzz_seconds}" \
-    -print_final_stats=1 "${scratch}" "tests/fuzz/corpus/${target}" 2>&1 | tail -n 3
-  rm -rf "${scratch}"
+    -print_final_stats=1 "${scratch}" "tests/fuzz/corpus/${target}" >"${log}" 2>&1 || status=$?
+  start_cov="$(grep -m1 -o 'INITED cov: [0-9]*' "${log}" | grep -o '[0-9]*$' || true)"
+  end_cov="$(grep -o 'DONE *cov: [0-9]*' "${log}" | grep -o '[0-9]*$' || true)"
+  echo "  coverage ${start_cov:-?} -> ${end_cov:-?} edges; $(grep -o 'stat::number_of_executed_units: [0-9]*' "${log}" || true)"
+  if [ "${status}" -ne 0 ]; then
+    tail -n 40 "${log}"
+    rm -rf "${scratch}" "${log}"
+    exit "${status}"
+  fi
+  rm -rf "${scratch}" "${log}"
 done
 
 # ThreadSanitizer: its own build folder, only the binaries with threads in them (rings, pipeline).

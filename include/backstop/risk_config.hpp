@@ -11,6 +11,7 @@
 
 namespace backstop {
 
+inline constexpr std::uint32_t kMaxAccounts = 1u << 30;
 inline constexpr std::uint32_t kMaxPositionsPerAccount = 16;
 inline constexpr std::uint32_t kMaxAssets = 16;
 // Products the hot path forms stay within these bounds (checked here, once), so 128-bit
@@ -29,7 +30,9 @@ struct RiskConfig {
   WaterfallConfig waterfall;  // liquidation and the loss waterfall (waterfall.hpp)
 };
 
-// Empty when valid; otherwise "key: reason" for the first invalid value.
+// Empty when valid; otherwise "key: reason" for the first invalid value, the key named as the
+// TOML configuration file names it (docs/configuration.md): `risk.max_accounts`,
+// `instrument[0].max_price`, `waterfall.mode`. Symbols must be unique.
 std::string validate_config(const RiskConfig& config);
 
 // Whether an instrument's price band and position limit keep every product within kMaxNotional.

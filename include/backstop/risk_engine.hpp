@@ -240,8 +240,25 @@ class RiskEngine {
     return RejectCode::kOk;
   }
 
-  // A fill's validation, in order: instrument, side, price, size, fees, accounts, asset, position
-  // slots and limits. Nothing is changed before all of it passed.
+  // Whether charging the fill's fees keeps both balances and the fee pool within the bounds that
+  // keep every later sum in int64: a fee (or a rebate) that would push a balance below
+  // -kMaxNotional (above kMaxNotional + kMaxAmount, the most a deposit allows) or the fee pool past
+  // ±kMaxNotional is refused. Each fee is at most kMaxAmount (checked before), and the sums are
+  // taken in 128 bits.
+  bool fees_stay_bounded(std::uint32_t taker, std::uint32_t maker, std::uint8_t asset,
+                         const FillPayload& f) const noexcept {
+    const auto balance_ok = [this](std::uint32_t slot, std::int64_t fee) {
+      const Int128 after = Int128{ledger_.account(slot).balance} - fee;
+      return !(fee > 0 && after < -kMaxNotional) && !(fee < 0 && after > kMaxNotional + kMaxAmount);
+    };
+    const std::int64_t fees = f.taker_fee.raw() + f.maker_fee.raw();
+    const Int128 pool = Int128{ledger_.fee_pool(asset)} + fees;
+    const bool pool_ok = !(fees > 0 && pool > kMaxNotional) && !(fees < 0 && pool < -kMaxNotional);
+    return pool_ok && balance_ok(taker, f.taker_fee.raw()) && balance_ok(maker, f.maker_fee.raw());
+  }
+
+  // A fill's validation, in order: instrument, side, price, size, fees, accounts, asset, the fees'
+  // bounds, position slots and limits. Nothing is changed before all of it passed.
   RejectCode check_fill(const Event& e, std::uint32_t& taker, std::uint32_t& maker) const noexcept {
     if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
     if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
@@ -268,6 +285,7 @@ class RiskEngine {
         ledger_.account(maker).asset != r.settlement_asset) {
       return RejectCode::kAssetMismatch;
     }
+    if (!fees_stay_bounded(taker, maker, r.settlement_asset, f)) return RejectCode::kValueOverflow;
     if (!ledger_.has_position_slot(taker, e.instrument) ||
         !ledger_.has_position_slot(maker, e.instrument)) {
       return RejectCode::kPositionCapacity;

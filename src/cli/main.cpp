@@ -2,20 +2,31 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <string>
 
+#include "backstop/risk_config.hpp"
 #include "backstop/version.hpp"
 #include "bench_options.hpp"
 #include "compare_command.hpp"
 #include "harnesses.hpp"
 #include "journal_commands.hpp"
+#include "numeric_flags.hpp"
 #include "replay_command.hpp"
 
 namespace {
 
 int run_bench(const std::string& name, const backstop::perf::BenchOptions& options) {
   for (const auto& harness : backstop::perf::harnesses()) {
-    if (harness.name == name) return harness.run(options);
+    if (harness.name != name) continue;
+    // A harness that cannot set up (a journal folder it cannot create, memory) says why and
+    // fails; nothing escapes as an uncaught exception.
+    try {
+      return harness.run(options);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "backstop bench {}: {}\n", name, e.what());
+      return 1;
+    }
   }
   fmt::print(stderr, "unknown harness '{}'; known:\n", name);
   for (const auto& harness : backstop::perf::harnesses())
@@ -39,11 +50,16 @@ int main(int argc, char** argv) {
   CLI::App* bench_cmd = app.add_subcommand("bench", "run a performance harness" + harness_list);
   bench_cmd->add_option("name", bench_name, "harness name")->required();
   bench_cmd->add_flag("--json", bench.json, "print one JSON object");
-  bench_cmd->add_option("--accounts", bench.accounts, "accounts to load");
-  bench_cmd->add_option("--positions", bench.positions, "positions on the opposite side");
-  bench_cmd->add_option("--rate", bench.rate, "events per second (0: as fast as possible)");
+  // The engine's own capacity bounds accounts and positions (backstop::kMaxAccounts).
+  bench_cmd->add_option("--accounts", bench.accounts, "accounts to load")
+      ->check(backstop::cli::integer_in(1, backstop::kMaxAccounts));
+  bench_cmd->add_option("--positions", bench.positions, "positions on the opposite side")
+      ->check(backstop::cli::integer_in(1, backstop::kMaxAccounts));
+  bench_cmd->add_option("--rate", bench.rate, "events per second (0: as fast as possible)")
+      ->check(backstop::cli::integer_in(0, 1'000'000'000));
   bench_cmd->add_option("--journal", bench.journal_dir, "journal folder (default: journal off)");
-  bench_cmd->add_option("--scale", bench.seconds, "run-length multiplier (default 1)");
+  bench_cmd->add_option("--scale", bench.seconds, "run-length multiplier (default 1)")
+      ->check(backstop::cli::decimal_in(0.001, 1000));
 
   backstop::cli::ReplayCliOptions replay;
   CLI::App* replay_cmd = backstop::cli::add_replay_command(app, replay);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "numeric_flags.hpp"
 #include "pipeline/config_file.hpp"
 #include "replay/replay.hpp"
 #include "report/html_report.hpp"
@@ -14,32 +15,44 @@
 
 namespace backstop::cli {
 
+namespace {
+
+// Fees are at most the whole notional; funds at most ten times the traders' collateral.
+constexpr double kMaxFeeBp = 10'000;
+constexpr double kMaxFundPct = 1'000;
+
+}  // namespace
+
 void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& o) {
   cmd->add_option("files", o.files,
                   "market-data files (Binance, Tardis/BitMEX, CoinAPI; gzip read directly)");
   cmd->add_option("--config", o.config, "engine configuration (TOML): rings, journal, capacities");
-  cmd->add_option("--seed", o.seed, "seed of the population, the fills and any synthesis");
+  cmd->add_option("--seed", o.seed, "seed of the population, the fills and any synthesis")
+      ->check(unsigned_up_to(UINT64_MAX));
   cmd->add_option("--accounts", o.accounts, "accounts in the population")
-      ->check(CLI::Range(2u, 1u << 24));
+      ->check(integer_in(2, std::int64_t{1} << 24));
   cmd->add_option("--shock", o.shock,
                   "PCT:MIN, e.g. -30:10: from the input's midpoint, scale prices linearly to "
                   "1+PCT/100 over MIN minutes, then hold");
-  cmd->add_option("--taker-fee-bp", o.taker_fee_bp, "taker fee in basis points (default 5)");
-  cmd->add_option("--maker-fee-bp", o.maker_fee_bp, "maker fee in basis points (default 2)");
+  cmd->add_option("--taker-fee-bp", o.taker_fee_bp, "taker fee in basis points (default 5)")
+      ->check(decimal_in(0, kMaxFeeBp));
+  cmd->add_option("--maker-fee-bp", o.maker_fee_bp, "maker fee in basis points (default 2)")
+      ->check(decimal_in(0, kMaxFeeBp));
   cmd->add_option("--insurance-fund-pct", o.insurance_fund_pct,
                   "insurance fund seeded at the start, % of the traders' collateral (default 2)")
-      ->check(CLI::Range(0.0, 1000.0));
+      ->check(decimal_in(0, kMaxFundPct));
   cmd->add_option("--default-fund-pct", o.default_fund_pct,
                   "default fund of 5 clearing members per asset, % of the traders' collateral "
                   "(default 1)")
-      ->check(CLI::Range(0.0, 1000.0));
+      ->check(decimal_in(0, kMaxFundPct));
   cmd->add_option("--liquidation-fee-bp", o.liquidation_fee_bp,
                   "liquidation fee in basis points of the closed notional (default 50)")
-      ->check(CLI::Range(0.0, 10000.0));
+      ->check(decimal_in(0, kMaxFeeBp));
   cmd->add_flag("--thin-fund", o.thin_fund,
                 "insurance fund 0.01 % and no default fund, so that ADL / socialization fires");
   cmd->add_option("--check-every", o.check_every,
-                  "conservation check every N events (synchronous mode; 0: at the end only)");
+                  "conservation check every N events (synchronous mode; 0: at the end only)")
+      ->check(unsigned_up_to(UINT64_MAX));
   cmd->add_flag("--strict", o.strict, "a malformed line stops the replay (default: skip, count)");
 }
 

@@ -57,6 +57,19 @@ std::size_t Ledger::memory_bytes() const noexcept {
 }
 
 std::string Ledger::index_restored_accounts() {
+  // A restored state is untrusted input: every value the margin arithmetic multiplies must be
+  // within the bounds a live engine keeps (risk_config.hpp), or its 128-bit products could
+  // overflow. Funding indices and snapshots are held to ±kMaxNotional so that their differences
+  // fit int64.
+  const auto within = [](std::int64_t v, std::int64_t bound) { return v >= -bound && v <= bound; };
+  for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+    const InstrumentState& st = state_[i];
+    if (st.mark < risk_[i].min_price || st.mark > risk_[i].max_price ||
+        !within(st.long_funding_index, kMaxNotional) ||
+        !within(st.short_funding_index, kMaxNotional)) {
+      return "instrument " + std::to_string(i) + " state is out of range";
+    }
+  }
   for (std::uint32_t a = 0; a < account_count_; ++a) {
     Account& acct = accounts_[a];
     if (acct.position_count > positions_per_account_ || acct.asset >= asset_count_ ||
@@ -64,7 +77,9 @@ std::string Ledger::index_restored_accounts() {
       return "account " + std::to_string(acct.id) + " is inconsistent";
     }
     for (const Position& p : positions(a)) {
-      if (p.instrument >= instrument_count_ || p.qty == 0) {
+      if (p.instrument >= instrument_count_ || p.qty == 0 ||
+          !within(p.qty, risk_[p.instrument].max_position) ||
+          !within(p.cost, kMaxNotional + kMaxAmount) || !within(p.funding_snapshot, kMaxNotional)) {
         return "a position of account " + std::to_string(acct.id) + " is inconsistent";
       }
     }

@@ -143,28 +143,36 @@ std::string check_waterfall(const RiskConfig& config) {
 }  // namespace
 
 std::string validate_config(const RiskConfig& config) {
-  if (config.max_accounts == 0 || config.max_accounts > (1u << 30)) {
-    return "max_accounts: must be in [1, 2^30]";
+  if (config.max_accounts == 0 || config.max_accounts > kMaxAccounts) {
+    return "risk.max_accounts: must be in [1, 2^30]";
   }
   if (config.positions_per_account == 0 || config.positions_per_account > kMaxPositionsPerAccount) {
-    return "positions_per_account: must be in [1, " + std::to_string(kMaxPositionsPerAccount) + "]";
+    return "risk.positions_per_account: must be in [1, " + std::to_string(kMaxPositionsPerAccount) +
+           "]";
   }
   if (std::uint64_t{config.max_accounts} * config.positions_per_account >= (1ull << 32) - 1) {
-    return "positions_per_account: max_accounts * positions_per_account must fit 32 bits";
+    return "risk.positions_per_account: max_accounts * positions_per_account must fit 32 bits";
   }
   if (config.asset_count == 0 || config.asset_count > kMaxAssets) {
-    return "asset_count: must be in [1, " + std::to_string(kMaxAssets) + "]";
+    return "risk.assets: need 1.." + std::to_string(kMaxAssets);
   }
   if (config.max_abs_funding_rate_e8 <= 0 || config.max_abs_funding_rate_e8 > kFundingRateScale) {
-    return "max_abs_funding_rate_e8: must be in (0, 1e8]";
+    return "risk.max_abs_funding_rate_e8: must be in (0, 1e8]";
   }
   if (config.instruments.empty() || config.instruments.size() > 65535) {
-    return "instruments: need 1..65535";
+    return "instrument: need 1..65535";
   }
   for (std::size_t i = 0; i < config.instruments.size(); ++i) {
-    std::string err = check_instrument(
-        config.instruments[i], "instruments[" + std::to_string(i) + "]", config.asset_count);
+    const std::string key = "instrument[" + std::to_string(i) + "]";
+    std::string err = check_instrument(config.instruments[i], key, config.asset_count);
     if (!err.empty()) return err;
+    // Symbols name instruments in market data, journals and reports: two alike would be confused.
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.instruments[j].symbol == config.instruments[i].symbol) {
+        return key + ".symbol: \"" + config.instruments[i].symbol + "\" duplicates instrument[" +
+               std::to_string(j) + "]";
+      }
+    }
   }
   return check_waterfall(config);
 }

@@ -50,9 +50,9 @@ bool take_local_time(LineParser& p, std::string_view& line, std::int64_t& local_
     ++i;
   }
   if (i == 0) return true;
-  if (i <= 19 && local <= static_cast<std::uint64_t>(INT64_MAX)) {
-    local_ns = epoch_to_ns(static_cast<std::int64_t>(local));
-  } else if (!parse_epoch_ns(line.substr(0, i), local_ns)) {
+  const bool fits = i <= 19 && local <= static_cast<std::uint64_t>(INT64_MAX);
+  if (fits ? !try_epoch_to_ns(static_cast<std::int64_t>(local), local_ns)
+           : !parse_epoch_ns(line.substr(0, i), local_ns)) {
     return p.reject("bad local timestamp");
   }
   line.remove_prefix(i);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <limits>
 
 namespace backstop::marketdata {
@@ -181,6 +183,45 @@ FixedResult to_fixed(Decimal d, int scale, Rounding rounding) noexcept {
     }
   }
   return FixedResult{static_cast<std::int64_t>(q), FixedStatus::kInexact};
+}
+
+std::string_view format_decimal(Decimal d, DecimalText& buffer) noexcept {
+  char* const begin = buffer.data();
+  char* const end = begin + buffer.size();
+  char digits[24];
+  const bool negative = d.mantissa < 0;
+  // |INT64_MIN| does not fit int64: the digits of the magnitude in unsigned arithmetic.
+  const std::uint64_t magnitude = negative
+                                      ? std::uint64_t{0} - static_cast<std::uint64_t>(d.mantissa)
+                                      : static_cast<std::uint64_t>(d.mantissa);
+  const auto n =
+      static_cast<int>(std::to_chars(digits, digits + sizeof digits, magnitude).ptr - digits);
+  char* p = begin;
+  if (negative) *p++ = '-';
+  const int e = d.exponent;
+  // Plain decimal text while it stays short ("5000", "0.00000001", "379.3"); else "1e30".
+  if (e >= 0 && e <= 6) {
+    p = std::copy(digits, digits + n, p);
+    p = std::fill_n(p, e, '0');
+  } else if (e < 0 && -e <= 18) {
+    const int point = n + e;  // digits before the point
+    if (point <= 0) {
+      *p++ = '0';
+      *p++ = '.';
+      p = std::fill_n(p, -point, '0');
+      p = std::copy(digits, digits + n, p);
+    } else {
+      p = std::copy(digits, digits + point, p);
+      *p++ = '.';
+      p = std::copy(digits + point, digits + n, p);
+    }
+  } else {
+    p = std::copy(digits, digits + n, p);
+    *p++ = 'e';
+    p = std::to_chars(p, end, e).ptr;
+  }
+  // The longest text (a sign, 19 digits, six zeros) is 26 characters: it always fits.
+  return std::string_view(begin, static_cast<std::size_t>(p - begin));
 }
 
 double to_double(Decimal d) noexcept {

@@ -4,6 +4,7 @@
 // allocation (a few ns for a typical price); to_fixed is a multiply or one divide.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,6 +55,12 @@ struct FixedResult {
 // Returns d * 10^scale as an integer, e.g. to_fixed({615, -1}, 2, ...) == 6150 (61.5 in cents).
 // scale may be negative (e.g. -2 counts in hundreds).
 [[nodiscard]] FixedResult to_fixed(Decimal d, int scale, Rounding rounding) noexcept;
+
+// `d` as decimal text in `buffer`, without allocating: plain while short ("5000", "-0.05",
+// "0.00000001"), else mantissa and power of ten ("1e30", "15e-20"); the view points into
+// `buffer`. For messages.
+using DecimalText = std::array<char, 48>;
+[[nodiscard]] std::string_view format_decimal(Decimal d, DecimalText& buffer) noexcept;
 
 // For display and statistics only: never feed the result back into margin or fund arithmetic.
 [[nodiscard]] double to_double(Decimal d) noexcept;

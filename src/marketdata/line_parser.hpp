@@ -84,6 +84,7 @@ struct LineParser {
   const char* reason = nullptr;
   std::string_view bad_field;
   std::string_view bad_text;
+  DecimalText number_text{};  // bad_text's storage when it shows a parsed number
 
   void start_line() noexcept {
     batch_size = batch_pos = 0;
@@ -152,6 +153,12 @@ struct LineParser {
     bad_field = field;
     bad_text = text;
     return false;
+  }
+
+  // Rejects a parsed number, shown as format_decimal writes it, since its text in the line is no
+  // longer at hand.
+  bool reject_number(const char* why, std::string_view field, Decimal value) noexcept {
+    return reject(why, field, format_decimal(value, number_text));
   }
 
   bool decimal(Col c, std::string_view label, Decimal& out, bool optional = false) noexcept {

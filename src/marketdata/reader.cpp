@@ -11,6 +11,7 @@
 
 #include "marketdata/formats.hpp"
 #include "marketdata/line_source.hpp"
+#include "marketdata/record_checks.hpp"
 
 namespace backstop::marketdata {
 
@@ -111,7 +112,8 @@ struct MarketReader::Impl {
   bool has_pending = false;
 
   LineParser parser;
-  CoinApiObjects coinapi;  // the CoinAPI format's objects, assembled across lines
+  PriceReference reference;  // the file's recent prices, for the plausibility rule
+  CoinApiObjects coinapi;    // the CoinAPI format's objects, assembled across lines
 
   std::uint64_t next_progress = 0;
 
@@ -132,6 +134,7 @@ struct MarketReader::Impl {
     final_status = ReadStatus::kOk;
     parser.batch_size = parser.batch_pos = 0;
     coinapi.reset();
+    reference.reset();
     next_progress = options.progress_interval_bytes;
     parser.default_symbol =
         Symbol::from(options.default_symbol.empty() ? symbol_from_file_name(source.name())
@@ -216,7 +219,9 @@ struct MarketReader::Impl {
     }
     std::string message = fmt::format("{}:{}: {}", source.name(), line_number,
                                       parser.reason != nullptr ? parser.reason : "malformed");
-    if (!parser.bad_field.empty()) {
+    if (!parser.bad_field.empty() && parser.bad_text.empty()) {
+      message += fmt::format(" in '{}'", parser.bad_field);
+    } else if (!parser.bad_field.empty()) {
       constexpr std::size_t kShown = 40;
       message +=
           fmt::format(" in '{}': '{}'{}", parser.bad_field, parser.bad_text.substr(0, kShown),
@@ -227,10 +232,11 @@ struct MarketReader::Impl {
     return !options.fatal_malformed;
   }
 
-  // After a parser ran on a line (or object) that started at `line_number`: a parse that yields no
-  // record is well-formed input we do not read. False when the read must stop.
+  // After a parser ran on a line (or object) that started at `line_number`: its records are checked
+  // (record_checks.hpp); a parse that yields no record is well-formed input we do not read. False
+  // when the read must stop.
   bool parsed(bool ok, std::uint64_t line_number) {
-    if (!ok) return malformed_line(line_number);
+    if (!ok || !check_records(parser, reference)) return malformed_line(line_number);
     if (parser.batch_size == 0) ++stats.skipped;
     return true;
   }

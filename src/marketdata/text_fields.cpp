@@ -64,18 +64,30 @@ bool parse_uint64(std::string_view text, std::uint64_t& out) noexcept {
   return ec == std::errc{} && ptr == end;
 }
 
-std::int64_t epoch_to_ns(std::int64_t v) noexcept {
-  if (v < 100'000'000'000LL) return v * 1'000'000'000LL;
-  if (v < 100'000'000'000'000LL) return v * 1'000'000LL;
-  if (v < 100'000'000'000'000'000LL) return v * 1'000LL;
-  return v;
+namespace {
+
+// The factor that turns an epoch value into ns, by its magnitude (see parse_epoch_ns).
+constexpr std::int64_t epoch_unit_ns(std::int64_t v) noexcept {
+  if (v < 100'000'000'000LL) return 1'000'000'000LL;
+  if (v < 100'000'000'000'000LL) return 1'000'000LL;
+  if (v < 100'000'000'000'000'000LL) return 1'000LL;
+  return 1;
+}
+
+}  // namespace
+
+bool try_epoch_to_ns(std::int64_t v, std::int64_t& out_ns) noexcept {
+  if (v < 0) return false;
+  const std::int64_t unit = epoch_unit_ns(v);
+  // Past year 2262 the time no longer fits int64 ns.
+  if (v > std::numeric_limits<std::int64_t>::max() / unit) return false;
+  out_ns = v * unit;
+  return true;
 }
 
 bool parse_epoch_ns(std::string_view text, std::int64_t& out_ns) noexcept {
   std::int64_t v = 0;
-  if (!parse_int64(text, v) || v < 0) return false;
-  out_ns = epoch_to_ns(v);
-  return true;
+  return parse_int64(text, v) && try_epoch_to_ns(v, out_ns);
 }
 
 namespace {
@@ -103,7 +115,10 @@ bool parse_utc_datetime(std::string_view text, std::int64_t& out_ns) noexcept {
     return false;
   }
   static constexpr unsigned kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > kDaysInMonth[mo - 1] || h > 23 || mi > 59 || s > 60) {
+  // Years outside [1970, 2261] are refused: epoch times are never negative, and past 2261 the
+  // time no longer fits int64 ns.
+  if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > kDaysInMonth[mo - 1] || h > 23 ||
+      mi > 59 || s > 60) {
     return false;
   }
   std::size_t pos = 19;

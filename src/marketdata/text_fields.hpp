@@ -23,12 +23,13 @@ std::size_t split_csv(std::string_view line, std::string_view* fields,
 
 // An epoch timestamp in s, ms, µs or ns, told apart by magnitude (Binance moved some public-data
 // files from ms to µs): below 1e11 seconds, below 1e14 ms, below 1e17 µs, else ns. The cut-offs
-// leave every date from 1973 to 2286 unambiguous. Negative values are refused.
+// leave every date from 1973 to 2261 unambiguous. Negative values, and times past 2262 (beyond
+// int64 ns), are refused.
 [[nodiscard]] bool parse_epoch_ns(std::string_view text, std::int64_t& out_ns) noexcept;
-[[nodiscard]] std::int64_t epoch_to_ns(std::int64_t value) noexcept;
+[[nodiscard]] bool try_epoch_to_ns(std::int64_t value, std::int64_t& out_ns) noexcept;
 
 // "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS", optionally with up to 9 fraction digits and a
-// trailing 'Z', always read as UTC. False when malformed or out of range.
+// trailing 'Z', always read as UTC. False when malformed or out of range (years 1970 to 2261).
 [[nodiscard]] bool parse_utc_datetime(std::string_view text, std::int64_t& out_ns) noexcept;
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).

@@ -31,11 +31,13 @@ class TableReader {
     known_.insert(std::string(name));
     const toml::node* node = table_.get(name);
     if (node == nullptr) return;
-    const auto value = node->value<std::int64_t>();
-    if (!node->is_integer() || !value) return fail(name, "must be an integer");
-    if (*value < min || *value > max)
+    // The type first: toml++ converts a float to an integer without a range check (undefined for
+    // 1e84), so a value is read only from an integer node.
+    if (!node->is_integer()) return fail(name, "must be an integer");
+    const std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max)
       return fail(name, fmt::format("must be between {} and {}", min, max));
-    out = static_cast<T>(*value);
+    out = static_cast<T>(value);
   }
   void boolean(std::string_view name, bool& out) {
     known_.insert(std::string(name));
@@ -148,9 +150,10 @@ void read_engine_section(const toml::table& t, EngineConfig& config, std::string
 void read_risk_section(const toml::table& t, RiskConfig& risk, std::vector<std::string>& assets,
                        std::string& error) {
   TableReader r(t, "risk", error);
-  r.integer("max_accounts", risk.max_accounts, 1, std::int64_t{1} << 31);
+  // The core's bounds (risk_config.hpp), so that both layers refuse the same values.
+  r.integer("max_accounts", risk.max_accounts, 1, kMaxAccounts);
   r.integer("positions_per_account", risk.positions_per_account, 1, kMaxPositionsPerAccount);
-  r.integer("max_abs_funding_rate_e8", risk.max_abs_funding_rate_e8, 0, 100'000'000);
+  r.integer("max_abs_funding_rate_e8", risk.max_abs_funding_rate_e8, 1, kFundingRateScale);
   if (const toml::node* a = r.raw("assets")) {
     const toml::array* list = a->as_array();
     if (list == nullptr || list->empty() || list->size() > kMaxAssets) {
@@ -162,7 +165,13 @@ void read_risk_section(const toml::table& t, RiskConfig& risk, std::vector<std::
           r.fail("assets", "every asset name must be a string");
           break;
         }
-        assets.push_back(*item.value<std::string>());
+        const std::string name = *item.value<std::string>();
+        if (name.empty() || std::find(assets.begin(), assets.end(), name) != assets.end()) {
+          r.fail("assets",
+                 fmt::format("\"{}\" is {}", name, name.empty() ? "empty" : "listed twice"));
+          break;
+        }
+        assets.push_back(name);
       }
     }
   }
@@ -174,8 +183,9 @@ template <class Enum>
 void read_choice(TableReader& r, std::string_view name, Enum& out,
                  std::initializer_list<std::pair<std::string_view, int>> names) {
   std::string text;
+  const bool given = r.raw(name) != nullptr;
   r.string(name, text);
-  if (text.empty()) return;
+  if (!given || r.failed()) return;
   for (const auto& [n, v] : names) {
     if (n == text) {
       out = static_cast<Enum>(v);
@@ -197,11 +207,10 @@ void read_int_list(TableReader& r, std::string_view name, std::vector<T>& out) {
   if (list == nullptr) return r.fail(name, "must be an array of integers, one per asset");
   out.clear();
   for (const auto& item : *list) {
-    const std::optional<std::int64_t> v = item.value<std::int64_t>();
-    if (!item.is_integer() || !v || *v < 0) {
+    if (!item.is_integer() || item.as_integer()->get() < 0) {
       return r.fail(name, "every entry must be an integer >= 0");
     }
-    out.push_back(static_cast<T>(*v));
+    out.push_back(static_cast<T>(item.as_integer()->get()));
   }
 }
 
@@ -317,6 +326,11 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
 
 std::optional<EngineConfig> load_engine_config(const std::filesystem::path& file,
                                                std::string& error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    error = fmt::format("{}: is a folder, not a configuration file", file.string());
+    return std::nullopt;
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     error = fmt::format("{}: cannot open", file.string());

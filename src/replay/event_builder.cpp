@@ -64,6 +64,17 @@ bool EventBuilder::load(std::string& error) {
       return false;
     }
     const ReadStats& st = reader.stats();
+    if (st.records == 0 && st.malformed == 0 && st.skipped == 0) {
+      // Nothing in it at all: most likely the wrong file, or one cut short, so say which.
+      error = fmt::format("{}: {}: no records to replay", path,
+                          st.header_lines > 0 ? "only a header line" : "empty");
+      return false;
+    }
+    if (st.records == 0 && st.malformed > 0 && !st.messages.empty()) {
+      error = fmt::format("{}: no records to replay: every data line is malformed ({}; first: {})",
+                          path, st.malformed, st.messages.front());
+      return false;
+    }
     FileSummary f;
     f.path = path;
     f.format = std::string(to_string(reader.format()));

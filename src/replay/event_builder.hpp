@@ -93,8 +93,9 @@ class EventBuilder {
   EventBuilder(const ReplayOptions& options, ReplaySummary& summary)
       : options_(options), summary_(summary), rng_(options.seed) {}
 
-  // Reads the files (or generates the default scenario); false with `error` when a file cannot
-  // be read, or is malformed under --strict.
+  // Reads the files (or generates the default scenario); false with `error` naming the file when
+  // one cannot be read, is malformed under --strict, is empty or only a header, or has no line
+  // that is not malformed.
   bool load(std::string& error);
   // The instruments, the time line and the population; false with `error` when nothing in the
   // input can be replayed.

@@ -90,10 +90,15 @@ MappedInstrument map_instrument(const InstrumentObservation& o, double shock_low
   m.price_exponent = tick;
   s.tick_size_e8 = pow10(8 + tick);
   std::int64_t max_position = 0;
-  const double lo = std::max(1.0, std::floor(o.min_price * std::pow(10.0, -tick) * shock_low / 4));
-  const double hi = std::ceil(o.max_price * std::pow(10.0, -tick) * shock_high * 4);
+  // Clamped to the engine's price bound while still doubles: a cast of a double beyond int64 is
+  // undefined.
+  const auto max_ticks = static_cast<double>(kMaxPriceTicks);
+  const double lo =
+      std::clamp(std::floor(o.min_price * std::pow(10.0, -tick) * shock_low / 4), 1.0, max_ticks);
+  const double hi =
+      std::clamp(std::ceil(o.max_price * std::pow(10.0, -tick) * shock_high * 4), 1.0, max_ticks);
   s.min_price = Price{static_cast<std::int64_t>(lo)};
-  s.max_price = Price{std::min<std::int64_t>(static_cast<std::int64_t>(hi), kMaxPriceTicks)};
+  s.max_price = Price{static_cast<std::int64_t>(hi)};
   if (is_inverse_symbol(o.symbol)) {
     s.kind = ContractKind::kInversePerpetual;
     s.settlement_asset = kBtcAsset;

@@ -2,22 +2,32 @@
 // (after the backstop's unwind takes its share), a mark (from the series, or derived from the
 // trades), a funding. Per item: a few counterparty draws and the events; no allocation once the
 // event buffer has grown.
+#include <limits>
+
 #include "replay/event_builder.hpp"
 
 namespace backstop::replay {
 
 namespace {
 
-// Fee in Money on a fill, rounded up: the venue's favour.
+// Fee in Money on a fill, rounded up: the venue's favour. A fee beyond int64 comes back as
+// INT64_MAX, which the engine refuses (kValueOverflow) rather than charging a wrapped amount. No
+// price below one tick reaches here (the time line drops them); none would divide.
 std::int64_t fee_for(const InstrumentSpec& s, std::int64_t ticks, std::int64_t lots,
                      std::int64_t fee_e6) {
-  if (fee_e6 <= 0) return 0;
-  if (s.kind == ContractKind::kInversePerpetual) {
-    return static_cast<std::int64_t>(
-        div_round_up(Int128{lots} * s.multiplier * fee_e6, Int128{ticks} * 1'000'000));
+  if (fee_e6 <= 0 || ticks <= 0) return 0;
+  constexpr Int128 kLimit = std::numeric_limits<std::int64_t>::max();
+  // Each step multiplies two values below 2^63, and is checked before the next: never past 2^126.
+  const bool inverse = s.kind == ContractKind::kInversePerpetual;
+  Int128 base = Int128{lots} * (inverse ? s.multiplier : ticks);
+  if (base > kLimit) return INT64_MAX;
+  if (!inverse) {
+    base *= s.multiplier;
+    if (base > kLimit) return INT64_MAX;
   }
-  return static_cast<std::int64_t>(
-      div_round_up(Int128{lots} * ticks * s.multiplier * fee_e6, Int128{1'000'000}));
+  const Int128 fee = inverse ? div_round_up(base * fee_e6, Int128{ticks} * 1'000'000)
+                             : div_round_up(base * fee_e6, Int128{1'000'000});
+  return fee > kLimit ? INT64_MAX : static_cast<std::int64_t>(fee);
 }
 
 std::int64_t median_of(const std::array<std::int64_t, kMarkMedianWindow>& w, std::size_t n) {

@@ -91,6 +91,23 @@ EngineConfig engine_config(const ReplayOptions& options, const EventBuilder& bui
   return config;
 }
 
+// The options' rates and fund sizes out of range, "" when none: fees at most the whole notional,
+// funds at most ten times the traders' collateral (the bounds the CLI's flags check), so that
+// every amount the replay derives from them fits its integers.
+std::string invalid_option(const ReplayOptions& o) {
+  constexpr std::int64_t kWholeNotionalE6 = 1'000'000;
+  constexpr std::int64_t kMaxFundPpm = 10'000'000;
+  const auto outside = [](std::int64_t v, std::int64_t max) { return v < 0 || v > max; };
+  if (outside(o.taker_fee_e6, kWholeNotionalE6)) return "taker fee: must be in [0, 1e6] millionths";
+  if (outside(o.maker_fee_e6, kWholeNotionalE6)) return "maker fee: must be in [0, 1e6] millionths";
+  if (outside(o.liquidation_fee_e6, kWholeNotionalE6)) {
+    return "liquidation fee: must be in [0, 1e6] millionths";
+  }
+  if (outside(o.insurance_fund_ppm, kMaxFundPpm)) return "insurance fund: must be in [0, 1e7] ppm";
+  if (outside(o.default_fund_ppm, kMaxFundPpm)) return "default fund: must be in [0, 1e7] ppm";
+  return {};
+}
+
 }  // namespace
 
 std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::string& error) {
@@ -102,6 +119,8 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     error = "--accounts: need at least 2 (a taker and a maker)";
     return std::nullopt;
   }
+  error = invalid_option(options);
+  if (!error.empty()) return std::nullopt;
   EventBuilder builder(options, summary);
   if (!builder.load(error)) return std::nullopt;
   const Clock::time_point parsed = Clock::now();

@@ -17,8 +17,9 @@ using marketdata::Rounding;
 
 namespace {
 
-// Lots of a USD amount at `ticks`, at least 1.
+// Lots of a USD amount at `ticks`, at least 1 (and at most the instrument's position limit).
 std::int64_t lots_for_usd(const MappedInstrument& m, std::int64_t ticks, double usd) {
+  if (ticks <= 0) return 1;
   double lots = 0;
   if (m.spec.kind == ContractKind::kInversePerpetual) {
     lots = usd / static_cast<double>(m.contract_usd);
@@ -26,7 +27,8 @@ std::int64_t lots_for_usd(const MappedInstrument& m, std::int64_t ticks, double 
     lots = usd / (std::pow(10.0, m.lot_exponent) * static_cast<double>(ticks) *
                   std::pow(10.0, m.price_exponent));
   }
-  return std::max<std::int64_t>(1, std::llround(lots));
+  const auto cap = static_cast<double>(m.spec.max_position.raw());
+  return std::max<std::int64_t>(1, std::llround(std::min(lots, cap)));
 }
 
 // A synthetic trade's size: drawn from the calibrated trade-size distribution.
@@ -165,6 +167,7 @@ void EventBuilder::synthesize_candle(std::uint16_t index, const MarketRecord& c)
     bool exact = true;
     const std::int64_t ticks = price_to_ticks(m, p.price, exact);
     if (!exact) ++summary_.inexact_prices;
+    if (ticks <= 0) continue;  // below half a tick: no price the engine takes
     if (marks) {
       items_.push_back(Item{p.ts_ns, static_cast<std::uint32_t>(items_.size()), index,
                             ItemKind::kMark, Side::kBuy, ticks, 0});

@@ -32,6 +32,8 @@ struct DrawTarget {
 inline std::int64_t room(const DrawTarget& t, std::int64_t position, bool buy,
                          const InstrumentSpec& s, std::int64_t ticks) {
   const bool opens = (t.bias == Bias::kLong) == buy;
+  // No price below one tick reaches a draw (the time line drops them); none would divide by zero.
+  if (ticks <= 0) return 0;
   if (!opens)
     return t.bias == Bias::kLong ? std::max<std::int64_t>(position, 0)
                                  : std::max<std::int64_t>(-position, 0);

@@ -106,3 +106,37 @@ TEST(Extremes, IsolatedPositionIsItsOwnSubAccount) {
 
 }  // namespace
 }  // namespace backstop
+
+namespace backstop {
+namespace {
+
+// Fees of the largest size the engine takes, fill after fill: the fee pool and the paying balances
+// would pass int64 after a few; the fills that would push them past the bounds are refused
+// (kValueOverflow) and the money stays exact.
+TEST(Extremes, LargestFeesNeverWrapTheFeePoolOrABalance) {
+  const RiskConfig c = extreme_config();
+  RiskEngine engine(c);
+  for (std::uint64_t id = 1; id <= 2; ++id) {
+    ASSERT_EQ(engine.process(make_open_account(id, 0)).code, RejectCode::kOk);
+    ASSERT_EQ(engine.process(make_deposit(id, Money{kMaxAmount})).code, RejectCode::kOk);
+  }
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    const RejectCode code =
+        engine
+            .process(make_fill(0, i % 2 == 0 ? Side::kBuy : Side::kSell, 1, 2, Price{1'000'000},
+                               Qty{1}, Money{kMaxAmount}, Money{kMaxAmount}))
+            .code;
+    ASSERT_TRUE(code == RejectCode::kOk || code == RejectCode::kValueOverflow) << i;
+    (code == RejectCode::kOk ? accepted : refused) += 1;
+  }
+  EXPECT_GT(accepted, 0);
+  EXPECT_GT(refused, 0);
+  EXPECT_LE(engine.ledger().fee_pool(0), kMaxNotional);
+  for (std::uint32_t a = 0; a < engine.account_count(); ++a)
+    EXPECT_GE(engine.account(a).balance, -kMaxNotional);
+  EXPECT_TRUE(test::conservation_holds(engine));
+}
+
+}  // namespace
+}  // namespace backstop

@@ -208,7 +208,7 @@ TEST(RiskEngine, InvalidConfigFailsLoudlyWithTheKey) {
     RiskEngine e(c);
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& ex) {
-    EXPECT_NE(std::string(ex.what()).find("instruments[1].brackets[2].maintenance_rate"),
+    EXPECT_NE(std::string(ex.what()).find("instrument[1].brackets[2].maintenance_rate"),
               std::string::npos)
         << ex.what();
   }

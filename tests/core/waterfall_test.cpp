@@ -96,6 +96,8 @@ TEST(Waterfall, BackstopMustHaveAPositionSlotForEveryInstrumentOfItsAsset) {
   // position slots per account, the third takeover would write past its slots.
   RiskConfig c = toy_config();
   c.instruments = {toy(), toy(), toy()};
+  c.instruments[1].symbol = "TOY2";  // symbols must be unique
+  c.instruments[2].symbol = "TOY3";
   c.positions_per_account = 2;
   EXPECT_EQ(validate_config(c),
             "waterfall.backstop_accounts: asset 0 has 3 instruments, more than "

@@ -313,7 +313,7 @@ TEST(BinanceStreamReader, ReadsMarkPriceAggTradeAndForceOrder) {
   const std::string text =
       R"(1 {"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}})"
       "\n"
-      R"(2 {"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true}})"
+      R"(2 {"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":123456789,"s":"BNBBTC","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true}})"
       "\n"
       R"(3 {"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910.5","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}})"
       "\n";

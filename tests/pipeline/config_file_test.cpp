@@ -209,3 +209,49 @@ TEST(ConfigFile, WaterfallErrorsNameTheKey) {
 
 }  // namespace
 }  // namespace backstop::pipeline
+
+namespace backstop::pipeline {
+namespace {
+
+TEST(ConfigFile, RefusesDuplicateInstrumentsDuplicateAssetsAndAnEmptyChoice) {
+  EXPECT_EQ(error_of(with(kValid, "symbol = \"BTCUSD_PERP\"", "symbol = \"BTCUSDT\"")),
+            "instrument[1].symbol: \"BTCUSDT\" duplicates instrument[0]");
+  EXPECT_EQ(error_of(with(kValid, "assets = [\"USDT\", \"BTC\"]", "assets = [\"USDT\", \"USDT\"]")),
+            "risk.assets: \"USDT\" is listed twice");
+  EXPECT_EQ(error_of(waterfall_text("[waterfall]\nmode = \"\"\n")),
+            "waterfall.mode: must be one of: off, takeover, order");
+  EXPECT_EQ(error_of(waterfall_text("[waterfall]\npolicy = \"\"\n")),
+            "waterfall.policy: must be one of: ranked, pro_rata, socialized, none");
+}
+
+TEST(ConfigFile, BothLayersNameKeysAsTheFileDoesWithTheSameLimits) {
+  // The core's domain rules report the file's key names.
+  EXPECT_EQ(error_of(with(kValid, "min_price = 10\nmax_price = 100000000",
+                          "min_price = 10\nmax_price = 5")),
+            "instrument[1].max_price: below min_price");
+  // One limit for max_accounts: the core's 2^30, refused by the reader with the key's name.
+  EXPECT_EQ(error_of(with(kValid, "max_accounts = 1000", "max_accounts = 2147483648")),
+            "risk.max_accounts: must be between 1 and 1073741824");
+  EXPECT_EQ(error_of(with(kValid, "max_accounts = 1000", "max_accounts = 1073741825")),
+            "risk.max_accounts: must be between 1 and 1073741824");
+  RiskConfig c;
+  c.max_accounts = 0;
+  EXPECT_EQ(validate_config(c), "risk.max_accounts: must be in [1, 2^30]");
+}
+
+TEST(ConfigFile, AFloatWhereAnIntegerBelongsIsRefusedBeforeItIsRead) {
+  // toml++ would convert 1e84 to an integer without a range check; the type is checked first.
+  EXPECT_EQ(error_of(with(kValid, "input_ring_size = 4096", "input_ring_size = 1e84")),
+            "engine.input_ring_size: must be an integer");
+  EXPECT_EQ(error_of(waterfall_text("[waterfall]\nbackstop_accounts = [1e84]\n")),
+            "waterfall.backstop_accounts: every entry must be an integer >= 0");
+}
+
+TEST(ConfigFile, AFolderGivenAsTheFileIsNamedAsSuch) {
+  std::string error;
+  EXPECT_FALSE(load_engine_config(BACKSTOP_SOURCE_DIR, error));
+  EXPECT_EQ(error, std::string(BACKSTOP_SOURCE_DIR) + ": is a folder, not a configuration file");
+}
+
+}  // namespace
+}  // namespace backstop::pipeline

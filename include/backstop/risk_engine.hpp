@@ -291,7 +291,11 @@ class RiskEngine {
     // margin.
     const FillPayload& f = e.fill;
     const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
-    ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
+    const TradeSettlement t =
+        ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
+    // Per-fill audit legs only when configured at start-up: a predictable branch otherwise.
+    if (wf_config_.audit_balances) [[unlikely]]
+      waterfall_.record_trade(t, 0);
     // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
     ledger_.prefetch_triggers(taker);
     ledger_.prefetch_triggers(maker);

@@ -37,7 +37,7 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
   Ledger& ledger = ctx.ledger;
   const std::int64_t mark = ledger.state(t.instrument).mark;
   const std::int64_t dir = t.qty > 0 ? 1 : -1;  // the backstop sells what it took (long: sell)
-  ledger.trade(backstop, cp, t.instrument, Qty{-dir * x}, Price{mark});
+  ctx.trade(backstop, cp, t.instrument, Qty{-dir * x}, Price{mark}, 6);
   const Account& ca = ledger.account(cp);
   const std::uint8_t asset = ca.asset;
   const Int128 equity = ledger.margin(cp).equity;
@@ -45,8 +45,8 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
   const auto pay = static_cast<std::int64_t>(std::max<Int128>(0, std::min<Int128>(want, equity)));
   ctx.record(WaterfallKind::kAdlClose, 6, WaterfallReason::kTransfer, asset, t.instrument, ca.id, x,
              mark, per_lot);
-  ctx.record(WaterfallKind::kAdlFill, 6, WaterfallReason::kCover, asset, t.instrument, ca.id, pay,
-             ca.balance, ca.balance - pay);
+  ctx.transfer(WaterfallKind::kAdlFill, 6, WaterfallReason::kCover, asset, t.instrument, ca.id,
+               Party::kAccount, Party::kCover, pay, Shown::kFrom, ca.balance, ca.balance - pay);
   ledger.credit(cp, Money{-pay});
   ledger.credit(slot, Money{pay});
   ctx.state.adl_paid[asset] += pay;
@@ -187,10 +187,17 @@ inline std::int64_t socialize(WaterfallContext& ctx, std::uint32_t slot, const T
   ctx.state.socialized_index[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] += per_lot;
   const std::uint8_t asset = ledger.account(slot).asset;
   ctx.state.socialized[asset] += part;
+  const Int128 charged = Int128{per_lot} * lots;
+  if (ctx.config.audit_balances) {
+    ctx.transfer(WaterfallKind::kSocializedCharge, 6, WaterfallReason::kCover, asset, t.instrument,
+                 0, Party::kPositions, Party::kCover, static_cast<std::int64_t>(charged),
+                 Shown::kNeither, 0, 0);
+  }
   ctx.record(WaterfallKind::kSocializedLoss, 6, WaterfallReason::kCover, asset, t.instrument, 0,
              part, per_lot, lots);
   ledger.credit(slot, Money{part});
-  const Int128 excess = Int128{per_lot} * lots - part;
+  ctx.cover_paid(slot, t.instrument, 6, part);
+  const Int128 excess = charged - part;
   if (excess > 0) {
     ctx.remainder_to_insurance(asset, t.instrument, 6, static_cast<std::int64_t>(excess));
   }
@@ -233,12 +240,16 @@ inline std::int64_t cover_by_instrument_policy(WaterfallContext& ctx, std::uint3
   } else {
     paid = pro_rata_adl(ctx, slot, backstop, t, lots, per_lot, side);
   }
-  // The per-lot payment is rounded up: the excess over the need goes to the insurance fund.
+  // The per-lot payment is rounded up: the excess over the need goes to the insurance fund. The
+  // fills credited the defaulter as they came; the excess is taken back from it here, and the
+  // audit has it go from the cover to the fund, as tiers 5 and 7 do.
+  const std::int64_t covered = std::min(paid, part);
+  ctx.cover_paid(slot, t.instrument, 6, covered);
   if (paid > part) {
-    ctx.to_insurance(slot, paid - part, WaterfallKind::kRemainder, 6, WaterfallReason::kRounding);
-    paid = part;
+    ctx.ledger.credit(slot, Money{part - paid});
+    ctx.remainder_to_insurance(ctx.ledger.account(slot).asset, t.instrument, 6, paid - part);
   }
-  return paid;
+  return covered;
 }
 
 }  // namespace backstop

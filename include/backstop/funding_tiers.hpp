@@ -58,17 +58,20 @@ std::int64_t charge_members(WaterfallContext& ctx, std::uint32_t slot, std::uint
     charged += share;
   }
   ctx.ledger.credit(slot, Money{amount});
+  ctx.cover_paid(slot, kNoInstrument, tier, amount);
   if (charged > amount) ctx.remainder_to_insurance(asset, kNoInstrument, tier, charged - amount);
   return charged;
 }
 
-// Takes up to `rest` from a fund of `available` for `slot`, recorded; returns what it took.
+// Takes up to `rest` from a fund (`fund`) of `available` for `slot`, recorded; returns what it
+// took.
 inline std::int64_t draw(WaterfallContext& ctx, std::uint32_t slot, std::int64_t rest,
-                         std::int64_t available, WaterfallKind kind, std::uint8_t tier) noexcept {
+                         std::int64_t available, Party fund, WaterfallKind kind,
+                         std::uint8_t tier) noexcept {
   const std::int64_t x = std::min(rest, available);
   const Account& a = ctx.ledger.account(slot);
-  ctx.record(kind, tier, WaterfallReason::kCover, a.asset, kNoInstrument, a.id, x, available,
-             available - x);
+  ctx.transfer(kind, tier, WaterfallReason::kCover, a.asset, kNoInstrument, a.id, fund,
+               Party::kAccount, x, Shown::kFrom, available, available - x);
   ctx.ledger.credit(slot, Money{x});
   return x;
 }
@@ -92,8 +95,9 @@ inline std::int64_t insurance_tier(WaterfallContext& ctx, std::uint32_t slot, st
   const std::int64_t x = std::min(rest, avail);
   if (x <= 0) return 0;
   const std::int64_t fund = ctx.ledger.insurance(asset);
-  ctx.record(WaterfallKind::kInsuranceDraw, 3, WaterfallReason::kCover, asset, kNoInstrument,
-             ctx.ledger.account(slot).id, x, fund, fund - x);
+  ctx.transfer(WaterfallKind::kInsuranceDraw, 3, WaterfallReason::kCover, asset, kNoInstrument,
+               ctx.ledger.account(slot).id, Party::kInsurance, Party::kAccount, x, Shown::kFrom,
+               fund, fund - x);
   ctx.ledger.add_insurance(asset, Money{-x});
   w.window_drawn[slot] += x;
   ctx.ledger.credit(slot, Money{x});
@@ -111,9 +115,9 @@ inline std::int64_t default_fund_tier(WaterfallContext& ctx, std::uint32_t slot,
   const auto need = static_cast<std::int64_t>(std::min<Int128>(rest, pool));
   const std::int64_t charged = charge_members(
       ctx, slot, asset, need, w.contribution.get(), pool, 5, [&](std::uint32_t m, std::int64_t x) {
-        ctx.record(WaterfallKind::kDefaultFundDraw, 5, WaterfallReason::kCover, asset,
-                   kNoInstrument, ctx.ledger.account(m).id, x, w.contribution[m],
-                   w.contribution[m] - x);
+        ctx.transfer(WaterfallKind::kDefaultFundDraw, 5, WaterfallReason::kCover, asset,
+                     kNoInstrument, ctx.ledger.account(m).id, Party::kDefaultFund, Party::kCover, x,
+                     Shown::kFrom, w.contribution[m], w.contribution[m] - x);
         w.contribution[m] -= x;
       });
   w.default_fund[asset] -= charged;
@@ -159,8 +163,9 @@ inline std::int64_t assessment_tier(WaterfallContext& ctx, std::uint32_t slot,
   const std::int64_t x = cfg.assessment_cap > 0 ? std::min(rest, cfg.assessment_cap) : rest;
   const std::int64_t charged = charge_members(
       ctx, slot, asset, x, w.committed.get(), pool, 7, [&](std::uint32_t m, std::int64_t share) {
-        ctx.record(WaterfallKind::kAssessment, 7, WaterfallReason::kCover, asset, kNoInstrument,
-                   ctx.ledger.account(m).id, share, w.owed[m], w.owed[m] + share);
+        ctx.transfer(WaterfallKind::kAssessment, 7, WaterfallReason::kCover, asset, kNoInstrument,
+                     ctx.ledger.account(m).id, Party::kReceivable, Party::kCover, share,
+                     Shown::kFrom, w.owed[m], w.owed[m] + share);
         w.owed[m] += share;
       });
   w.receivable[asset] += charged;
@@ -190,8 +195,8 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
   std::int64_t rest = deficit;
   // 2. its own default-fund contribution
   if (cfg.own_default_fund && w.contribution[slot] > 0) {
-    const std::int64_t x =
-        draw(ctx, slot, rest, w.contribution[slot], WaterfallKind::kOwnDefaultFund, 2);
+    const std::int64_t x = draw(ctx, slot, rest, w.contribution[slot], Party::kDefaultFund,
+                                WaterfallKind::kOwnDefaultFund, 2);
     w.contribution[slot] -= x;
     w.default_fund[asset] -= x;
     rest -= x;
@@ -199,8 +204,8 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
   if (rest > 0 && cfg.insurance) rest -= insurance_tier(ctx, slot, rest, time_ns);
   // 4. the venue's tranche
   if (rest > 0 && cfg.venue_tranche && w.venue_tranche[asset] > 0) {
-    const std::int64_t x =
-        draw(ctx, slot, rest, w.venue_tranche[asset], WaterfallKind::kVenueTranche, 4);
+    const std::int64_t x = draw(ctx, slot, rest, w.venue_tranche[asset], Party::kVenueTranche,
+                                WaterfallKind::kVenueTranche, 4);
     w.venue_tranche[asset] -= x;
     rest -= x;
   }
@@ -211,8 +216,9 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
   if (rest > 0 && cfg.assessment) rest -= assessment_tier(ctx, slot, rest);
   // 8. bad debt: recorded, never hidden
   if (rest > 0) {
-    ctx.record(WaterfallKind::kBadDebt, 8, WaterfallReason::kCover, asset, kNoInstrument, id, rest,
-               w.bad_debt[asset], w.bad_debt[asset] + rest);
+    ctx.transfer(WaterfallKind::kBadDebt, 8, WaterfallReason::kCover, asset, kNoInstrument, id,
+                 Party::kBadDebt, Party::kAccount, rest, Shown::kFrom, w.bad_debt[asset],
+                 w.bad_debt[asset] + rest);
     w.bad_debt[asset] += rest;
     ctx.ledger.credit(slot, Money{rest});
   }

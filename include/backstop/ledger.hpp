@@ -51,6 +51,25 @@ struct Evaluation {
   std::array<Int128, kMaxPositionsPerAccount> position_maintenance;
 };
 
+// What one side of a trade moved: its realized PnL (credited), the accrued funding settled and the
+// fee (both charged).
+struct TradeSide {
+  std::uint32_t slot;
+  std::int64_t realized;
+  std::int64_t funding;
+  std::int64_t fee;
+};
+
+// What a trade moved, for its audit records (docs/audit.md): both sides, and the rounding dust the
+// insurance fund received. Unused, it costs nothing (Ledger::trade is inline).
+struct TradeSettlement {
+  TradeSide first;
+  TradeSide second;
+  std::int64_t dust;
+  std::uint16_t instrument;
+  std::uint8_t asset;
+};
+
 // What a refresh tells its watcher (the waterfall keeps its ADL ranking and its order-mode
 // deadlines by it):
 //   refreshed(slot, margin)  after every exact evaluation, before the account's status changes;
@@ -164,16 +183,23 @@ class Ledger {
   // the fee pool. Used for fills (taker, maker) and for every position the waterfall moves
   // (takeover, ADL close). The two sides' exact effects cancel; rounding only ever takes from the
   // accounts, and the dust taken (a few units at most) goes to the insurance fund, so money is
-  // conserved exactly. Preconditions: both have a position slot for the instrument and stay within
-  // its limit. Follow with refresh() of both.
-  void trade(std::uint32_t first, std::uint32_t second, std::uint16_t instrument, Qty delta,
-             Price price, Money first_fee = Money{0}, Money second_fee = Money{0}) noexcept {
-    const Int128 effect =
-        trade_side(first, instrument, delta.raw(), price.raw(), first_fee.raw()) +
-        trade_side(second, instrument, -delta.raw(), price.raw(), second_fee.raw());
-    const std::uint8_t asset = risk_[instrument].settlement_asset;
-    insurance_[asset] -= static_cast<std::int64_t>(effect);
-    fee_pool_[asset] += first_fee.raw() + second_fee.raw();
+  // conserved exactly. Returns what it moved (the audit's settlement legs). Preconditions: both
+  // have a position slot for the instrument and stay within its limit. Follow with refresh() of
+  // both.
+  TradeSettlement trade(std::uint32_t first, std::uint32_t second, std::uint16_t instrument,
+                        Qty delta, Price price, Money first_fee = Money{0},
+                        Money second_fee = Money{0}) noexcept {
+    TradeSettlement t{{first, 0, 0, first_fee.raw()},
+                      {second, 0, 0, second_fee.raw()},
+                      0,
+                      instrument,
+                      risk_[instrument].settlement_asset};
+    const Int128 effect = trade_side(first, instrument, delta.raw(), price.raw(), t.first) +
+                          trade_side(second, instrument, -delta.raw(), price.raw(), t.second);
+    t.dust = static_cast<std::int64_t>(-effect);
+    insurance_[t.asset] += t.dust;
+    fee_pool_[t.asset] += first_fee.raw() + second_fee.raw();
+    return t;
   }
 
   // ---- Margin ----
@@ -458,14 +484,16 @@ class Ledger {
 
   // One side of a trade. Returns realized - cost_delta, the side's effect on Σ(balance - cost).
   Int128 trade_side(std::uint32_t slot, std::uint16_t instrument, std::int64_t delta,
-                    std::int64_t price, std::int64_t fee) noexcept {
+                    std::int64_t price, TradeSide& side) noexcept {
     const std::uint32_t pos = position_for_trade(slot, instrument);
     Position& p = positions_[pos];
     InstrumentState& s = state_[instrument];
     const std::int64_t old_q = p.qty;
     const TradeOutcome t = apply_trade(risk_[instrument], s, p, delta, price);
-    accounts_[slot].balance =
-        static_cast<std::int64_t>(accounts_[slot].balance + t.realized - t.funding_settled - fee);
+    side.realized = static_cast<std::int64_t>(t.realized);
+    side.funding = static_cast<std::int64_t>(t.funding_settled);
+    accounts_[slot].balance = static_cast<std::int64_t>(accounts_[slot].balance + t.realized -
+                                                        t.funding_settled - side.fee);
     s.open_interest += std::max<std::int64_t>(p.qty, 0) - std::max<std::int64_t>(old_q, 0);
     if (p.qty == 0) {
       remove_position(slot, pos);

@@ -132,7 +132,7 @@ inline void take_over(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t b
   Ledger& ledger = ctx.ledger;
   const Account& a = ledger.account(slot);
   const std::int64_t before = a.balance;
-  ledger.trade(slot, backstop, instrument, Qty{-lots}, Price{ledger.state(instrument).mark});
+  ctx.trade(slot, backstop, instrument, Qty{-lots}, Price{ledger.state(instrument).mark}, 0);
   ctx.record(WaterfallKind::kTakeover, 0, WaterfallReason::kTransfer, a.asset, instrument, a.id,
              lots, before, a.balance);
 }

@@ -309,7 +309,15 @@ class RiskEngine {
     // margin.
     const FillPayload& f = e.fill;
     const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
-    ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
+    // Per-fill audit legs only when configured at start-up. The other branch ignores what the
+    // trade moved, so the compiler drops it: a predictable branch is all the legs cost when off.
+    if (wf_config_.audit_balances) [[unlikely]] {
+      waterfall_.record_trade(
+          ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee),
+          0);
+    } else {
+      ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
+    }
     // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
     ledger_.prefetch_triggers(taker);
     ledger_.prefetch_triggers(maker);

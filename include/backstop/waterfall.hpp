@@ -91,42 +91,47 @@ inline RejectCode fund_deposit(WaterfallContext& ctx, const Event& e) noexcept {
   } else if (asset >= ledger.asset_count()) {
     return RejectCode::kInvalidConfig;
   }
-  // The fund's balance before, then the record, then the move.
-  const auto deposit = [&](std::uint8_t tier, std::int64_t before, std::int64_t after) {
-    ctx.record(WaterfallKind::kFundDeposit, tier, WaterfallReason::kDeposit, asset, kNoInstrument,
-               f.account, amount, before, after);
+  // The receiving fund's figure before, then the record, then the move.
+  const auto deposit = [&](std::uint8_t tier, Party from, Party to, std::int64_t before,
+                           std::int64_t after) {
+    ctx.transfer(WaterfallKind::kFundDeposit, tier, WaterfallReason::kDeposit, asset, kNoInstrument,
+                 f.account, from, to, amount, Shown::kTo, before, after);
   };
   switch (f.fund) {
     case FundKind::kInsurance:
       ledger.add_net_deposits(asset, f.amount);
-      deposit(0, ledger.insurance(asset), ledger.insurance(asset) + amount);
+      deposit(0, Party::kOutside, Party::kInsurance, ledger.insurance(asset),
+              ledger.insurance(asset) + amount);
       ledger.add_insurance(asset, f.amount);
       return RejectCode::kOk;
     case FundKind::kVenueTranche:
       ledger.add_net_deposits(asset, f.amount);
-      deposit(0, w.venue_tranche[asset], w.venue_tranche[asset] + amount);
+      deposit(0, Party::kOutside, Party::kVenueTranche, w.venue_tranche[asset],
+              w.venue_tranche[asset] + amount);
       w.venue_tranche[asset] += amount;
       return RejectCode::kOk;
     case FundKind::kRecoverBadDebt:
       if (amount > w.bad_debt[asset]) return RejectCode::kInsufficientBalance;
       ledger.add_net_deposits(asset, f.amount);
-      ctx.record(WaterfallKind::kFundDeposit, 8, WaterfallReason::kDeposit, asset, kNoInstrument, 0,
-                 amount, w.bad_debt[asset], w.bad_debt[asset] - amount);
+      ctx.transfer(WaterfallKind::kFundDeposit, 8, WaterfallReason::kDeposit, asset, kNoInstrument,
+                   0, Party::kOutside, Party::kBadDebt, amount, Shown::kTo, w.bad_debt[asset],
+                   w.bad_debt[asset] - amount);
       w.bad_debt[asset] -= amount;
       return RejectCode::kOk;
     case FundKind::kDefaultFund:
       if (w.committed[slot] == 0) w.members[w.member_count++] = slot;  // first contribution
       ledger.credit(slot, Money{-amount});
+      deposit(0, Party::kAccount, Party::kDefaultFund, w.contribution[slot],
+              w.contribution[slot] + amount);
       w.contribution[slot] += amount;
       w.committed[slot] += amount;
-      deposit(0, w.default_fund[asset], w.default_fund[asset] + amount);
       w.default_fund[asset] += amount;
       ctx.refresh(slot);
       return RejectCode::kOk;
     case FundKind::kAssessmentPayment:
       ledger.credit(slot, Money{-amount});
+      deposit(7, Party::kAccount, Party::kReceivable, w.owed[slot], w.owed[slot] - amount);
       w.owed[slot] -= amount;
-      deposit(7, w.receivable[asset], w.receivable[asset] - amount);
       w.receivable[asset] -= amount;
       ctx.refresh(slot);
       return RejectCode::kOk;

@@ -64,7 +64,12 @@ struct WaterfallConfig {
   // of through the ranking cache: the same counterparties, no upkeep between liquidations; for a
   // venue with few positions, and the reference the cache is tested and benchmarked against.
   bool adl_full_sort = false;
-  std::uint32_t audit_capacity = 0;  // records per event; 0: 4 * max_accounts + 256
+  std::uint32_t audit_capacity = 0;  // records per event; 0: 4 * max_accounts + 256 (16 x with
+                                     // audit_balances)
+  // Also record every movement of every account balance (fills' PnL, funding and fees, trade
+  // rounding, deposits, withdrawals, funding spreads) and the cover legs, so that the audit log
+  // rebuilds every balance and fund alone (docs/audit.md). Outputs only: the state is the same.
+  bool audit_balances = false;
   // Periodic ADL-quantile output: once the event time reaches each due time (the first event's time
   // + the interval, then whole intervals on), the ranking is rebuilt and every position whose
   // quantile (1-5, 0: none) changed since its last publication is published. 0: off.

@@ -40,12 +40,48 @@ struct WaterfallContext {
     ledger.refresh(slot, ev, *this);
   }
 
+  // A record that moves no money (an order, a takeover's lots, a deficit opened, ...).
   void record(WaterfallKind kind, std::uint8_t tier, WaterfallReason reason, std::uint8_t asset,
               std::uint16_t instrument, std::uint64_t account, std::int64_t amount,
               std::int64_t before, std::int64_t after) noexcept {
-    if (!audit.push(WaterfallRecord{kind, tier, reason, asset, instrument, 0, account, amount,
-                                    before, after})) {
-      ++state.records_dropped;
+    push(WaterfallRecord{kind, tier, reason, asset, instrument, 0, Shown::kNeither, account, amount,
+                         before, after});
+  }
+
+  // A money movement of `amount` (>= 0) from `from` to `to`; before/after are `shown`'s figure.
+  void transfer(WaterfallKind kind, std::uint8_t tier, WaterfallReason reason, std::uint8_t asset,
+                std::uint16_t instrument, std::uint64_t account, Party from, Party to,
+                std::int64_t amount, Shown shown, std::int64_t before,
+                std::int64_t after) noexcept {
+    push(WaterfallRecord{kind, tier, reason, asset, instrument, pack_parties(from, to), shown,
+                         account, amount, before, after});
+  }
+
+  // A trade, with its settlement legs recorded when config.audit_balances (Ledger::trade).
+  void trade(std::uint32_t first, std::uint32_t second, std::uint16_t instrument, Qty delta,
+             Price price, std::uint8_t tier) noexcept {
+    const TradeSettlement t = ledger.trade(first, second, instrument, delta, price);
+    if (config.audit_balances) record_trade(t, tier);
+  }
+
+  // The settlement legs of a trade (docs/audit.md): per side its realized PnL, settled funding and
+  // fee, each with the account's balance as it moves, then the rounding dust to the insurance
+  // fund. Zero legs are left out.
+  void record_trade(const TradeSettlement& t, std::uint8_t tier) noexcept {
+    for (const TradeSide& side : {t.first, t.second}) {
+      const Account& a = ledger.account(side.slot);
+      std::int64_t balance = a.balance - side.realized + side.funding + side.fee;
+      leg(WaterfallKind::kRealizedPnl, tier, t, a.id, Party::kPositions, Party::kAccount,
+          side.realized, balance);
+      leg(WaterfallKind::kFundingSettled, tier, t, a.id, Party::kAccount, Party::kPositions,
+          side.funding, balance);
+      leg(WaterfallKind::kTradeFee, tier, t, a.id, Party::kAccount, Party::kFeePool, side.fee,
+          balance);
+    }
+    if (t.dust != 0) {
+      const std::int64_t fund = ledger.insurance(t.asset);
+      transfer(WaterfallKind::kTradeDust, tier, WaterfallReason::kRounding, t.asset, t.instrument,
+               0, Party::kPositions, Party::kInsurance, t.dust, Shown::kTo, fund - t.dust, fund);
     }
   }
 
@@ -54,19 +90,31 @@ struct WaterfallContext {
   void to_insurance(std::uint32_t slot, std::int64_t amount, WaterfallKind kind, std::uint8_t tier,
                     WaterfallReason reason) noexcept {
     const Account& a = ledger.account(slot);
-    record(kind, tier, reason, a.asset, kNoInstrument, a.id, amount, a.balance, a.balance - amount);
+    transfer(kind, tier, reason, a.asset, kNoInstrument, a.id, Party::kAccount, Party::kInsurance,
+             amount, Shown::kFrom, a.balance, a.balance - amount);
     ledger.credit(slot, Money{-amount});
     ledger.add_insurance(a.asset, Money{amount});
   }
 
-  // The rounding excess of a pro-rata charge (charged beyond what it covered) to the insurance
-  // fund, recorded with the fund before and after.
+  // The rounding excess of a pro-rata or per-lot charge (charged beyond what it covered), from the
+  // cover to the insurance fund, recorded with the fund before and after (one convention for
+  // tiers 5, 6 and 7). The caller has taken it from wherever the charge sits in the ledger.
   void remainder_to_insurance(std::uint8_t asset, std::uint16_t instrument, std::uint8_t tier,
                               std::int64_t excess) noexcept {
     const std::int64_t fund = ledger.insurance(asset);
-    record(WaterfallKind::kRemainder, tier, WaterfallReason::kRounding, asset, instrument, 0,
-           excess, fund, fund + excess);
+    transfer(WaterfallKind::kRemainder, tier, WaterfallReason::kRounding, asset, instrument, 0,
+             Party::kCover, Party::kInsurance, excess, Shown::kTo, fund, fund + excess);
     ledger.add_insurance(asset, Money{excess});
+  }
+
+  // What a cover credits the defaulter, from the cover (audit_balances only: the tier's own
+  // records name who paid).
+  void cover_paid(std::uint32_t slot, std::uint16_t instrument, std::uint8_t tier,
+                  std::int64_t amount) noexcept {
+    if (!config.audit_balances || amount == 0) return;
+    const Account& a = ledger.account(slot);
+    transfer(WaterfallKind::kCoverPaid, tier, WaterfallReason::kCover, a.asset, instrument, a.id,
+             Party::kCover, Party::kAccount, amount, Shown::kNeither, 0, 0);
   }
 
   bool is_backstop(std::uint32_t slot) const noexcept {
@@ -74,6 +122,28 @@ struct WaterfallContext {
   }
   std::uint32_t backstop_slot(std::uint8_t asset) const noexcept {
     return backstop::backstop_slot(ledger, config, asset);
+  }
+
+  void push(const WaterfallRecord& r) noexcept {
+    if (!audit.push(r)) ++state.records_dropped;
+  }
+
+  // One settlement leg of `signed_amount` between an account and a fund or the positions, the
+  // sides swapped when it is negative, shown with the account's balance (`balance` moves on).
+  void leg(WaterfallKind kind, std::uint8_t tier, const TradeSettlement& t, std::uint64_t id,
+           Party from, Party to, std::int64_t signed_amount, std::int64_t& balance) noexcept {
+    if (signed_amount == 0) return;
+    const bool swap = signed_amount < 0;
+    const Party f = swap ? to : from;
+    const Party r = swap ? from : to;
+    const std::int64_t amount = swap ? -signed_amount : signed_amount;
+    const bool account_pays = f == Party::kAccount;
+    const std::int64_t after = account_pays ? balance - amount : balance + amount;
+    const WaterfallReason reason =
+        kind == WaterfallKind::kTradeFee ? WaterfallReason::kFee : WaterfallReason::kSettlement;
+    transfer(kind, tier, reason, t.asset, t.instrument, id, f, r, amount,
+             account_pays ? Shown::kFrom : Shown::kTo, balance, after);
+    balance = after;
   }
 };
 

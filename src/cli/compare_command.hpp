@@ -18,6 +18,8 @@ struct CompareCliOptions {
 };
 
 CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& options);
+// `compare --audit PREFIX`: the audit log of the run under `policy` (as given to --policy).
+std::string audit_file_name(const std::string& prefix, const std::string& policy);
 // 0: every run conserved; 2: invalid arguments; 1: a replay failed; 3: a run broke conservation.
 int run_compare_command(const CompareCliOptions& options);
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 
+#include "audit_command.hpp"
 #include "backstop/risk_config.hpp"
 #include "backstop/version.hpp"
 #include "bench_options.hpp"
@@ -71,10 +72,14 @@ int main(int argc, char** argv) {
   const backstop::cli::JournalCommands journal_cmds =
       backstop::cli::add_journal_commands(app, journal);
 
+  backstop::cli::AuditCliOptions audit;
+  CLI::App* audit_cmd = backstop::cli::add_audit_command(app, audit);
+
   CLI11_PARSE(app, argc, argv);
   if (bench_cmd->parsed()) return run_bench(bench_name, bench);
   if (replay_cmd->parsed()) return backstop::cli::run_replay_command(replay);
   if (compare_cmd->parsed()) return backstop::cli::run_compare_command(compare);
+  if (audit_cmd->parsed()) return backstop::cli::run_audit_command(audit);
   if (journal_cmds.snapshot->parsed()) return backstop::cli::run_snapshot_command(journal);
   if (journal_cmds.digest->parsed()) return backstop::cli::run_digest_command(journal);
   return 0;

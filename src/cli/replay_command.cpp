@@ -9,6 +9,7 @@
 
 #include "numeric_flags.hpp"
 #include "pipeline/config_file.hpp"
+#include "replay/audit_output.hpp"
 #include "replay/replay.hpp"
 #include "report/html_report.hpp"
 #include "report/report_data.hpp"
@@ -71,6 +72,9 @@ CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& o) {
   cmd->add_option("--report", o.report,
                   "write a self-contained HTML report (charts over time, largest losses and who "
                   "paid) to FILE.html; synchronous mode");
+  cmd->add_option("--audit", o.audit,
+                  "write the complete audit log (every balance and fund movement, closing "
+                  "figures) to FILE.jsonl, for `backstop audit-check`");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the summary");
   cmd->add_flag("--threaded", o.threaded, "run the engine's threads (same digest)");
   cmd->add_option("--journal", o.journal,
@@ -141,6 +145,14 @@ int run_replay_command(const ReplayCliOptions& o) {
     }
     report::attach_report(options, report_data);
   }
+  replay::ReplayAuditLog audit;
+  if (!o.audit.empty()) {
+    if (!audit.open(o.audit, error)) {
+      fmt::print(stderr, "backstop replay: {}\n", error);
+      return 2;
+    }
+    audit.attach(options);
+  }
   // A progress bar only for a person watching: stderr is a terminal.
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   std::size_t file_index = 0;
@@ -173,6 +185,10 @@ int run_replay_command(const ReplayCliOptions& o) {
   }
   const std::optional<replay::ReplaySummary> summary = replay::run_replay(options, error);
   if (!summary) {
+    fmt::print(stderr, "backstop replay: {}\n", error);
+    return 1;
+  }
+  if (!o.audit.empty() && !audit.close(error)) {
     fmt::print(stderr, "backstop replay: {}\n", error);
     return 1;
   }

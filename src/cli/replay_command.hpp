@@ -22,6 +22,7 @@ struct ReplayCliOptions {
   std::uint32_t accounts = 10'000;
   std::string shock;
   std::string report;  // --report FILE.html; empty: none
+  std::string audit;   // --audit FILE.jsonl (replay) or PREFIX (compare); empty: none
   double taker_fee_bp = 5.0;
   double maker_fee_bp = 2.0;
   std::string policy = "ranked";

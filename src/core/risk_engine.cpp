@@ -11,7 +11,10 @@ namespace {
 std::size_t audit_capacity(const RiskConfig& config) {
   const WaterfallConfig& w = config.waterfall;
   if (w.mode == LiquidationMode::kOff) return 256;
-  return w.audit_capacity != 0 ? w.audit_capacity : 4 * std::size_t{config.max_accounts} + 256;
+  if (w.audit_capacity != 0) return w.audit_capacity;
+  // With the balance legs a liquidation writes about four times the records: each position moved
+  // has up to seven legs.
+  return (w.audit_balances ? 16 : 4) * std::size_t{config.max_accounts} + 256;
 }
 
 }  // namespace
@@ -40,6 +43,11 @@ RejectCode RiskEngine::on_deposit(const Event& e) noexcept {
   if (amount <= 0) return RejectCode::kNonPositiveAmount;
   const Account& acct = ledger_.account(slot);
   if (amount > kMaxAmount || acct.balance > kMaxNotional) return RejectCode::kValueOverflow;
+  if (wf_config_.audit_balances) {
+    waterfall_.transfer(WaterfallKind::kDeposit, 0, WaterfallReason::kDeposit, acct.asset,
+                        kNoInstrument, acct.id, Party::kOutside, Party::kAccount, amount,
+                        Shown::kTo, acct.balance, acct.balance + amount);
+  }
   ledger_.credit(slot, e.transfer.amount);
   ledger_.add_net_deposits(acct.asset, e.transfer.amount);
   Evaluation ev;
@@ -57,6 +65,11 @@ RejectCode RiskEngine::on_withdraw(const Event& e) noexcept {
   if (deficit_unresolved(waterfall_, acct.asset)) return RejectCode::kDeficitUnresolved;
   const AccountMargin m = ledger_.margin(slot);
   if (m.equity - amount < m.initial) return RejectCode::kInsufficientMargin;
+  if (wf_config_.audit_balances) {
+    waterfall_.transfer(WaterfallKind::kWithdrawal, 0, WaterfallReason::kWithdrawal, acct.asset,
+                        kNoInstrument, acct.id, Party::kAccount, Party::kOutside, amount,
+                        Shown::kFrom, acct.balance, acct.balance - amount);
+  }
   ledger_.credit(slot, Money{-amount});
   ledger_.add_net_deposits(acct.asset, Money{-amount});
   // The cushion shrank: the account's triggers must move closer (never left stale).
@@ -88,7 +101,14 @@ RejectCode RiskEngine::on_funding(const Event& e) noexcept {
   const auto pay = static_cast<std::int64_t>(div_round_up(num, den));
   const auto receive = static_cast<std::int64_t>(div_round_down(num, den));
   ledger_.add_funding(e.instrument, Money{pay}, Money{receive});
-  ledger_.add_insurance(r.settlement_asset, Money{s.open_interest * (pay - receive)});
+  const std::int64_t spread = s.open_interest * (pay - receive);
+  if (wf_config_.audit_balances && spread != 0) {
+    const std::int64_t fund = ledger_.insurance(r.settlement_asset);
+    waterfall_.transfer(WaterfallKind::kFundingSpread, 0, WaterfallReason::kRounding,
+                        r.settlement_asset, e.instrument, 0, Party::kPositions, Party::kInsurance,
+                        spread, Shown::kTo, fund, fund + spread);
+  }
+  ledger_.add_insurance(r.settlement_asset, Money{spread});
   if (pay == 0 && receive == 0) return RejectCode::kOk;
   ledger_.refresh_payers(e.instrument, pay > 0, receive < 0, waterfall_);
   return RejectCode::kOk;

@@ -46,6 +46,7 @@ void configure_waterfall(WaterfallConfig& wf, const ReplayOptions& options,
   wf.policy = options.policy;
   wf.score = options.score;
   wf.price = options.adl_price;
+  wf.audit_balances = wf.audit_balances || options.audit_balances;
   wf.backstop_accounts.assign(kReplayAssetCount, 0);
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
     wf.backstop_accounts[a] = builder.setup()[a].backstop;

@@ -167,6 +167,9 @@ struct ReplayOptions {
   AdlPolicy policy = AdlPolicy::kRanked;
   AdlScore score = AdlScore::kBitmex;
   AdlPrice adl_price = AdlPrice::kBankruptcy;
+  // The engine records every balance movement too (WaterfallConfig::audit_balances), for a
+  // complete audit log (audit_output.hpp); outputs only, the state is the same.
+  bool audit_balances = false;
   // From --config: rings, journal, risk-thread CPU, funding cap and capacities. The replay sets the
   // instruments, the asset count and raises max_accounts / positions_per_account as it needs.
   std::optional<EngineConfig> engine;

@@ -175,7 +175,7 @@ bool try_check_policies(std::span<const std::string> policies, std::string& erro
 
 std::optional<PolicyComparison> run_policy_comparison(
     const ReplayOptions& base, std::span<const std::string> policies, std::string& error,
-    const std::function<void(std::size_t, const std::string&)>& on_run) {
+    const std::function<void(std::size_t, const std::string&)>& on_run, const PrepareRun& prepare) {
   if (!try_check_policies(policies, error)) return std::nullopt;
   PolicyComparison c;
   c.files = base.files;
@@ -195,6 +195,7 @@ std::optional<PolicyComparison> run_policy_comparison(
     if (!try_parse_policy(policies[i], options, error)) return std::nullopt;
     PolicyLab lab;
     attach_policy_lab(options, lab);
+    if (prepare && !prepare(i, policies[i], options, error)) return std::nullopt;
     std::optional<ReplaySummary> s = run_replay(options, error);
     if (!s) return std::nullopt;
     PolicyRun run;

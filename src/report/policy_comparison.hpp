@@ -41,11 +41,16 @@ struct PolicyComparison {
 [[nodiscard]] bool try_check_policies(std::span<const std::string> policies, std::string& error);
 
 // Runs `base` (synchronous; its on_output / after_event hooks are replaced by the lab's) once per
-// policy. `on_run(index, policy)` is told before each run starts. Empty optional with `error` set
-// when a policy is invalid or a replay fails.
+// policy. `on_run(index, policy)` is told before each run starts; `prepare(index, policy,
+// options, error)`, when given, may add its own hooks to each run's options after the lab's (the
+// per-policy audit log), and stops the comparison by returning false. Empty optional with `error`
+// set when a policy is invalid, `prepare` refused or a replay fails.
+using PrepareRun =
+    std::function<bool(std::size_t, const std::string&, replay::ReplayOptions&, std::string&)>;
 [[nodiscard]] std::optional<PolicyComparison> run_policy_comparison(
     const replay::ReplayOptions& base, std::span<const std::string> policies, std::string& error,
-    const std::function<void(std::size_t, const std::string&)>& on_run = {});
+    const std::function<void(std::size_t, const std::string&)>& on_run = {},
+    const PrepareRun& prepare = {});
 
 // Whether every run conserved (exit code of `backstop compare`).
 [[nodiscard]] bool all_conserved(const PolicyComparison& c) noexcept;

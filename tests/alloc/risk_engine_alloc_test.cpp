@@ -88,8 +88,9 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 // ADL through the ranking cache (rebuilt on demand inside process()), pro-rata ADL and socialized
 // loss, 300,000 events after start-up, no allocation. With `partial`, liquidatable accounts that
 // are not bankrupt are reduced to initial margin instead (partial_liquidations > 0), and the
-// periodic ADL-quantile output publishes every 1,000 events.
-void run_waterfall_without_allocation(bool partial) {
+// periodic ADL-quantile output publishes every 1,000 events. With `balances`, every balance
+// movement is an audit record too (WaterfallConfig::audit_balances).
+void run_waterfall_without_allocation(bool partial, bool balances = false) {
   test::StreamGenerator gen(91, 3, 2000);
   RiskConfig config = gen.config();
   // A backstop must have a position slot for each of its asset's instruments (validate_config).
@@ -107,6 +108,7 @@ void run_waterfall_without_allocation(bool partial) {
   config.waterfall.assessment = true;
   config.waterfall.adl_dirty_capacity = 256;
   config.waterfall.partial = partial;
+  config.waterfall.audit_balances = balances;
   // The periodic ADL-quantile output too (a ranking rebuild and a publication every 1,000 events).
   if (partial) config.waterfall.adl_quantile_interval_ns = 1'000;
   RiskEngine engine(config);
@@ -149,6 +151,10 @@ TEST(RiskEngineAllocation, WaterfallAndAdlAllocateNothing) {
 
 TEST(RiskEngineAllocation, PartialLiquidationAllocatesNothing) {
   run_waterfall_without_allocation(true);
+}
+
+TEST(RiskEngineAllocation, BalanceAuditRecordsAllocateNothing) {
+  run_waterfall_without_allocation(false, true);
 }
 
 }  // namespace

@@ -176,9 +176,10 @@ class ReferenceWaterfall : public ReferenceModel {
   void record(WaterfallKind kind, std::uint8_t tier, WaterfallReason reason, std::uint8_t asset,
               std::uint16_t instrument, std::uint64_t account, Int128 amount, Int128 before,
               Int128 after) {
-    records_.push_back(WaterfallRecord{
-        kind, tier, reason, asset, instrument, 0, account, static_cast<std::int64_t>(amount),
-        static_cast<std::int64_t>(before), static_cast<std::int64_t>(after)});
+    records_.push_back(WaterfallRecord{kind, tier, reason, asset, instrument, 0, Shown::kNeither,
+                                       account, static_cast<std::int64_t>(amount),
+                                       static_cast<std::int64_t>(before),
+                                       static_cast<std::int64_t>(after)});
   }
 
   // ---- Fund deposits ----
@@ -231,7 +232,7 @@ class ReferenceWaterfall : public ReferenceModel {
         }
         Member& m = member_of(a->id);
         record(WaterfallKind::kFundDeposit, 0, WaterfallReason::kDeposit, asset, kNoInstrument,
-               f.account, amount, fu.default_fund, fu.default_fund + amount);
+               f.account, amount, m.contribution, m.contribution + amount);
         a->balance -= amount;
         m.contribution += amount;
         m.committed += amount;
@@ -240,7 +241,7 @@ class ReferenceWaterfall : public ReferenceModel {
       }
       case FundKind::kAssessmentPayment:
         record(WaterfallKind::kFundDeposit, 7, WaterfallReason::kDeposit, asset, kNoInstrument,
-               f.account, amount, fu.receivable, fu.receivable - amount);
+               f.account, amount, member_of(a->id).owed, member_of(a->id).owed - amount);
         a->balance -= amount;
         member_of(a->id).owed -= amount;
         fu.receivable -= amount;
@@ -525,8 +526,12 @@ class ReferenceWaterfall : public ReferenceModel {
     Int128 paid = 0;
     for (const auto& [id, x] : plan)
       paid += adl_fill(a, backstop, *find(id), t, x, per_lot);
+    // The excess goes to the insurance fund, recorded with the fund (as tiers 5 and 7 do).
     if (paid > part) {
-      to_insurance(a, paid - part, WaterfallKind::kRemainder, 6, WaterfallReason::kRounding);
+      record(WaterfallKind::kRemainder, 6, WaterfallReason::kRounding, a.asset, t.instrument, 0,
+             paid - part, insurance_[a.asset], insurance_[a.asset] + paid - part);
+      a.balance -= static_cast<std::int64_t>(paid - part);
+      insurance_[a.asset] += paid - part;
       paid = part;
     }
     return static_cast<std::int64_t>(paid);

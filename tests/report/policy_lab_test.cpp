@@ -27,8 +27,9 @@ const std::string kMarkFile =
 
 WaterfallRecord rec(WaterfallKind kind, std::uint8_t tier, std::uint64_t account,
                     std::int64_t amount, std::int64_t before = 0, std::int64_t after = 0) {
-  return WaterfallRecord{kind,   tier, WaterfallReason::kCover, 1, 0, 0, account, amount,
-                         before, after};
+  return WaterfallRecord{
+      kind,   tier, WaterfallReason::kCover, 1, 0, 0, Shown::kNeither, account, amount,
+      before, after};
 }
 
 TEST(PolicyLab, ConcentrationOfFourPayersByHand) {

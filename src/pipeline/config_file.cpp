@@ -240,6 +240,7 @@ void read_waterfall_section(const toml::table& t, WaterfallConfig& w, std::strin
   r.integer("adl_band_ppm", w.adl_band_ppm, 1, 999'999);
   r.integer("adl_dirty_capacity", w.adl_dirty_capacity, 1, std::int64_t{1} << 30);
   r.integer("audit_capacity", w.audit_capacity, 0, std::int64_t{1} << 30);
+  r.boolean("audit_balances", w.audit_balances);
   r.integer("adl_quantile_interval_ns", w.adl_quantile_interval_ns, 0, INT64_MAX);
   r.integer("adl_quantile_capacity", w.adl_quantile_capacity, 0, std::int64_t{1} << 30);
   r.reject_unknown();

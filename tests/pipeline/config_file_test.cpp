@@ -157,6 +157,7 @@ insurance_cap_per_account = 99
 partial = true
 adl_quantile_interval_ns = 1000000000
 adl_quantile_capacity = 64
+audit_balances = true
 )";
 
 std::string waterfall_text(const std::string& section) {
@@ -184,6 +185,7 @@ TEST(ConfigFile, ReadsTheWaterfallSection) {
   EXPECT_TRUE(w.partial);
   EXPECT_EQ(w.adl_quantile_interval_ns, 1'000'000'000);
   EXPECT_EQ(w.adl_quantile_capacity, 64u);
+  EXPECT_TRUE(w.audit_balances);
 }
 
 TEST(ConfigFile, WaterfallErrorsNameTheKey) {

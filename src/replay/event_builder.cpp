@@ -55,8 +55,18 @@ bool EventBuilder::load(std::string& error) {
     ReadStatus status = reader.try_open(path, ro);
     if (status == ReadStatus::kOk) {
       MarketRecord r;
-      while ((status = reader.next(r)) == ReadStatus::kOk)
+      while ((status = reader.next(r)) == ReadStatus::kOk) {
+        // Every record belongs to an instrument: without one in the line or the file name the
+        // replay could only fail later with a configuration message that names neither.
+        if (r.symbol.view().empty()) {
+          error = fmt::format(
+              "{}: no instrument: its lines name none and the file name holds no symbol (name "
+              "the file as the exchange does, e.g. BTCUSDT-1m-2025-10-10.csv)",
+              path);
+          return false;
+        }
         records_.push(r);
+      }
     }
     if (status != ReadStatus::kEnd) {
       error =

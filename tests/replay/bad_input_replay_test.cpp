@@ -133,3 +133,21 @@ TEST_F(BadInputReplay, EmptyHeaderOnlyOrAllMalformedFilesAreNamed) {
 
 }  // namespace
 }  // namespace backstop::replay
+
+namespace backstop::replay {
+namespace {
+
+TEST_F(BadInputReplay, AFileThatNamesNoInstrumentIsNamed) {
+  // Klines carry no symbol in their lines; a file name without one leaves the prices unmapped.
+  const std::string name = "prices.csv";
+  std::string error;
+  EXPECT_FALSE(replay(name,
+                      {"open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+                       "taker_buy_volume,taker_buy_quote_volume,ignore",
+                       "1760054400000,121662,121737.5,121662,121689.0,0,1760054459999,0,60,0,0,0"},
+                      error));
+  EXPECT_EQ(error.rfind((dir_ / name).string() + ": no instrument", 0), 0u) << error;
+}
+
+}  // namespace
+}  // namespace backstop::replay

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include "pipeline/audit_log.hpp"
+
 namespace backstop::pipeline {
 namespace {
 
@@ -119,18 +121,6 @@ const Value* find(const Object& o, std::string_view key) {
   for (const auto& [k, v] : o)
     if (k == key) return &v;
   return nullptr;
-}
-
-std::string int128_text(Int128 v) {
-  if (v >= INT64_MIN && v <= INT64_MAX) return fmt::format("{}", static_cast<std::int64_t>(v));
-  const bool negative = v < 0;
-  unsigned __int128 u = negative ? -static_cast<unsigned __int128>(v) : v;
-  std::string digits;
-  while (u != 0) {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  }
-  return negative ? "-" + digits : digits;
 }
 
 // ---- Parties (docs/audit.md) ----

@@ -198,21 +198,9 @@ bool AuditLogWriter::write(const OutputEvent& out) {
   return !failed_;
 }
 
-namespace {
-
 std::string int128_text(Int128 v) {
-  if (v >= INT64_MIN && v <= INT64_MAX) return fmt::format("{}", static_cast<std::int64_t>(v));
-  const bool negative = v < 0;
-  unsigned __int128 u = negative ? -static_cast<unsigned __int128>(v) : v;
-  std::string digits;
-  while (u != 0) {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  }
-  return negative ? "-" + digits : digits;
+  return fmt::format("{}", v);
 }
-
-}  // namespace
 
 bool AuditLogWriter::write_closing(const RiskEngine& risk) {
   const auto line = [this](std::string_view party, std::uint64_t id, std::uint8_t asset,

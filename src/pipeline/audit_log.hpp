@@ -23,6 +23,9 @@ namespace backstop::pipeline {
 // The JSON line for one waterfall output (no trailing newline). Stable keys; integers exact.
 std::string audit_json(const OutputEvent& out);
 
+// The exact decimal text of a 128-bit sum (a JSON number: the log's figures are integers).
+std::string int128_text(Int128 v);
+
 std::string_view to_string(WaterfallKind kind) noexcept;
 std::string_view to_string(WaterfallReason reason) noexcept;
 std::string_view to_string(Party party) noexcept;

@@ -2,10 +2,8 @@
 // `compare --audit PREFIX` write logs that `audit-check` passes (exit 0, a summary or --json), a
 // tampered log fails (exit 1, the line named), an unreadable one is exit 2.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,32 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "support/tool_run.hpp"
+
 namespace backstop {
 namespace {
 
 namespace fs = std::filesystem;
 
 const fs::path kRoot = BACKSTOP_SOURCE_DIR;
-const std::string kCrash = "data/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
-struct ToolRun {
-  int status = -1;
-  std::string output;
-};
+using support::ToolRun;
 
+// From the repository's root, as the README's commands are written.
 ToolRun run_tool(const std::string& args) {
-  const std::string command =
-      "cd '" + kRoot.string() + "' && '" + std::string(BACKSTOP_CLI) + "' " + args + " 2>&1";
-  ToolRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    r.output += buffer.data();
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return support::run_tool(args, kRoot);
 }
+const std::string kCrash = "data/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
 
 std::string temp(const std::string& name) {
   return (fs::temp_directory_path() /

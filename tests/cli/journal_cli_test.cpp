@@ -3,10 +3,8 @@
 // a configuration that differs from the journal's, refuses a missing folder or a file, and reports
 // a torn tail with the bytes left unread and the last input kept (docs/journal.md).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,30 +14,15 @@
 #include "pipeline/engine.hpp"
 #include "pipeline/journal_reader.hpp"
 #include "pipeline/state_digest.hpp"
+#include "support/tool_run.hpp"
 
 namespace backstop {
 namespace {
 
+using support::run_tool;
+using support::ToolRun;
+
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-ToolRun run_tool(const std::string& args) {
-  std::string command = "'";
-  command.append(BACKSTOP_CLI).append("' ").append(args).append(" 2>&1");
-  ToolRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    r.output += buffer.data();
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
 
 // A configuration with the journal unsynced: the tests need the files, not the disk flush.
 std::string config_toml(std::uint32_t max_accounts) {

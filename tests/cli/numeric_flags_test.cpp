@@ -2,33 +2,18 @@
 // values (which CLI11 alone reads as doubles, or wraps into unsigned options) are refused before
 // anything runs, naming the flag. A bench that cannot set up says why instead of aborting.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "support/tool_run.hpp"
+
 namespace backstop {
 namespace {
 
-struct ToolRun {
-  int status = -1;  // exit code; -1 when killed by a signal (an uncaught exception aborts)
-  std::string output;
-};
-
-ToolRun run_tool(const std::string& args) {
-  const std::string command = "'" + std::string(BACKSTOP_CLI) + "' " + args + " 2>&1";
-  ToolRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    r.output += buffer.data();
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
+using support::run_tool;
+using support::ToolRun;
 
 TEST(NumericFlags, RefusesNonNumbersOutOfRangeAndWrappedValues) {
   const std::vector<std::pair<std::string, std::string>> cases = {

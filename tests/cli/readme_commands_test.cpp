@@ -3,9 +3,7 @@
 // README's minimal configuration is a valid engine configuration. None of this reads
 // ../shared/data: a fresh clone has everything these need.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,30 +11,18 @@
 #include <string>
 
 #include "pipeline/config_file.hpp"
+#include "support/tool_run.hpp"
 
 namespace backstop {
 namespace {
 
 const std::filesystem::path kRoot = BACKSTOP_SOURCE_DIR;
 
-struct ToolRun {
-  int status = -1;
-  std::string output;
-};
+using support::ToolRun;
 
-// Runs the tool from the repository root, as the README's commands are written.
+// From the repository's root, as the README's commands are written.
 ToolRun run_tool(const std::string& args) {
-  const std::string command =
-      "cd '" + kRoot.string() + "' && '" + std::string(BACKSTOP_CLI) + "' " + args + " 2>&1";
-  ToolRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    r.output += buffer.data();
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return support::run_tool(args, kRoot);
 }
 
 std::string readme() {

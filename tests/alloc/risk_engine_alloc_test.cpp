@@ -96,12 +96,7 @@ void run_waterfall_without_allocation(bool partial, bool balances = false) {
   // A backstop must have a position slot for each of its asset's instruments (validate_config).
   config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, 3);
   const std::vector<Event> setup = gen.setup();
-  config.waterfall.backstop_accounts = {0, 0};
-  for (const Event& e : setup) {
-    if (e.type != EventType::kAccountConfig) continue;
-    std::uint64_t& b = config.waterfall.backstop_accounts[e.account.asset];
-    if (b == 0) b = e.account.account;
-  }
+  test::first_accounts_as_backstops(config.waterfall, setup);
   config.waterfall.mode = LiquidationMode::kTakeover;
   config.waterfall.instrument_policy = {AdlPolicy::kRanked, AdlPolicy::kProRata,
                                         AdlPolicy::kSocialized};

@@ -109,12 +109,7 @@ StreamRun run_stream(std::uint64_t seed, bool balances, std::uint32_t events, Ch
   config.positions_per_account =
       std::max<std::uint32_t>(config.positions_per_account, config.instruments.size());
   const std::vector<Event> setup = gen.setup();
-  config.waterfall.backstop_accounts = {0, 0};
-  for (const Event& ev : setup) {
-    if (ev.type != EventType::kAccountConfig) continue;
-    std::uint64_t& b = config.waterfall.backstop_accounts[ev.account.asset];
-    if (b == 0) b = ev.account.account;
-  }
+  test::first_accounts_as_backstops(config.waterfall, setup);
   std::mt19937_64 rng(seed ^ 0xa0d17u);
   WaterfallConfig& w = config.waterfall;
   w.mode = LiquidationMode::kTakeover;

@@ -236,4 +236,14 @@ class StreamGenerator {
   std::int64_t time_ns_ = 0;
 };
 
+// Makes the first account of each asset (in `setup`'s order) that asset's backstop account.
+inline void first_accounts_as_backstops(WaterfallConfig& w, const std::vector<Event>& setup) {
+  w.backstop_accounts = {0, 0};
+  for (const Event& e : setup) {
+    if (e.type != EventType::kAccountConfig) continue;
+    std::uint64_t& b = w.backstop_accounts[e.account.asset];
+    if (b == 0) b = e.account.account;
+  }
+}
+
 }  // namespace backstop::test

@@ -43,13 +43,7 @@ PairStats run_pair(std::uint64_t seed, std::uint32_t instruments, std::uint32_t 
   // The backstop may come to hold every instrument (validate_config requires the slots).
   config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
   const std::vector<Event> setup = gen.setup();
-  // The first account of each asset is that asset's backstop.
-  config.waterfall.backstop_accounts = {0, 0};
-  for (const Event& e : setup) {
-    if (e.type != EventType::kAccountConfig) continue;
-    std::uint64_t& b = config.waterfall.backstop_accounts[e.account.asset];
-    if (b == 0) b = e.account.account;
-  }
+  test::first_accounts_as_backstops(config.waterfall, setup);
   std::mt19937_64 rng(seed ^ 0xad1u);
   WaterfallConfig& w = config.waterfall;
   w.mode = LiquidationMode::kTakeover;

@@ -74,13 +74,7 @@ test::Stats run(std::uint64_t seed, const test::Combo& combo, std::uint32_t inst
   const std::vector<Event> setup = gen.setup();
   std::mt19937_64 rng(seed ^ 0x4ef3u);
   WaterfallConfig& w = config.waterfall;
-  // The first account of each asset is that asset's backstop.
-  w.backstop_accounts = {0, 0};
-  for (const Event& e : setup) {
-    if (e.type != EventType::kAccountConfig) continue;
-    if (w.backstop_accounts[e.account.asset] == 0)
-      w.backstop_accounts[e.account.asset] = e.account.account;
-  }
+  test::first_accounts_as_backstops(w, setup);
   w.mode = combo.mode;
   w.order_timeout_ns = 3;
   w.liquidation_fee_rate = static_cast<std::int64_t>(rng() % 10'000);

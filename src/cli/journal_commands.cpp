@@ -107,15 +107,21 @@ int run_snapshot_command(const JournalCliOptions& options) {
     fmt::print(stderr, "backstop: the journal in {} is empty; nothing to snapshot\n", r->folder);
     return 1;
   }
-  fmt::print("{}", pipeline::describe_recovery(r->report));
+  if (!options.json) fmt::print("{}", pipeline::describe_recovery(r->report));
   std::string error;
   if (!pipeline::save_risk_snapshot(r->folder, r->config_text, *r->risk, r->report.last_sequence,
                                     error)) {
     fmt::print(stderr, "backstop: {}\n", error);
     return 1;
   }
-  fmt::print("snapshot at input {} written to {} (digest {})\n", r->report.last_sequence, r->folder,
-             pipeline::digest_hex(pipeline::state_digest(*r->risk)));
+  const std::string digest = pipeline::digest_hex(pipeline::state_digest(*r->risk));
+  if (options.json) {
+    fmt::print("{{\"snapshot_sequence\":{},\"folder\":{},\"digest\":\"{}\",\"replayed\":{}}}\n",
+               r->report.last_sequence, json_string(r->folder), digest, r->report.replayed);
+  } else {
+    fmt::print("snapshot at input {} written to {} (digest {})\n", r->report.last_sequence,
+               r->folder, digest);
+  }
   return 0;
 }
 

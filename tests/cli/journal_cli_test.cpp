@@ -157,5 +157,15 @@ TEST_F(JournalCli, DigestReportsATornTail) {
   EXPECT_EQ(fs::file_size(file), torn_size) << "digest reads, never cuts";
 }
 
+TEST_F(JournalCli, SnapshotWithJsonPrintsOneJsonObject) {
+  const std::uint64_t digest = journal_some_inputs(dir_ / "journal");
+  const ToolRun r =
+      run_tool("snapshot --json --config " + path("config.toml") + " --journal " + path("journal"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "{\"snapshot_sequence\":39,\"folder\":\"" + path("journal") +
+                          "\",\"digest\":\"" + pipeline::digest_hex(digest) +
+                          "\",\"replayed\":40}\n");
+}
+
 }  // namespace
 }  // namespace backstop

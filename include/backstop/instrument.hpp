@@ -15,10 +15,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backstop/money.hpp"
+#include "backstop/venue_conventions.hpp"
 
 namespace backstop {
 
@@ -50,6 +52,8 @@ struct InstrumentSpec {
   Price initial_mark{1};  // the mark before the first MarkPrice event
   Qty max_position{1};    // |position| limit per account, in lots
   std::vector<MarginBracket> brackets;
+  // This instrument's conventions where they differ from the venue's (RiskConfig::venue).
+  std::optional<VenueConventions> conventions;
 };
 
 // A bracket with its continuity amounts. cum_* are scaled by kRateScale so that they stay integers:
@@ -72,6 +76,7 @@ struct InstrumentRisk {
   std::int64_t max_price;
   std::int64_t max_position;
   std::array<BracketParams, kMaxBrackets> brackets;
+  VenueConventions conventions;  // resolved: the instrument's own, else the venue's
 };
 
 // What events move: the mark and the cumulative funding indices (Money per lot, integer). Longs pay
@@ -90,7 +95,10 @@ inline constexpr std::int64_t funding_index_for(const InstrumentState& s,
   return qty > 0 ? s.long_funding_index : s.short_funding_index;
 }
 
-// Derives the hot parameters. Precondition: `spec` passed validate_instrument() (risk_config.hpp).
-InstrumentRisk make_instrument_risk(const InstrumentSpec& spec);
+// Derives the hot parameters; `venue` applies unless the spec has its own conventions (and with
+// TierRule::kWholePosition the continuity amounts are 0). Precondition: the config passed
+// validate_config() (risk_config.hpp).
+InstrumentRisk make_instrument_risk(const InstrumentSpec& spec,
+                                    const VenueConventions& venue = VenueConventions{});
 
 }  // namespace backstop

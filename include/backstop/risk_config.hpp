@@ -27,6 +27,7 @@ struct RiskConfig {
   std::uint32_t asset_count = 1;
   std::int64_t max_abs_funding_rate_e8 = 1'000'000;  // 1% per funding event
   std::vector<InstrumentSpec> instruments;
+  VenueConventions venue;     // for every instrument without its own (venue_conventions.hpp)
   WaterfallConfig waterfall;  // liquidation and the loss waterfall (waterfall.hpp)
 };
 

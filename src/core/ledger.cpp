@@ -20,7 +20,7 @@ Ledger::Ledger(const RiskConfig& config)
   triggers_ = make_huge_array<TriggerEntry>(std::size_t{instrument_count_} * max_accounts_);
   index_ = std::make_unique<LiquidationIndex[]>(instrument_count_);
   for (std::uint32_t i = 0; i < instrument_count_; ++i) {
-    risk_[i] = make_instrument_risk(config.instruments[i]);
+    risk_[i] = make_instrument_risk(config.instruments[i], config.venue);
     state_[i] = InstrumentState{config.instruments[i].initial_mark.raw(), 0, 0, 0};
     index_[i] = LiquidationIndex(triggers_.get() + std::size_t{i} * max_accounts_, max_accounts_,
                                  positions_.get());

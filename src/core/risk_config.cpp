@@ -16,6 +16,34 @@ bool instrument_bounds_ok(ContractKind kind, std::int64_t multiplier, std::int64
 
 namespace {
 
+// `key` names where the set came from: "venue" or "instrument[i].venue".
+std::string check_conventions(const VenueConventions& c, const std::string& key) {
+  if (c.maintenance_basis != MarginBasis::kMarkValue &&
+      c.maintenance_basis != MarginBasis::kEntryValue) {
+    return key + ".maintenance_basis: unknown basis";
+  }
+  if (c.tiers != TierRule::kContinuous && c.tiers != TierRule::kWholePosition) {
+    return key + ".tiers: unknown tier rule";
+  }
+  if (c.closing_fee_rate < 0 || c.closing_fee_rate >= kRateScale / 10) {
+    return key + ".closing_fee_rate: must be in [0, 1e5) (millionths, below 10 %)";
+  }
+  if (c.surplus != SurplusRule::kAllToInsurance && c.surplus != SurplusRule::kFeeCapped &&
+      c.surplus != SurplusRule::kFeeOnly) {
+    return key + ".surplus: unknown surplus rule";
+  }
+  if (c.surplus_fee_cap_rate < 0 || c.surplus_fee_cap_rate > kRateScale) {
+    return key + ".surplus_fee_cap_rate: must be in [0, 1e6] (millionths)";
+  }
+  if (c.order_limit != OrderLimit::kBankruptcy && c.order_limit != OrderLimit::kFillable) {
+    return key + ".order_limit: unknown order limit";
+  }
+  if (c.fillable_spread_ratio < 0 || c.fillable_spread_ratio > 100 * kRateScale) {
+    return key + ".fillable_spread_ratio: must be in [0, 1e8] (millionths)";
+  }
+  return {};
+}
+
 std::string check_instrument(const InstrumentSpec& s, const std::string& key,
                              std::uint32_t asset_count) {
   if (s.symbol.empty()) return key + ".symbol: empty";
@@ -32,6 +60,10 @@ std::string check_instrument(const InstrumentSpec& s, const std::string& key,
   if (!instrument_bounds_ok(s.kind, s.multiplier, s.max_price.raw(), s.max_position.raw())) {
     return key +
            ".max_position: max_position * multiplier (* max_price) exceeds 2^62 or price > 2^40";
+  }
+  if (s.conventions) {
+    std::string err = check_conventions(*s.conventions, key + ".venue");
+    if (!err.empty()) return err;
   }
   if (s.brackets.empty() || s.brackets.size() > kMaxBrackets) {
     return key + ".brackets: need 1.." + std::to_string(kMaxBrackets);
@@ -162,6 +194,7 @@ std::string validate_config(const RiskConfig& config) {
   if (config.instruments.empty() || config.instruments.size() > 65535) {
     return "instrument: need 1..65535";
   }
+  if (std::string err = check_conventions(config.venue, "venue"); !err.empty()) return err;
   for (std::size_t i = 0; i < config.instruments.size(); ++i) {
     const std::string key = "instrument[" + std::to_string(i) + "]";
     std::string err = check_instrument(config.instruments[i], key, config.asset_count);
@@ -177,8 +210,10 @@ std::string validate_config(const RiskConfig& config) {
   return check_waterfall(config);
 }
 
-InstrumentRisk make_instrument_risk(const InstrumentSpec& spec) {
+InstrumentRisk make_instrument_risk(const InstrumentSpec& spec, const VenueConventions& venue) {
   InstrumentRisk r{};
+  r.conventions = spec.conventions.value_or(venue);
+  const bool continuous = r.conventions.tiers == TierRule::kContinuous;
   r.kind = spec.kind;
   r.settlement_asset = spec.settlement_asset;
   r.bracket_count = static_cast<std::uint8_t>(spec.brackets.size());
@@ -195,7 +230,7 @@ InstrumentRisk make_instrument_risk(const InstrumentSpec& spec) {
                                                    : br.notional_cap.raw();
     p.initial_rate = br.initial_rate;
     p.maintenance_rate = br.maintenance_rate;
-    if (b == 0) {
+    if (b == 0 || !continuous) {
       p.cum_initial = 0;
       p.cum_maintenance = 0;
     } else {

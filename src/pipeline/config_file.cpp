@@ -1,5 +1,7 @@
 #include "pipeline/config_file.hpp"
 
+#include "backstop/venue_presets.hpp"
+
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
@@ -73,9 +75,55 @@ class TableReader {
 
 constexpr std::int64_t kMax = INT64_MAX;
 
+// An enum read by name: `out` becomes the value paired with the name given; absent keeps it.
+template <class Enum>
+void read_choice(TableReader& r, std::string_view name, Enum& out,
+                 std::initializer_list<std::pair<std::string_view, int>> names) {
+  std::string text;
+  const bool given = r.raw(name) != nullptr;
+  r.string(name, text);
+  if (!given || r.failed()) return;
+  for (const auto& [n, v] : names) {
+    if (n == text) {
+      out = static_cast<Enum>(v);
+      return;
+    }
+  }
+  std::string all;
+  for (const auto& [n, v] : names)
+    all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
+  r.fail(name, fmt::format("must be one of: {}", all));
+}
+
+// [venue] or [instrument.venue]: a preset by name first (venue_presets.hpp), then any key given
+// overrides it; absent keys keep `c` (the defaults, or for an instrument the venue's set).
+void read_conventions(const toml::table& t, const std::string& prefix, VenueConventions& c,
+                      std::string& error) {
+  TableReader r(t, prefix, error);
+  std::string preset;
+  r.string("preset", preset);
+  if (!preset.empty()) {
+    if (const auto p = presets::venue_by_name(preset)) {
+      c = *p;
+    } else {
+      r.fail("preset",
+             fmt::format("unknown venue \"{}\"; known: {}", preset, presets::venue_names()));
+    }
+  }
+  read_choice(r, "maintenance_basis", c.maintenance_basis, {{"mark_value", 0}, {"entry_value", 1}});
+  read_choice(r, "tiers", c.tiers, {{"continuous", 0}, {"whole_position", 1}});
+  r.integer("closing_fee_rate", c.closing_fee_rate, 0, kRateScale / 10 - 1);
+  read_choice(r, "surplus", c.surplus,
+              {{"all_to_insurance", 0}, {"fee_capped", 1}, {"fee_only", 2}});
+  r.integer("surplus_fee_cap_rate", c.surplus_fee_cap_rate, 0, kRateScale);
+  read_choice(r, "order_limit", c.order_limit, {{"bankruptcy", 0}, {"fillable", 1}});
+  r.integer("fillable_spread_ratio", c.fillable_spread_ratio, 0, 100 * kRateScale);
+  r.reject_unknown();
+}
+
 void read_instrument(const toml::table& t, std::size_t index,
-                     const std::vector<std::string>& assets, InstrumentSpec& s,
-                     std::string& error) {
+                     const std::vector<std::string>& assets, const VenueConventions& venue,
+                     InstrumentSpec& s, std::string& error) {
   TableReader r(t, fmt::format("instrument[{}]", index), error);
   r.string("symbol", s.symbol);
   if (s.symbol.empty()) r.fail("symbol", "required");
@@ -133,6 +181,15 @@ void read_instrument(const toml::table& t, std::size_t index,
   } else {
     r.fail("brackets", "must be an array of tables");
   }
+  if (const toml::node* own = r.raw("venue")) {
+    if (const toml::table* vt = own->as_table()) {
+      VenueConventions c = venue;
+      read_conventions(*vt, r.key("venue"), c, error);
+      s.conventions = c;
+    } else {
+      r.fail("venue", "must be a table");
+    }
+  }
   r.reject_unknown();
 }
 
@@ -176,26 +233,6 @@ void read_risk_section(const toml::table& t, RiskConfig& risk, std::vector<std::
     }
   }
   r.reject_unknown();
-}
-
-// An enum read by name: `out` becomes the value paired with the name given; absent keeps it.
-template <class Enum>
-void read_choice(TableReader& r, std::string_view name, Enum& out,
-                 std::initializer_list<std::pair<std::string_view, int>> names) {
-  std::string text;
-  const bool given = r.raw(name) != nullptr;
-  r.string(name, text);
-  if (!given || r.failed()) return;
-  for (const auto& [n, v] : names) {
-    if (n == text) {
-      out = static_cast<Enum>(v);
-      return;
-    }
-  }
-  std::string all;
-  for (const auto& [n, v] : names)
-    all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
-  r.fail(name, fmt::format("must be one of: {}", all));
 }
 
 // A per-asset list of integers >= 0 (in risk.assets order); absent keeps `out`.
@@ -271,7 +308,8 @@ void read_journal_section(const toml::table& t, JournalOptions& journal, std::st
 
 // [[instrument]]: at least one.
 void read_instruments(TableReader& top, const std::vector<std::string>& assets,
-                      std::vector<InstrumentSpec>& out, std::string& error) {
+                      const VenueConventions& venue, std::vector<InstrumentSpec>& out,
+                      std::string& error) {
   const toml::node* node = top.raw("instrument");
   if (node == nullptr) return top.fail("instrument", "at least one [[instrument]] is required");
   const toml::array* list = node->as_array();
@@ -283,7 +321,7 @@ void read_instruments(TableReader& top, const std::vector<std::string>& assets,
       break;
     }
     InstrumentSpec spec;
-    read_instrument(*t, i, assets, spec, error);
+    read_instrument(*t, i, assets, venue, spec, error);
     out.push_back(std::move(spec));
   }
 }
@@ -317,7 +355,10 @@ std::optional<EngineConfig> parse_engine_config(std::string_view text, std::stri
     read_waterfall_section(*t, config.risk.waterfall, error);
   }
   if (const toml::table* t = section("journal")) read_journal_section(*t, config.journal, error);
-  read_instruments(top, assets, config.risk.instruments, error);
+  if (const toml::table* t = section("venue")) {
+    read_conventions(*t, "venue", config.risk.venue, error);
+  }
+  read_instruments(top, assets, config.risk.venue, config.risk.instruments, error);
   top.reject_unknown();
   if (!error.empty()) return std::nullopt;
   error = validate_engine_config(config);

@@ -45,6 +45,24 @@ class Lines {
   std::string text_;
 };
 
+// Conventions other than the defaults, one line each; a set equal to the defaults adds nothing, so
+// that the fingerprints of configurations written before conventions existed stay the same.
+void add_conventions(Lines& lines, const std::string& prefix, const VenueConventions& c) {
+  const VenueConventions d{};
+  const auto add = [&](std::string_view key, std::int64_t value, std::int64_t default_value) {
+    if (value != default_value) lines.add(prefix + std::string(key), value);
+  };
+  add("maintenance_basis", static_cast<std::int64_t>(c.maintenance_basis),
+      static_cast<std::int64_t>(d.maintenance_basis));
+  add("tiers", static_cast<std::int64_t>(c.tiers), static_cast<std::int64_t>(d.tiers));
+  add("closing_fee_rate", c.closing_fee_rate, d.closing_fee_rate);
+  add("surplus", static_cast<std::int64_t>(c.surplus), static_cast<std::int64_t>(d.surplus));
+  add("surplus_fee_cap_rate", c.surplus_fee_cap_rate, d.surplus_fee_cap_rate);
+  add("order_limit", static_cast<std::int64_t>(c.order_limit),
+      static_cast<std::int64_t>(d.order_limit));
+  add("fillable_spread_ratio", c.fillable_spread_ratio, d.fillable_spread_ratio);
+}
+
 void add_instrument(Lines& lines, std::size_t index, const InstrumentSpec& s) {
   const std::string k = fmt::format("instrument[{}].", index);
   lines.add(k + "symbol", s.symbol);
@@ -61,6 +79,10 @@ void add_instrument(Lines& lines, std::size_t index, const InstrumentSpec& s) {
     lines.add(kb + "notional_cap", s.brackets[b].notional_cap.raw());
     lines.add(kb + "initial_rate", s.brackets[b].initial_rate);
     lines.add(kb + "maintenance_rate", s.brackets[b].maintenance_rate);
+  }
+  if (s.conventions) {
+    lines.add(k + "venue", 1);  // its own set, even when equal to the defaults
+    add_conventions(lines, k + "venue.", *s.conventions);
   }
 }
 
@@ -122,6 +144,7 @@ ConfigFingerprint config_fingerprint(const RiskConfig& config) {
   lines.add("risk.positions_per_account", config.positions_per_account);
   lines.add("risk.assets", config.asset_count);
   lines.add("risk.max_abs_funding_rate_e8", config.max_abs_funding_rate_e8);
+  add_conventions(lines, "venue.", config.venue);
   lines.add("instruments", static_cast<std::int64_t>(config.instruments.size()));
   for (std::size_t i = 0; i < config.instruments.size(); ++i)
     add_instrument(lines, i, config.instruments[i]);

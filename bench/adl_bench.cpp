@@ -111,7 +111,7 @@ void BM_Adl_FullSort(benchmark::State& state) {
                            p.cost,
                            e.account(slot).balance,
                            e.margin(slot).equity,
-                           maintenance_margin(r, -p.qty, mark),
+                           maintenance_margin(r, p.qty, p.cost, mark),
                            true};
         all.push_back({adl_score(AdlScore::kBitmex, in), e.account(slot).id, slot});
       }

@@ -32,10 +32,12 @@ class AdlSchedule {
   AdlInputs inputs(std::uint32_t slot, const Position& p, Int128 equity,
                    std::int64_t mark) const noexcept {
     const InstrumentRisk& r = ledger_.risk(p.instrument);
-    const std::int64_t abs_q = p.qty < 0 ? -p.qty : p.qty;
-    return AdlInputs{value_down(r, p.qty, mark),         p.cost,
-                     ledger_.account(slot).balance,      equity,
-                     maintenance_margin(r, abs_q, mark), r.kind == ContractKind::kLinearPerpetual};
+    return AdlInputs{value_down(r, p.qty, mark),
+                     p.cost,
+                     ledger_.account(slot).balance,
+                     equity,
+                     maintenance_margin(r, p.qty, p.cost, mark),
+                     r.kind == ContractKind::kLinearPerpetual};
   }
   // The frozen inputs of a single-position account (its equity moves with this mark only).
   AdlParams params_of(std::uint32_t slot, const Position& p) const noexcept {

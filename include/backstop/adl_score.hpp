@@ -140,9 +140,8 @@ struct AdlParams {
 inline AdlInputs adl_inputs_at(const InstrumentRisk& r, AdlScore score, const AdlParams& p,
                                std::int64_t mark) noexcept {
   const Int128 value = value_down(r, p.qty, mark);
-  const Int128 mm = score == AdlScore::kBinance
-                        ? maintenance_margin(r, p.qty < 0 ? -p.qty : p.qty, mark)
-                        : Int128{0};
+  const Int128 mm =
+      score == AdlScore::kBinance ? maintenance_margin(r, p.qty, p.cost, mark) : Int128{0};
   return AdlInputs{
       value, p.cost, p.balance, p.offset + value, mm, r.kind == ContractKind::kLinearPerpetual};
 }

@@ -68,13 +68,15 @@ inline bool plan_partial(const WaterfallContext& ctx, std::uint32_t slot,
     const InstrumentRisk& r = ledger.risk(p.instrument);
     const std::int64_t mark = ledger.state(p.instrument).mark;
     const std::int64_t abs_q = p.qty < 0 ? -p.qty : p.qty;
-    const Int128 im_others = im_held - initial_margin(r, abs_q, mark);
+    const Int128 im_others = im_held - initial_margin(r, p.qty, p.cost, mark);
     const auto fee = [&](std::int64_t k) {
       const Int128 v = value_down(r, p.qty > 0 ? k : -k, mark);
       return std::min<Int128>(div_round_up((v < 0 ? -v : v) * rate, kRateScale), equity);
     };
     const auto enough = [&](std::int64_t k) {
-      return equity - fee(k) >= im_others + initial_margin(r, abs_q - k, mark);
+      const std::int64_t rest = p.qty > 0 ? abs_q - k : k - abs_q;
+      return equity - fee(k) >=
+             im_others + initial_margin(r, rest, cost_after_closing(p.qty, p.cost, k), mark);
     };
     if (!enough(abs_q)) {
       plan.lots[j] = abs_q;

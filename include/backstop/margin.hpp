@@ -52,27 +52,75 @@ inline std::uint32_t bracket_at(const InstrumentRisk& r, std::int64_t abs_q,
   return last;
 }
 
-// (N*rate - cum) / kRateScale rounded up, N the notional of abs_q lots at m.
-inline Int128 bracket_margin(const InstrumentRisk& r, std::int64_t abs_q, std::int64_t m,
-                             std::int64_t rate, Int128 cum) noexcept {
-  const Int128 qm = Int128{abs_q} * r.multiplier;
-  if (r.kind == ContractKind::kLinearPerpetual) {
-    return div_round_up(qm * m * rate - cum, kRateScale);
+// The bracket holding a notional of `n` Money (an entry value: the position's |cost|).
+inline std::uint32_t bracket_of_notional(const InstrumentRisk& r, std::int64_t n) noexcept {
+  const std::uint32_t last = r.bracket_count - 1u;
+  for (std::uint32_t b = 0; b < last; ++b) {
+    if (n <= r.brackets[b].notional_cap) return b;
   }
-  return div_round_up(qm * rate - cum * m, Int128{m} * kRateScale);
+  return last;
 }
 
-inline Int128 maintenance_margin(const InstrumentRisk& r, std::int64_t abs_q,
+// Whether the margins are measured on the entry value (MarginBasis::kEntryValue).
+inline bool margin_on_entry(const InstrumentRisk& r) noexcept {
+  return r.conventions.maintenance_basis == MarginBasis::kEntryValue;
+}
+
+// A position's margin at one bracket rate (docs/conventions.md), rounded up once:
+//   (N x rate - cum + M x closing_fee_rate) / kRateScale
+// N the notional the conventions measure it on (at the mark: |q| x w(m); at entry: |cost|), cum
+// the bracket's continuity amount (0 with whole-position tiers), M the notional at the mark (the
+// fee to close, when the venue includes it). Linear: N = qm*m Money; inverse: N = qm/m, so the
+// whole numerator is taken over the denominator m.
+inline Int128 bracket_margin(const InstrumentRisk& r, std::int64_t abs_q, std::int64_t abs_cost,
+                             std::int64_t m, std::int64_t rate, Int128 cum) noexcept {
+  const Int128 qm = Int128{abs_q} * r.multiplier;
+  const std::int64_t fee = r.conventions.closing_fee_rate;
+  const bool on_entry = margin_on_entry(r);
+  if (r.kind == ContractKind::kLinearPerpetual) {
+    const Int128 num =
+        on_entry ? Int128{abs_cost} * rate - cum + qm * m * fee : qm * m * (rate + fee) - cum;
+    return div_round_up(num, kRateScale);
+  }
+  const Int128 num =
+      on_entry ? (Int128{abs_cost} * rate - cum) * m + qm * fee : qm * (rate + fee) - cum * m;
+  return div_round_up(num, Int128{m} * kRateScale);
+}
+
+// The bracket a position's margins are read from: by its notional at the mark, or at entry.
+inline const BracketParams& margin_bracket(const InstrumentRisk& r, std::int64_t abs_q,
+                                           std::int64_t abs_cost, std::int64_t m) noexcept {
+  return r
+      .brackets[margin_on_entry(r) ? bracket_of_notional(r, abs_cost) : bracket_at(r, abs_q, m)];
+}
+
+// Maintenance and initial margin of a position of `qty` lots (signed) with cost basis `cost` at
+// mark m, under the instrument's conventions.
+inline Int128 maintenance_margin(const InstrumentRisk& r, std::int64_t qty, std::int64_t cost,
                                  std::int64_t m) noexcept {
-  if (abs_q == 0) return 0;
-  const BracketParams& b = r.brackets[bracket_at(r, abs_q, m)];
-  return bracket_margin(r, abs_q, m, b.maintenance_rate, b.cum_maintenance);
+  if (qty == 0) return 0;
+  const std::int64_t abs_q = qty < 0 ? -qty : qty;
+  const std::int64_t abs_cost = cost < 0 ? -cost : cost;
+  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, m);
+  return bracket_margin(r, abs_q, abs_cost, m, b.maintenance_rate, b.cum_maintenance);
 }
 
-inline Int128 initial_margin(const InstrumentRisk& r, std::int64_t abs_q, std::int64_t m) noexcept {
-  if (abs_q == 0) return 0;
-  const BracketParams& b = r.brackets[bracket_at(r, abs_q, m)];
-  return bracket_margin(r, abs_q, m, b.initial_rate, b.cum_initial);
+inline Int128 initial_margin(const InstrumentRisk& r, std::int64_t qty, std::int64_t cost,
+                             std::int64_t m) noexcept {
+  if (qty == 0) return 0;
+  const std::int64_t abs_q = qty < 0 ? -qty : qty;
+  const std::int64_t abs_cost = cost < 0 ? -cost : cost;
+  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, m);
+  return bracket_margin(r, abs_q, abs_cost, m, b.initial_rate, b.cum_initial);
+}
+
+// The cost basis left after `k` of a position's |qty| lots are closed: the closed share rounded
+// down leaves the position, as apply_trade takes it.
+inline std::int64_t cost_after_closing(std::int64_t qty, std::int64_t cost,
+                                       std::int64_t k) noexcept {
+  const std::int64_t abs_q = qty < 0 ? -qty : qty;
+  if (k >= abs_q) return 0;
+  return static_cast<std::int64_t>(cost - div_round_down(Int128{cost} * k, abs_q));
 }
 
 struct PositionRisk {
@@ -90,10 +138,12 @@ inline PositionRisk evaluate_position(const InstrumentRisk& r, const InstrumentS
   const Int128 contribution = value_down(r, q, s.mark) - pos.cost - accrued;
   if (abs_q == 0) return PositionRisk{contribution, 0, 0};  // as maintenance_margin() has it
   // One bracket look-up for both margins (maintenance_margin and initial_margin each find it).
-  const BracketParams& b = r.brackets[bracket_at(r, abs_q, s.mark)];
-  return PositionRisk{contribution,
-                      bracket_margin(r, abs_q, s.mark, b.maintenance_rate, b.cum_maintenance),
-                      bracket_margin(r, abs_q, s.mark, b.initial_rate, b.cum_initial)};
+  const std::int64_t abs_cost = pos.cost < 0 ? -pos.cost : pos.cost;
+  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, s.mark);
+  return PositionRisk{
+      contribution,
+      bracket_margin(r, abs_q, abs_cost, s.mark, b.maintenance_rate, b.cum_maintenance),
+      bracket_margin(r, abs_q, abs_cost, s.mark, b.initial_rate, b.cum_initial)};
 }
 
 // The trigger price of a position of q lots at mark m0 given a budget: the first mark at which its
@@ -124,8 +174,13 @@ inline std::int64_t position_trigger(const InstrumentRisk& r, std::int64_t q, st
   constexpr Int128 kBudgetCap = Int128{1} << 62;
   Int128 b = budget - slack;
   if (b > kBudgetCap) b = kBudgetCap;
+  // The slope of the maintenance requirement in the position's notional at the mark: the bracket
+  // rate (0 on the entry value, which the mark does not move) plus the closing fee.
+  const bool on_entry = margin_on_entry(r);
   auto rate_at = [&](std::int64_t m) -> std::int64_t {
-    return with_margin ? r.brackets[bracket_at(r, abs_q, m)].maintenance_rate : 0;
+    if (!with_margin) return 0;
+    return (on_entry ? 0 : r.brackets[bracket_at(r, abs_q, m)].maintenance_rate) +
+           r.conventions.closing_fee_rate;
   };
   std::int64_t rate = rate_at(m0);
 

@@ -20,8 +20,8 @@ VenueConventions binance();
 // risk-limit tier's rate; the fee to close (taker fee) in the bankruptcy and liquidation prices;
 // the surplus to the insurance fund.
 VenueConventions bybit();
-// BitMEX: margin on the mark value, the whole position at its risk-limit step's rate; the surplus
-// to the insurance fund.
+// BitMEX: margin on the entry value (its liquidation examples are exact only so), the whole
+// position at its risk-limit step's rate; the surplus to the insurance fund.
 VenueConventions bitmex();
 // dYdX v4: margin on the oracle price; liquidation orders limited at the fillable price (SMMR 1.5);
 // the insurance fund takes the surplus up to max_liquidation_fee_ppm (1.5 %), the trader keeps the

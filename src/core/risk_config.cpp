@@ -25,6 +25,12 @@ std::string check_conventions(const VenueConventions& c, const std::string& key)
   if (c.tiers != TierRule::kContinuous && c.tiers != TierRule::kWholePosition) {
     return key + ".tiers: unknown tier rule";
   }
+  // On the mark value a whole-position tier's margin jumps whenever the mark carries the notional
+  // across a tier's edge, in the position's favour too (a long's notional grows as the mark
+  // rises), and a position's trigger watches one direction only (docs/conventions.md).
+  if (c.tiers == TierRule::kWholePosition && c.maintenance_basis != MarginBasis::kEntryValue) {
+    return key + ".tiers: whole_position needs maintenance_basis = entry_value";
+  }
   if (c.closing_fee_rate < 0 || c.closing_fee_rate >= kRateScale / 10) {
     return key + ".closing_fee_rate: must be in [0, 1e5) (millionths, below 10 %)";
   }

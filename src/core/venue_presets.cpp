@@ -19,6 +19,7 @@ VenueConventions bybit() {
 
 VenueConventions bitmex() {
   VenueConventions c;
+  c.maintenance_basis = MarginBasis::kEntryValue;
   c.tiers = TierRule::kWholePosition;
   return c;
 }

@@ -19,11 +19,11 @@ TEST(Margin, BracketContinuityAmountsMatchBinance) {
 TEST(Margin, LinearMaintenanceUsesTheBracketHoldingTheNotional) {
   const InstrumentRisk r = make_instrument_risk(test::linear_btcusdt());
   // 1 BTC (1000 lots) at 60,000 USDT: notional 60,000 -> bracket 2: 60,000*0.5% - 50 = 250 USDT.
-  EXPECT_EQ(maintenance_margin(r, 1000, 600'000), Int128{250'000'000});
+  EXPECT_EQ(maintenance_margin(r, 1000, /*cost=*/0, 600'000), Int128{250'000'000});
   // IM: 60,000*1% - 50,000*(1%-0.8%) = 600 - 100 = 500 USDT.
-  EXPECT_EQ(initial_margin(r, 1000, 600'000), Int128{500'000'000});
+  EXPECT_EQ(initial_margin(r, 1000, /*cost=*/0, 600'000), Int128{500'000'000});
   // 0.5 BTC at 60,000: 30,000 USDT in bracket 1: 120 USDT.
-  EXPECT_EQ(maintenance_margin(r, 500, 600'000), Int128{120'000'000});
+  EXPECT_EQ(maintenance_margin(r, 500, /*cost=*/0, 600'000), Int128{120'000'000});
   EXPECT_EQ(bracket_at(r, 500, 600'000), 0u);
   EXPECT_EQ(bracket_at(r, 1000, 600'000), 1u);
 }
@@ -31,8 +31,9 @@ TEST(Margin, LinearMaintenanceUsesTheBracketHoldingTheNotional) {
 TEST(Margin, MaintenanceIsContinuousAtEveryCap) {
   const InstrumentRisk r = make_instrument_risk(test::linear_btcusdt());
   // 50,000 USDT exactly = 500 lots at 100,000 USDT (1,000,000 ticks): both formulas give 200 USDT.
-  EXPECT_EQ(maintenance_margin(r, 500, 1'000'000), Int128{200'000'000});
-  EXPECT_EQ(maintenance_margin(r, 500, 1'000'001) - maintenance_margin(r, 500, 1'000'000),
+  EXPECT_EQ(maintenance_margin(r, 500, /*cost=*/0, 1'000'000), Int128{200'000'000});
+  EXPECT_EQ(maintenance_margin(r, 500, /*cost=*/0, 1'000'001) -
+                maintenance_margin(r, 500, /*cost=*/0, 1'000'000),
             Int128{250});  // 0.5% of the 50,000 units a tick adds, rounded up
 }
 

@@ -77,28 +77,47 @@ class ReferenceModel {
     return ceil_div(-Int128{q} * s.multiplier, price);
   }
 
-  // Σ_b rate_b * (part of the notional inside bracket b), rounded up. Notional and caps are both
-  // multiplied by `scale` (1 for linear, the mark for inverse, where N = |q|*mult/mark) to stay
-  // exact.
-  Int128 margin_of(const InstrumentSpec& s, std::int64_t abs_q, std::int64_t mark,
-                   bool initial) const {
+  // The instrument's conventions: its own, else the venue's.
+  const VenueConventions& conventions_of(const InstrumentSpec& s) const {
+    return s.conventions ? *s.conventions : config_.venue;
+  }
+
+  // A margin under the instrument's conventions, rounded up once. The notional N it is measured on
+  // is the value at the mark (|q|*mult*mark linear, |q|*mult/mark inverse) or at entry (|cost|);
+  // continuous tiers charge Σ_b rate_b * (the part of N inside bracket b), whole-position tiers
+  // N * the rate of N's bracket; the closing fee, when included, adds fee_rate * the value at the
+  // mark. Everything is multiplied by `scale` (1 linear, the mark inverse) to stay exact.
+  Int128 margin_of(const InstrumentSpec& s, std::int64_t abs_q, std::int64_t abs_cost,
+                   std::int64_t mark, bool initial) const {
     if (abs_q == 0) return 0;
+    const VenueConventions& c = conventions_of(s);
     const bool linear = s.kind == ContractKind::kLinearPerpetual;
-    const Int128 n_scaled =
-        linear ? Int128{abs_q} * s.multiplier * mark : Int128{abs_q} * s.multiplier;
     const Int128 scale = linear ? 1 : mark;
+    const Int128 at_mark =
+        linear ? Int128{abs_q} * s.multiplier * mark : Int128{abs_q} * s.multiplier;
+    const Int128 n_scaled =
+        c.maintenance_basis == MarginBasis::kEntryValue ? Int128{abs_cost} * scale : at_mark;
+    const auto rate = [&](std::size_t b) {
+      return initial ? s.brackets[b].initial_rate : s.brackets[b].maintenance_rate;
+    };
     Int128 sum = 0;
     Int128 lower = 0;
     for (std::size_t b = 0; b < s.brackets.size(); ++b) {
       const bool last = b + 1 == s.brackets.size();
       const Int128 upper = last ? n_scaled : Int128{s.brackets[b].notional_cap.raw()} * scale;
-      const Int128 part = std::min(n_scaled, upper) - lower;
-      if (part > 0) {
-        sum += part * (initial ? s.brackets[b].initial_rate : s.brackets[b].maintenance_rate);
+      if (c.tiers == TierRule::kWholePosition) {
+        if (n_scaled <= upper) {
+          sum = n_scaled * rate(b);
+          break;
+        }
+        continue;
       }
+      const Int128 part = std::min(n_scaled, upper) - lower;
+      if (part > 0) sum += part * rate(b);
       if (n_scaled <= upper) break;
       lower = upper;
     }
+    sum += at_mark * c.closing_fee_rate;
     return ceil_div(sum, scale * kRateScale);
   }
 
@@ -109,8 +128,9 @@ class ReferenceModel {
       const Instr& in = instruments_[i];
       const std::int64_t abs_q = p.qty < 0 ? -p.qty : p.qty;
       m.equity += value_floor(in.spec, p.qty, in.mark) - p.cost - p.accrued;
-      m.maintenance += margin_of(in.spec, abs_q, in.mark, false);
-      if (with_initial) m.initial += margin_of(in.spec, abs_q, in.mark, true);
+      const std::int64_t abs_cost = p.cost < 0 ? -p.cost : p.cost;
+      m.maintenance += margin_of(in.spec, abs_q, abs_cost, in.mark, false);
+      if (with_initial) m.initial += margin_of(in.spec, abs_q, abs_cost, in.mark, true);
     }
     return m;
   }

@@ -561,12 +561,13 @@ class ReferenceWaterfall : public ReferenceModel {
     for (const Acct* c : opposite_side(t)) {
       const Pos& p = c->positions.at(t.instrument);
       const std::int64_t abs_q = p.qty < 0 ? -p.qty : p.qty;
-      const AdlInputs inputs{value_floor(in.spec, p.qty, in.mark),
-                             p.cost,
-                             c->balance,
-                             margin(*c, false).equity,
-                             margin_of(in.spec, abs_q, in.mark, false),
-                             in.spec.kind == ContractKind::kLinearPerpetual};
+      const AdlInputs inputs{
+          value_floor(in.spec, p.qty, in.mark),
+          p.cost,
+          c->balance,
+          margin(*c, false).equity,
+          margin_of(in.spec, abs_q, p.cost < 0 ? -p.cost : p.cost, in.mark, false),
+          in.spec.kind == ContractKind::kLinearPerpetual};
       all.push_back(Scored{adl_score(cfg_.score, inputs), c->id, abs_q});
     }
     std::sort(all.begin(), all.end(), [](const Scored& x, const Scored& y) {

@@ -1,5 +1,7 @@
 #include "pipeline/config_file.hpp"
 
+#include "backstop/venue_presets.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -110,6 +112,45 @@ TEST(ConfigFile, EveryInvalidValueNamesItsKeyAndReason) {
             "risk.positions_per_account: must be between 1 and 16");
   EXPECT_EQ(error_of(with(kValid, "acknowledge_inputs = true", "acknowledge_inputs = 1")),
             "engine.acknowledge_inputs: must be true or false");
+}
+
+TEST(ConfigFile, VenueConventionsFromAPresetThenOverridden) {
+  std::string error;
+  const std::string text = with(kValid, "[journal]", R"([venue]
+preset = "bybit"
+closing_fee_rate = 600
+
+[journal])");
+  const std::string with_own = with(text, "brackets = [ { notional_cap = 0, initial_rate = 10000",
+                                    R"(venue = { surplus = "fee_only" }
+brackets = [ { notional_cap = 0, initial_rate = 10000)");
+  const auto config = parse_engine_config(with_own, "test.toml", error);
+  ASSERT_TRUE(config) << error;
+  VenueConventions expected = presets::bybit();
+  expected.closing_fee_rate = 600;
+  EXPECT_EQ(config->risk.venue, expected);
+  EXPECT_FALSE(config->risk.instruments[0].conventions.has_value());
+  ASSERT_TRUE(config->risk.instruments[1].conventions.has_value());
+  expected.surplus = SurplusRule::kFeeOnly;  // the venue's set, then its own key
+  EXPECT_EQ(*config->risk.instruments[1].conventions, expected);
+}
+
+TEST(ConfigFile, VenueErrorsNameTheirKey) {
+  const auto venue = [](const std::string& body) {
+    return with(kValid, "[journal]", "[venue]\n" + body + "\n\n[journal]");
+  };
+  EXPECT_EQ(error_of(venue("preset = \"kraken\"")),
+            "venue.preset: unknown venue \"kraken\"; known: binance, bybit, bitmex, dydx, "
+            "hyperliquid, drift");
+  EXPECT_EQ(error_of(venue("surplus = \"all\"")),
+            "venue.surplus: must be one of: all_to_insurance, fee_capped, fee_only");
+  EXPECT_EQ(error_of(venue("closing_fee = 5")), "venue.closing_fee: unknown key");
+  EXPECT_EQ(error_of(venue("tiers = \"whole_position\"")),
+            "venue.tiers: whole_position needs maintenance_basis = entry_value");
+  EXPECT_EQ(error_of(with(kValid, "brackets = [ { notional_cap = 0, initial_rate = 10000",
+                          "venue = { order_limit = \"best\" }\nbrackets = [ { notional_cap = 0, "
+                          "initial_rate = 10000")),
+            "instrument[1].venue.order_limit: must be one of: bankruptcy, fillable");
 }
 
 TEST(ConfigFile, SyntaxErrorsGiveLineAndColumn) {

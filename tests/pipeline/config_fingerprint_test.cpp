@@ -67,6 +67,20 @@ TEST(ConfigFingerprint, EverySettingThatChangesResultsChangesIt) {
       {"waterfall.price", [](RiskConfig& c) { c.waterfall.price = AdlPrice::kMark; }},
       {"waterfall.adl_quantile_interval_ns",
        [](RiskConfig& c) { c.waterfall.adl_quantile_interval_ns += 1; }},
+      {"venue.maintenance_basis",
+       [](RiskConfig& c) { c.venue.maintenance_basis = MarginBasis::kEntryValue; }},
+      {"venue.tiers", [](RiskConfig& c) { c.venue.tiers = TierRule::kWholePosition; }},
+      {"venue.closing_fee_rate", [](RiskConfig& c) { c.venue.closing_fee_rate = 1; }},
+      {"venue.surplus", [](RiskConfig& c) { c.venue.surplus = SurplusRule::kFeeOnly; }},
+      {"venue.surplus_fee_cap_rate", [](RiskConfig& c) { c.venue.surplus_fee_cap_rate = 1; }},
+      {"venue.order_limit", [](RiskConfig& c) { c.venue.order_limit = OrderLimit::kFillable; }},
+      {"venue.fillable_spread_ratio", [](RiskConfig& c) { c.venue.fillable_spread_ratio = 1; }},
+      {"instrument[1].venue", [](RiskConfig& c) { c.instruments[1].conventions = c.venue; }},
+      {"instrument[0].venue.closing_fee_rate",
+       [](RiskConfig& c) {
+         c.instruments[0].conventions = c.venue;
+         c.instruments[0].conventions->closing_fee_rate = 5;
+       }},
   };
   for (const Change& change : changes) {
     RiskConfig c = base;
@@ -77,6 +91,15 @@ TEST(ConfigFingerprint, EverySettingThatChangesResultsChangesIt) {
         describe_config_difference(before.text, after.text, "the journal");
     EXPECT_NE(difference.find(change.name), std::string::npos) << change.name << ": " << difference;
   }
+}
+
+// Default conventions add no line, so a journal written before conventions existed recovers under
+// the same configuration.
+TEST(ConfigFingerprint, DefaultConventionsAddNothing) {
+  const RiskConfig base = test::two_instrument_config(128);
+  const std::string text = config_fingerprint(base).text;
+  EXPECT_EQ(text.find("venue."), std::string::npos) << text;
+  EXPECT_EQ(text.find("].venue"), std::string::npos) << text;
 }
 
 TEST(ConfigFingerprint, ResultNeutralSettingsDoNotChangeIt) {

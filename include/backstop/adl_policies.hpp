@@ -1,17 +1,18 @@
 // Tier 6 of the loss waterfall (docs/design.md §5): what is left of a deficit after the funds, per
-// instrument, by the instrument's policy:
+// instrument, by the instrument's policy. Every payer pays its exact share of the part R it covers,
+// rounded up once (the venue's side), so one event collects at most one unit per payer beyond R;
+// that excess goes to the insurance fund.
 //   ranked ADL  - the backstop's freshly taken position is closed at the mark against the opposite
-//                 side in AdlRanking order; each counterparty pays ceil(R/L) per lot closed (the
-//                 bankruptcy-price execution: L the lots taken over, R the rest of the deficit), or
-//                 nothing with AdlPrice::kMark. A payment never exceeds the counterparty's equity,
-//                 so no ADL fill pushes a winner below zero;
+//                 side in AdlRanking order; a counterparty closing x lots pays ceil(R·x/L) (the
+//                 bankruptcy-price execution: L the lots taken over), or nothing with
+//                 AdlPrice::kMark. A payment never exceeds the counterparty's equity, so no ADL
+//                 fill pushes a winner below zero;
 //   pro-rata ADL - the same, every eligible opposite position closing the same fraction (largest
 //                 remainders, ties by account id);
-//   socialized  - the winning side pays ceil(R/OI) per lot through its funding index (settled
-//                 lazily, like funding; the payers' triggers are rebuilt as funding rebuilds them).
-// Rounding up is the venue's side: the excess goes to the insurance fund. Owned by the risk engine
-// thread; no allocation (the ranking's scratch tables). Cost: ranked O(k log s) (adl_ranking.hpp),
-// pro-rata O(n) over the side, socialized O(holders log n).
+//   socialized  - every account holding the winning side pays ceil(R·|q|/OI) from its balance at
+//                 once, and its triggers are rebuilt as funding rebuilds them.
+// Owned by the risk engine thread; no allocation (the ranking's scratch tables). Cost: ranked
+// O(k log s) (adl_ranking.hpp), pro-rata O(n) over the side, socialized O(holders log n).
 #pragma once
 
 #include <algorithm>
@@ -29,11 +30,24 @@ namespace adl_policy_detail {
 // in several batches).
 inline constexpr std::uint32_t kAdlBatch = 16;
 
+// What the counterparties of one ADL owe between them: `part` (0 at the mark) over the defaulter's
+// `lots`. A counterparty closing x lots owes ceil(part·x/lots), its exact share rounded up once: a
+// per-lot price rounded up and then multiplied by x would overcharge it by up to x - 1 units.
+// part·x < 2^60 · 2^63 fits Int128; the share is at most part.
+struct AdlShare {
+  std::int64_t part;
+  std::int64_t lots;
+  std::int64_t owed(std::int64_t x) const noexcept {
+    if (part == 0) return 0;
+    return static_cast<std::int64_t>(div_round_up(Int128{part} * x, Int128{lots}));
+  }
+};
+
 // Closes x lots of the backstop's taken-over position against counterparty `cp` at the mark; the
-// counterparty pays per_lot * x to the defaulter, never more than its equity.
+// counterparty pays its share of them to the defaulter, never more than its equity.
 inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t backstop,
                              std::uint32_t cp, const TakenPosition& t, std::int64_t x,
-                             std::int64_t per_lot) noexcept {
+                             AdlShare share) noexcept {
   Ledger& ledger = ctx.ledger;
   const std::int64_t mark = ledger.state(t.instrument).mark;
   const std::int64_t dir = t.qty > 0 ? 1 : -1;  // the backstop sells what it took (long: sell)
@@ -41,10 +55,10 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
   const Account& ca = ledger.account(cp);
   const std::uint8_t asset = ca.asset;
   const Int128 equity = ledger.margin(cp).equity;
-  const Int128 want = Int128{per_lot} * x;
-  const auto pay = static_cast<std::int64_t>(std::max<Int128>(0, std::min<Int128>(want, equity)));
+  const std::int64_t owed = share.owed(x);
+  const auto pay = static_cast<std::int64_t>(std::max<Int128>(0, std::min<Int128>(owed, equity)));
   ctx.record(WaterfallKind::kAdlClose, 6, WaterfallReason::kTransfer, asset, t.instrument, ca.id, x,
-             mark, per_lot);
+             mark, owed);
   ctx.transfer(WaterfallKind::kAdlFill, 6, WaterfallReason::kCover, asset, t.instrument, ca.id,
                Party::kAccount, Party::kCover, pay, Shown::kFrom, ca.balance, ca.balance - pay);
   ledger.credit(cp, Money{-pay});
@@ -60,13 +74,13 @@ inline std::int64_t adl_fill(WaterfallContext& ctx, std::uint32_t slot, std::uin
 inline std::int64_t close_in_order(WaterfallContext& ctx, std::uint32_t slot,
                                    std::uint32_t backstop, const TakenPosition& t,
                                    const AdlRanking::Candidate* cands, std::uint32_t n,
-                                   std::int64_t per_lot, std::int64_t& left) noexcept {
+                                   AdlShare share, std::int64_t& left) noexcept {
   std::int64_t paid = 0;
   for (std::uint32_t k = 0; k < n && left > 0; ++k) {
     const std::uint32_t cp = cands[k].slot;
     const std::int64_t cq = ctx.ledger.position_qty(cp, t.instrument);
     const std::int64_t x = std::min(left, cq < 0 ? -cq : cq);
-    paid += adl_fill(ctx, slot, backstop, cp, t, x, per_lot);
+    paid += adl_fill(ctx, slot, backstop, cp, t, x, share);
     left -= x;
   }
   return paid;
@@ -75,7 +89,7 @@ inline std::int64_t close_in_order(WaterfallContext& ctx, std::uint32_t slot,
 // The reference ranking (WaterfallConfig::adl_full_sort): every eligible position scored, sorted,
 // taken in order.
 inline std::int64_t full_sort_adl(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t backstop,
-                                  const TakenPosition& t, std::int64_t lots, std::int64_t per_lot,
+                                  const TakenPosition& t, std::int64_t lots, AdlShare share,
                                   std::uint32_t side) noexcept {
   AdlRanking::Candidate* all = ctx.adl.ranking().sort_scratch();
   std::uint32_t m = 0;
@@ -86,7 +100,7 @@ inline std::int64_t full_sort_adl(WaterfallContext& ctx, std::uint32_t slot, std
     return AdlRanking::better(x, y);
   });
   std::int64_t left = lots;
-  return close_in_order(ctx, slot, backstop, t, all, m, per_lot, left);
+  return close_in_order(ctx, slot, backstop, t, all, m, share, left);
 }
 
 // Ranked ADL through the ranking cache, in batches: first the counterparties a batch needs (by the
@@ -96,7 +110,7 @@ inline std::int64_t full_sort_adl(WaterfallContext& ctx, std::uint32_t slot, std
 // counterparty that covers what is left. What it buys: the cache misses of a batch's rows overlap
 // instead of queueing one close after another.
 inline std::int64_t ranked_adl(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t backstop,
-                               const TakenPosition& t, std::int64_t lots, std::int64_t per_lot,
+                               const TakenPosition& t, std::int64_t lots, AdlShare share,
                                std::uint32_t side) noexcept {
   if (!ctx.adl.usable(t.instrument)) ctx.adl.rebuild();
   AdlRanking& ranking = ctx.adl.ranking();
@@ -124,7 +138,7 @@ inline std::int64_t ranked_adl(WaterfallContext& ctx, std::uint32_t slot, std::u
     }
     // each close erases a heap entry, which moves the heap's last entry: load those rows too
     ctx.ledger.prefetch_heap_tail(t.instrument, heap_side_of(side), n);
-    paid += close_in_order(ctx, slot, backstop, t, batch.data(), n, per_lot, left);
+    paid += close_in_order(ctx, slot, backstop, t, batch.data(), n, share, left);
   }
   ranking.end();
   return paid;
@@ -133,7 +147,7 @@ inline std::int64_t ranked_adl(WaterfallContext& ctx, std::uint32_t slot, std::u
 // Pro-rata ADL: every healthy non-backstop position on the side (the trigger heap holds exactly
 // the healthy ones) closes the same fraction of its size; leftover lots by largest remainder.
 inline std::int64_t pro_rata_adl(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t backstop,
-                                 const TakenPosition& t, std::int64_t lots, std::int64_t per_lot,
+                                 const TakenPosition& t, std::int64_t lots, AdlShare share,
                                  std::uint32_t side) noexcept {
   AdlRanking::Share* cand = ctx.adl.ranking().pro_rata_scratch();
   std::uint32_t m = 0;
@@ -168,35 +182,60 @@ inline std::int64_t pro_rata_adl(WaterfallContext& ctx, std::uint32_t slot, std:
   std::int64_t paid = 0;
   for (std::uint32_t k = 0; k < m; ++k) {
     if (cand[k].lots > 0)
-      paid += adl_fill(ctx, slot, backstop, cand[k].slot, t, cand[k].lots, per_lot);
+      paid += adl_fill(ctx, slot, backstop, cand[k].slot, t, cand[k].lots, share);
   }
   return paid;
 }
 
-// Socialized loss: `part` folded into the winning side's funding index, ceil(part / OI) per lot.
+// Socialized loss: every account holding the winning side of the instrument pays
+// ceil(part·|q|/OI) from its balance, here and now. Settled eagerly rather than through a loss
+// index per lot: refresh_payers() revisits every payer anyway (its cushion shrank), so the charge
+// costs no extra pass, each payer's charge is one exact figure (one audit leg, nothing accrued to
+// reconcile later), and no fractional index can overflow or lose precision. The payers are the
+// healthy holders (exactly the winning side's trigger-heap entries) and the flagged holders,
+// backstop accounts included; together they hold the open interest (Σ longs = Σ shorts), since
+// the defaulter's own position has just been taken over. part·|q| < 2^60 · 2^63 fits Int128.
 inline std::int64_t socialize(WaterfallContext& ctx, std::uint32_t slot, const TakenPosition& t,
                               std::int64_t part) noexcept {
   Ledger& ledger = ctx.ledger;
-  const std::int64_t lots = ledger.state(t.instrument).open_interest;  // Σ longs = Σ shorts
-  if (lots <= 0) return 0;
-  const auto per_lot = static_cast<std::int64_t>(div_round_up(Int128{part}, Int128{lots}));
   const bool winners_long = t.qty < 0;
-  // Settled lazily, exactly like funding: longs pay an index rise, shorts an index fall.
-  ledger.add_funding(t.instrument, Money{winners_long ? per_lot : 0},
-                     Money{winners_long ? 0 : -per_lot});
-  ctx.state.socialized_index[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] += per_lot;
+  const HeapSide side = winners_long ? HeapSide::kLong : HeapSide::kShort;
+  const auto winning_lots = [&](std::uint32_t payer) -> std::int64_t {
+    const std::int64_t q = ledger.position_qty(payer, t.instrument);
+    return q != 0 && (q > 0) == winners_long ? (q < 0 ? -q : q) : 0;
+  };
+  Int128 lots = 0;  // the open interest
+  for (const std::uint32_t payer : ledger.flagged())
+    lots += winning_lots(payer);
+  ledger.for_each_healthy_holder(t.instrument, side,
+                                 [&](std::uint32_t, std::int64_t size) { lots += size; });
+  if (lots <= 0) return 0;
   const std::uint8_t asset = ledger.account(slot).asset;
+  Int128 charged = 0;
+  // Crediting a balance moves neither the heaps nor the flagged list: both walks stay valid.
+  const auto charge = [&](std::uint32_t payer, std::int64_t size) {
+    if (size == 0) return;
+    const auto amount = static_cast<std::int64_t>(div_round_up(Int128{part} * size, lots));
+    if (ctx.config.audit_balances) {
+      const Account& a = ledger.account(payer);
+      ctx.transfer(WaterfallKind::kSocializedCharge, 6, WaterfallReason::kCover, asset,
+                   t.instrument, a.id, Party::kAccount, Party::kCover, amount, Shown::kFrom,
+                   a.balance, a.balance - amount);
+    }
+    ledger.credit(payer, Money{-amount});
+    charged += amount;
+  };
+  for (const std::uint32_t payer : ledger.flagged())
+    charge(payer, winning_lots(payer));
+  ledger.for_each_healthy_holder(t.instrument, side, charge);
+  ctx.state.socialized_charged[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] +=
+      static_cast<std::int64_t>(charged);
   ctx.state.socialized[asset] += part;
-  const Int128 charged = Int128{per_lot} * lots;
-  if (ctx.config.audit_balances) {
-    ctx.transfer(WaterfallKind::kSocializedCharge, 6, WaterfallReason::kCover, asset, t.instrument,
-                 0, Party::kPositions, Party::kCover, static_cast<std::int64_t>(charged),
-                 Shown::kNeither, 0, 0);
-  }
   ctx.record(WaterfallKind::kSocializedLoss, 6, WaterfallReason::kCover, asset, t.instrument, 0,
-             part, per_lot, lots);
+             part, static_cast<std::int64_t>(charged), static_cast<std::int64_t>(lots));
   ledger.credit(slot, Money{part});
   ctx.cover_paid(slot, t.instrument, 6, part);
+  // Each share rounded up once: the excess is under one unit per payer.
   const Int128 excess = charged - part;
   if (excess > 0) {
     ctx.remainder_to_insurance(asset, t.instrument, 6, static_cast<std::int64_t>(excess));
@@ -220,27 +259,24 @@ inline std::int64_t cover_by_instrument_policy(WaterfallContext& ctx, std::uint3
                                : cfg.policy;
   if (policy == AdlPolicy::kNone) return 0;
   if (policy == AdlPolicy::kSocialized) return socialize(ctx, slot, t, part);
-  // ADL: close up to the lots taken over that the backstop still holds in that direction, each at
-  // the bankruptcy price of the defaulter's position: ceil(part / its lots) per lot (lots that
-  // cannot be closed leave their share to the next tier).
+  // ADL: close up to the lots taken over that the backstop still holds in that direction, each
+  // counterparty paying its share of `part` over the defaulter's lots (the bankruptcy-price
+  // execution; lots that cannot be closed leave their share to the next tier).
   const std::int64_t bq = ctx.ledger.position_qty(backstop, t.instrument);
   if (bq == 0 || (bq > 0) != (t.qty > 0)) return 0;
   const std::int64_t abs_t = t.qty < 0 ? -t.qty : t.qty;
   const std::int64_t lots = std::min(abs_t, bq < 0 ? -bq : bq);
-  const std::int64_t per_lot =
-      cfg.price == AdlPrice::kBankruptcy
-          ? static_cast<std::int64_t>(div_round_up(Int128{part}, Int128{abs_t}))
-          : 0;
+  const AdlShare share{cfg.price == AdlPrice::kBankruptcy ? part : 0, abs_t};
   const std::uint32_t side = adl_side_of(-t.qty);
   std::int64_t paid = 0;
   if (policy == AdlPolicy::kRanked && cfg.adl_full_sort) {
-    paid = full_sort_adl(ctx, slot, backstop, t, lots, per_lot, side);
+    paid = full_sort_adl(ctx, slot, backstop, t, lots, share, side);
   } else if (policy == AdlPolicy::kRanked) {
-    paid = ranked_adl(ctx, slot, backstop, t, lots, per_lot, side);
+    paid = ranked_adl(ctx, slot, backstop, t, lots, share, side);
   } else {
-    paid = pro_rata_adl(ctx, slot, backstop, t, lots, per_lot, side);
+    paid = pro_rata_adl(ctx, slot, backstop, t, lots, share, side);
   }
-  // The per-lot payment is rounded up: the excess over the need goes to the insurance fund. The
+  // Each share is rounded up: the excess over the need goes to the insurance fund. The
   // fills credited the defaulter as they came; the excess is taken back from it here, and the
   // audit has it go from the cover to the fund, as tiers 5 and 7 do.
   const std::int64_t covered = std::min(paid, part);

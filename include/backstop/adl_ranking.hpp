@@ -5,7 +5,7 @@
 // mark band keeps, per sub-band, only the accounts whose score bound can reach its top; a query
 // scores the current sub-band's list in bound order until the best candidate beats the next bound
 // (threshold algorithm), so it is exact. Touched accounts are kept fresh in an overlay; a funding
-// or socialized-loss index move, a mark outside the band or a full overlay makes the cache
+// index move, a mark outside the band or a full overlay makes the cache
 // unusable until the next rebuild. docs/design.md §5 has the structure and its exactness argument.
 // Owned by the risk engine thread. Every table is allocated by the constructor; a query allocates
 // nothing. Cost: a query O(s log s), s = the entries scored; a rebuild O(n log n), cold

@@ -1,7 +1,7 @@
 // AdlSchedule: the ADL ranking of the ledger's positions and its upkeep. It scores a position from
 // the ledger (the same integers as Ledger::margin, so the same double), keeps the ranking's overlay
 // fresh as accounts are touched (on_touch, called on every refresh), says when the ranking is
-// unusable (never built, the mark left its band, a funding or socialized-loss index moved) or due
+// unusable (never built, the mark left its band, a funding index moved) or due
 // for a rebuild, and rebuilds it (cold, adl_schedule.cpp), warming the caches the next liquidation
 // reads. Owned by the risk engine thread; every table is allocated by the constructor. Cost:
 // on_touch O(P); score_of O(P); rebuild O(n log n).

@@ -1,8 +1,9 @@
 // All state the waterfall adds to the ledger: the funds beyond the insurance fund (default fund,
 // venue tranche, receivables, bad debt), what was socialized and paid by ADL, each member's
-// default-fund share and assessment, order-mode deadlines and insurance-cap windows, and the
-// socialized-loss indices. Canonical (snapshot and digest) but for the counters. Per-asset arrays
-// inline, per-account tables allocated once. Owned by the risk engine thread.
+// default-fund share and assessment, order-mode deadlines and insurance-cap windows, and what
+// socialized losses charged each side of each instrument. Canonical (snapshot and digest) but for
+// the counters. Per-asset arrays inline, per-account tables allocated once. Owned by the risk
+// engine thread.
 #pragma once
 
 #include <array>
@@ -32,12 +33,15 @@ struct WaterfallState {
   // assesses pro rata to it: the replenishment call comes exactly when draws have emptied the
   // shares, so the shares left cannot be the key.
   std::unique_ptr<std::int64_t[]> committed;
-  std::unique_ptr<std::int64_t[]> owed;              // per account slot: assessment receivable
-  std::unique_ptr<std::int64_t[]> deadline_ns;       // per account: order-mode takeover time (0)
-  std::unique_ptr<std::int64_t[]> window_start_ns;   // per account: insurance cap window
-  std::unique_ptr<std::int64_t[]> window_drawn;      // per account: drawn in that window
-  std::unique_ptr<std::uint32_t[]> members;          // slots with a contribution, first-come order
-  std::unique_ptr<std::int64_t[]> socialized_index;  // per instrument x side: Σ per-lot charges
+  std::unique_ptr<std::int64_t[]> owed;             // per account slot: assessment receivable
+  std::unique_ptr<std::int64_t[]> deadline_ns;      // per account: order-mode takeover time (0)
+  std::unique_ptr<std::int64_t[]> window_start_ns;  // per account: insurance cap window
+  std::unique_ptr<std::int64_t[]> window_drawn;     // per account: drawn in that window
+  std::unique_ptr<std::uint32_t[]> members;         // slots with a contribution, first-come order
+  // Per instrument x side (long, short): Σ socialized charges its holders paid, the parts covered
+  // plus their rounding excess (adl_policies.hpp). A statistic of the whole history, never read
+  // back by the engine.
+  std::unique_ptr<std::int64_t[]> socialized_charged;
 
   // Cold: sizes every table.
   void allocate(std::uint32_t accounts, std::uint32_t instruments) {
@@ -48,7 +52,7 @@ struct WaterfallState {
     window_start_ns = std::make_unique<std::int64_t[]>(accounts);
     window_drawn = std::make_unique<std::int64_t[]>(accounts);
     members = std::make_unique<std::uint32_t[]>(accounts);
-    socialized_index = std::make_unique<std::int64_t[]>(std::size_t{instruments} * 2);
+    socialized_charged = std::make_unique<std::int64_t[]>(std::size_t{instruments} * 2);
   }
 
   // Cold: backstop::touch_pages over the per-account tables of the first `accounts` slots.
@@ -68,7 +72,7 @@ struct WaterfallState {
   //   v(MemberCountRecord{}, member_count), then v(MemberRecord{k}, members[k]) per member
   //   v(WaterfallAccountRecord{slot}, contribution, committed, owed, deadline_ns,
   //     window_start_ns, window_drawn)                                per account slot
-  //   v(WaterfallInstrumentRecord{i}, socialized long index, short index)   per instrument
+  //   v(WaterfallInstrumentRecord{i}, socialized charged to longs, to shorts)   per instrument
   template <class V>
   void visit(V& v, std::uint32_t assets, std::uint32_t accounts, std::uint32_t instruments) const {
     describe(*this, v, assets, accounts, instruments);
@@ -101,8 +105,8 @@ struct WaterfallState {
     }
     for (std::uint32_t i = 0; i < instruments; ++i) {
       v(WaterfallInstrumentRecord{static_cast<std::uint16_t>(i)},
-        as_self<Self>(self.socialized_index[2 * i]),
-        as_self<Self>(self.socialized_index[2 * i + 1]));
+        as_self<Self>(self.socialized_charged[2 * i]),
+        as_self<Self>(self.socialized_charged[2 * i + 1]));
     }
   }
 };

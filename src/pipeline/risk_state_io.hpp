@@ -16,8 +16,9 @@ namespace backstop {
 
 struct RiskStateIo {
   // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count; 5: the
-  // periodic ADL-quantile output's clock and last published quantiles
-  static constexpr std::uint32_t kFormat = 5;
+  // periodic ADL-quantile output's clock and last published quantiles; 6: per instrument the
+  // socialized charges per side (were per-lot indices)
+  static constexpr std::uint32_t kFormat = 6;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

@@ -78,10 +78,11 @@ struct DigestVisitor {
     for (I64 v : {contribution, committed, owed, deadline_ns, window_start_ns, window_drawn})
       h.add(v);
   }
-  void operator()(WaterfallInstrumentRecord r, const I64& long_index, const I64& short_index) {
+  void operator()(WaterfallInstrumentRecord r, const I64& charged_longs,
+                  const I64& charged_shorts) {
     h.add(std::uint64_t{r.instrument});
-    h.add(long_index);
-    h.add(short_index);
+    h.add(charged_longs);
+    h.add(charged_shorts);
   }
   void operator()(AdlQuantileClockRecord r, const I64& next_due_ns) {
     if (r.on) h.add(next_due_ns);

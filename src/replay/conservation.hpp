@@ -3,8 +3,8 @@
 // - Σ cost bases + insurance fund + fee pool + default fund + venue tranche - assessments owed
 // - bad debt = net deposits (each waterfall fund equal to the sum of its per-account parts), and
 // per instrument open interest nets to zero and agrees with the engine's running total. (Σ q*w(m)
-// is 0 at any common mark, so the cost bases carry the positions' part; socialized losses travel
-// in the funding indices; the same identity as tests/core/test_support.hpp.) Cold: O(accounts +
+// is 0 at any common mark, so the cost bases carry the positions' part; socialized losses are
+// charged to balances; the same identity as tests/core/test_support.hpp.) Cold: O(accounts +
 // positions) per call; the thread that owns the RiskEngine.
 #pragma once
 

@@ -3,7 +3,9 @@
 // the time each phase took.
 #include "replay/replay.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "replay/event_builder.hpp"
 #include "replay/replay_run.hpp"
@@ -13,6 +15,11 @@ namespace backstop::replay {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The audit trail's size with the balance legs (--audit): the thin-fund crash replays in data/
+// write up to about 160 records per account in their busiest event. 2^22 records are 168 MB.
+constexpr std::uint64_t kAuditLegsPerAccount = 256;
+constexpr std::uint64_t kMaxAuditCapacity = std::uint64_t{1} << 22;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -80,6 +87,14 @@ EngineConfig engine_config(const ReplayOptions& options, const EventBuilder& bui
   // either (it is derived state; the digest and outputs do not depend on it).
   config.maintain_adl_ranking = false;
   if (!options.threaded) config.risk_cpu = -1;
+  WaterfallConfig& wf = config.risk.waterfall;
+  if (wf.audit_balances && wf.audit_capacity == 0) {
+    // With the balance legs a socialized loss writes one leg per payer, and a crash minute may
+    // socialize hundreds of deficits in one event (docs/audit.md): room for kAuditLegsPerAccount
+    // records per account, within a fixed bound on the trail's memory.
+    wf.audit_capacity = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        std::uint64_t{kAuditLegsPerAccount} * config.risk.max_accounts + 256, kMaxAuditCapacity));
+  }
   if (!options.engine) {
     // The replay's own ring sizes (a --config keeps its own): the engine constructs every slot, and
     // the replay never has many events in flight - one at a time synchronously (the output ring

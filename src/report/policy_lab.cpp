@@ -171,7 +171,7 @@ void PolicyLab::add_winners(AssetState& s, const WaterfallRecord& r) {
       // the longs).
       const bool winners_long = it != taken_.end() && it->second < 0;
       socializations_.push_back(
-          Socialization{r.asset, r.instrument, winners_long, r.before, r.after});
+          Socialization{r.asset, r.instrument, winners_long, r.amount, r.before, r.after});
       break;
     }
     default:
@@ -205,18 +205,20 @@ std::vector<PolicyLab::Socialization> PolicyLab::take_socializations() {
 
 void PolicyLab::split_socialization(const Socialization& z, std::span<const Holder> holders) {
   AssetState& s = state(z.asset);
-  std::int64_t found = 0;
+  if (z.lots <= 0) return;
+  Int128 found = 0;
   for (const Holder& h : holders) {
     if (h.lots <= 0) continue;
-    found += h.lots;
-    const std::int64_t share = clamp_to_int64(Int128{z.per_lot} * h.lots);
+    // The engine's rule (adl_policies.hpp): the exact share, rounded up once.
+    const std::int64_t share = clamp_to_int64(div_round_up(Int128{z.part} * h.lots, z.lots));
+    found += share;
     if (is_backstop(h.account)) {
       s.m.socialized_backstop += share;
     } else {
       s.paid[h.account] += share;
     }
   }
-  s.m.socialized_unattributed += clamp_to_int64(Int128{z.per_lot} * (z.lots - found));
+  if (Int128{z.charged} > found) s.m.socialized_unattributed += clamp_to_int64(z.charged - found);
 }
 
 std::vector<LabAssetMetrics> PolicyLab::metrics() const {

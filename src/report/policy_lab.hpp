@@ -21,23 +21,24 @@
 //                               (7: Σ kAssessment minus its remainder), bad_debt (8). These eight
 //                               add up to `deficit` exactly (covered_total()).
 //   winners_charged             what the winning side paid at tier 6: Σ kAdlFill plus, per
-//                               kSocializedLoss, per_lot x lots charged (= its amount + the tier-6
+//                               kSocializedLoss, the total charged (= its amount + the tier-6
 //                               remainder after it). Includes the backstop account's own share of
 //                               a socialized charge (socialized_backstop), since its positions
 //                               sit in the open interest too.
-//   winners_excess              winners_charged - (adl + socialized) = Σ tier-6 kRemainder: the
-//                               per-lot rounding up (ADL: ceil(R / lots), socialized:
-//                               ceil(R / open interest)), which goes to the insurance fund.
+//   winners_excess              winners_charged - (adl + socialized) = Σ tier-6 kRemainder: each
+//                               payer's share rounded up once (ADL: ceil(R x / lots) for x lots
+//                               closed, socialized: ceil(R |q| / open interest)), under one unit
+//                               per payer, which goes to the insurance fund.
 //                               Execution price: at the bankruptcy price a counterparty closes at
-//                               the mark and pays per_lot x lots, its loss against the mark is
+//                               the mark and pays its share, its loss against the mark is
 //                               exactly that payment; at the mark (ranked-hyperliquid) it pays
 //                               nothing, winners_charged is 0 and the rest of D falls to the
 //                               next tier (assessment or bad debt). What ADL takes beyond money
 //                               is the position itself: closed_lots (Σ kAdlClose lots) and
 //                               closed_notional (Σ |value of those lots at the mark|).
 //   concentration               over trader accounts (backstops excluded) that paid > 0 at tier
-//                               6, x_i = ADL payments + socialized shares (per_lot x its lots on
-//                               the winning side), X = Σ x_i, n = payers:
+//                               6, x_i = ADL payments + socialized shares (ceil(R |q| / open
+//                               interest), q its lots on the winning side), X = Σ x_i, n = payers:
 //                               top1_share = max x_i / X; top10_share = Σ 10 largest / X;
 //                               hhi = Σ x_i² / X² (1/n .. 1; x 10,000 is the usual HHI scale),
 //                               numerator and denominator exact in Int128;
@@ -49,7 +50,7 @@
 //                               tier 6; members_charged: distinct members charged at tier 5 or 7.
 // A socialized charge's split is read from the engine after the event: a winning position that
 // moved later in the same event (a cascade's takeover netting against the backstop) shifts the
-// split; the lots the split misses (per_lot x (lots charged - lots found)) are
+// split; what the split misses (the total charged - the shares found, if positive) is
 // socialized_unattributed, never spread over the others.
 #pragma once
 
@@ -136,8 +137,9 @@ class PolicyLab {
     std::uint8_t asset = 0;
     std::uint16_t instrument = 0;
     bool winners_long = false;
-    std::int64_t per_lot = 0;
-    std::int64_t lots = 0;  // the open interest charged
+    std::int64_t part = 0;     // the deficit covered
+    std::int64_t charged = 0;  // Σ the payers' shares
+    std::int64_t lots = 0;     // the open interest charged
   };
   struct Holder {
     std::uint64_t account = 0;

@@ -1,11 +1,11 @@
 // The brute-force reference of liquidation and the loss waterfall (docs/design.md §5, the rules
 // stated at the top of liquidation.hpp, funding_tiers.hpp and adl_policies.hpp): ReferenceModel
 // plus takeover, fee and surplus, tiers 1-7, bad debt, the three tier-6 policies, cascades and fund
-// deposits, written the plainest way. No index, no cache, no lazy settlement: every liquidation
-// scans every account for the flagged ones, ranked ADL scores every opposite position and sorts
-// them (score desc, id asc) each time, socialized loss is charged into every payer's accrued
-// funding at once. Only adl_score (the published score formulas, pure functions of exact inputs) is
-// shared with the engine. The oracle of tests/core/waterfall_reference_test.cpp and nothing else.
+// deposits, written the plainest way. No index, no cache: every liquidation scans every account
+// for the flagged ones, ranked ADL scores every opposite position and sorts them (score desc, id
+// asc) each time, socialized loss scans every account for the winning side. Only adl_score (the
+// published score formulas, pure functions of exact inputs) is shared with the engine. The oracle
+// of tests/core/waterfall_reference_test.cpp and nothing else.
 //
 // Rules the header leaves implicit, read from the engine and written down here:
 // - Flagged = equity < maintenance margin. Eligible for liquidation: flagged, not the asset's
@@ -31,14 +31,15 @@
 //   instrument's policy; what a part leaves uncovered falls to tier 7.
 // - ADL closes min(lots taken over, the backstop's remaining same-direction lots in the
 //   instrument); nothing if the backstop holds no such position. Eligible counterparties: healthy
-//   (equity >= MM) non-backstop accounts holding the opposite side. Per-lot payment
-//   ceil(part / lots taken over) with bankruptcy-price execution, 0 at the mark; each payment
-//   capped at the counterparty's equity after its close (never negative). Paid beyond the part
-//   goes to the insurance fund (tier 6 remainder, charged back to the defaulter).
+//   (equity >= MM) non-backstop accounts holding the opposite side. A counterparty closing x lots
+//   pays ceil(part * x / lots taken over) with bankruptcy-price execution, 0 at the mark; each
+//   payment capped at the counterparty's equity after its close (never negative). Paid beyond the
+//   part goes to the insurance fund (tier 6 remainder, charged back to the defaulter).
 // - Pro-rata: want = min(lots, Σ eligible sizes); floor(want * size / Σ) each, the leftover lots
 //   one each to the largest remainders (ties: lower id); fills in ascending id order.
-// - Socialized: per-lot charge ceil(part / open interest) on every position of the winning side,
-//   the backstop's included; the excess over the part to the insurance fund.
+// - Socialized: every account holding the winning side, the backstop's included, pays
+//   ceil(part * |q| / open interest) from its balance; the excess over the part to the insurance
+//   fund.
 #pragma once
 
 #include <algorithm>
@@ -75,7 +76,7 @@ class ReferenceWaterfall : public ReferenceModel {
 
   explicit ReferenceWaterfall(const RiskConfig& c)
       : ReferenceModel(c), cfg_(c.waterfall), funds_(c.asset_count) {
-    socialized_index_.assign(c.instruments.size() * 2, 0);
+    socialized_charged_.assign(c.instruments.size() * 2, 0);
   }
 
   RejectCode apply(const Event& e) {
@@ -98,8 +99,8 @@ class ReferenceWaterfall : public ReferenceModel {
     auto it = members_.find(id);
     return it == members_.end() ? Member{} : it->second;
   }
-  std::int64_t socialized_index(std::uint16_t instrument, bool longs) const {
-    return socialized_index_[std::size_t{instrument} * 2 + (longs ? 0 : 1)];
+  std::int64_t socialized_charged(std::uint16_t instrument, bool longs) const {
+    return socialized_charged_[std::size_t{instrument} * 2 + (longs ? 0 : 1)];
   }
   std::uint64_t liquidations() const { return liquidations_; }
   std::uint64_t adl_fills() const { return adl_fills_; }
@@ -517,15 +518,13 @@ class ReferenceWaterfall : public ReferenceModel {
     const std::int64_t taken_lots = t.qty < 0 ? -t.qty : t.qty;
     const std::int64_t held = bp->second.qty < 0 ? -bp->second.qty : bp->second.qty;
     const std::int64_t lots = std::min(taken_lots, held);
-    const std::int64_t per_lot = cfg_.price == AdlPrice::kBankruptcy
-                                     ? static_cast<std::int64_t>(ceil_div(part, taken_lots))
-                                     : 0;
+    const std::int64_t owed_part = cfg_.price == AdlPrice::kBankruptcy ? part : 0;
     // (counterparty id, lots to close), in execution order.
     const std::vector<std::pair<std::uint64_t, std::int64_t>> plan =
         policy == AdlPolicy::kRanked ? ranked_plan(t, lots) : pro_rata_plan(t, lots);
     Int128 paid = 0;
     for (const auto& [id, x] : plan)
-      paid += adl_fill(a, backstop, *find(id), t, x, per_lot);
+      paid += adl_fill(a, backstop, *find(id), t, x, ceil_div(Int128{owed_part} * x, taken_lots));
     // The excess goes to the insurance fund, recorded with the fund (as tiers 5 and 7 do).
     if (paid > part) {
       record(WaterfallKind::kRemainder, 6, WaterfallReason::kRounding, a.asset, t.instrument, 0,
@@ -621,19 +620,18 @@ class ReferenceWaterfall : public ReferenceModel {
     return plan;
   }
 
-  // The backstop closes x lots of the taken position against `cp` at the mark; cp pays
-  // per_lot * x to the defaulter, at most its equity after the close.
-  Int128 adl_fill(Acct& a, Acct& backstop, Acct& cp, const Taken& t, std::int64_t x,
-                  std::int64_t per_lot) {
+  // The backstop closes x lots of the taken position against `cp` at the mark; cp pays `owed` to
+  // the defaulter, at most its equity after the close.
+  Int128 adl_fill(Acct& a, Acct& backstop, Acct& cp, const Taken& t, std::int64_t x, Int128 owed) {
     const std::int64_t mark = instruments_[t.instrument].mark;
     const std::int64_t dir = t.qty > 0 ? 1 : -1;
     const Int128 effect = trade(backstop, t.instrument, -dir * x, mark, 0) +
                           trade(cp, t.instrument, dir * x, mark, 0);
     insurance_[cp.asset] -= effect;
     const Int128 equity = margin(cp, false).equity;
-    const Int128 pay = std::max<Int128>(0, std::min<Int128>(Int128{per_lot} * x, equity));
+    const Int128 pay = std::max<Int128>(0, std::min<Int128>(owed, equity));
     record(WaterfallKind::kAdlClose, 6, WaterfallReason::kTransfer, cp.asset, t.instrument, cp.id,
-           x, mark, per_lot);
+           x, mark, owed);
     record(WaterfallKind::kAdlFill, 6, WaterfallReason::kCover, cp.asset, t.instrument, cp.id, pay,
            cp.balance, cp.balance - pay);
     cp.balance = static_cast<std::int64_t>(cp.balance - pay);
@@ -645,26 +643,30 @@ class ReferenceWaterfall : public ReferenceModel {
 
   std::int64_t socialize(Acct& a, const Taken& t, std::int64_t part) {
     const bool winners_long = t.qty < 0;
-    Int128 lots = 0;  // the winning side's lots
-    for (const Acct& c : accounts_) {
+    const auto winning_lots = [&](const Acct& c) -> Int128 {
       auto it = c.positions.find(t.instrument);
-      if (it != c.positions.end() && (it->second.qty > 0) == winners_long)
-        lots += it->second.qty < 0 ? -it->second.qty : it->second.qty;
-    }
+      if (it == c.positions.end() || (it->second.qty > 0) != winners_long) return 0;
+      return it->second.qty < 0 ? -it->second.qty : it->second.qty;
+    };
+    Int128 lots = 0;  // the open interest
+    for (const Acct& c : accounts_)
+      lots += winning_lots(c);
     if (lots == 0) return 0;
-    const Int128 per_lot = ceil_div(part, lots);
+    Int128 charged = 0;
     for (Acct& c : accounts_) {
-      auto it = c.positions.find(t.instrument);
-      if (it == c.positions.end() || (it->second.qty > 0) != winners_long) continue;
-      it->second.accrued += (it->second.qty < 0 ? -it->second.qty : it->second.qty) * per_lot;
+      const Int128 q = winning_lots(c);
+      if (q == 0) continue;
+      const Int128 share = ceil_div(Int128{part} * q, lots);
+      c.balance = static_cast<std::int64_t>(c.balance - share);
+      charged += share;
     }
-    socialized_index_[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] +=
-        static_cast<std::int64_t>(per_lot);
+    socialized_charged_[std::size_t{t.instrument} * 2 + (winners_long ? 0 : 1)] +=
+        static_cast<std::int64_t>(charged);
     funds_[a.asset].socialized += part;
     record(WaterfallKind::kSocializedLoss, 6, WaterfallReason::kCover, a.asset, t.instrument, 0,
-           part, per_lot, lots);
+           part, charged, lots);
     a.balance += part;
-    const Int128 excess = per_lot * lots - part;
+    const Int128 excess = charged - part;
     if (excess > 0) {
       record(WaterfallKind::kRemainder, 6, WaterfallReason::kRounding, a.asset, t.instrument, 0,
              excess, insurance_[a.asset], insurance_[a.asset] + excess);
@@ -677,7 +679,7 @@ class ReferenceWaterfall : public ReferenceModel {
   std::vector<Funds> funds_;
   std::map<std::uint64_t, Member> members_;  // every account's waterfall state, by id
   std::vector<std::uint64_t> member_order_;  // default-fund members, first contribution first
-  std::vector<std::int64_t> socialized_index_;
+  std::vector<std::int64_t> socialized_charged_;
   std::vector<WaterfallRecord> records_;
   std::uint64_t liquidations_ = 0;
   std::uint64_t adl_fills_ = 0;

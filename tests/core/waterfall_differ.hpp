@@ -202,8 +202,8 @@ class WaterfallDiffer {
       net[k] = engine.net_deposits(k).raw();
     }
     for (std::uint16_t i = 0; i < engine.instrument_count(); ++i) {
-      ASSERT_EQ(w.socialized_index[2 * i], reference.socialized_index(i, true));
-      ASSERT_EQ(w.socialized_index[2 * i + 1], reference.socialized_index(i, false));
+      ASSERT_EQ(w.socialized_charged[2 * i], reference.socialized_charged(i, true));
+      ASSERT_EQ(w.socialized_charged[2 * i + 1], reference.socialized_charged(i, false));
     }
     ASSERT_EQ(w.liquidations, reference.liquidations());
     ASSERT_EQ(w.adl_fills, reference.adl_fills());

@@ -298,8 +298,9 @@ TEST(ProRataAdl, AnOppositeSideOfExactlyTheLotsClosesWhole) {
 
 TEST(SocializedLoss, RoundingRemainderGoesToInsurance) {
   // A (13,999) bought 3 from S1, 4 from S2, 3 from S3 at 10,000; mark 8,500: D = 15,000 - 13,999
-  // = 1,001 over the 10 winning lots: ceil(1,001 / 10) = 101 per lot, 1,010 charged, 9 to the
-  // insurance fund. S1 owes 303: equity 20,000 + 4,500 - 303 = 24,197; S2 owes 404.
+  // = 1,001 over the 10 winning lots, each payer its share rounded up once: S1 and S3
+  // ceil(1,001 x 3 / 10) = ceil(300.3) = 301, S2 ceil(400.4) = 401; 1,003 charged, 2 to the
+  // insurance fund. S1's equity 20,000 + 4,500 - 301 = 24,199.
   Venue v(toy_config(AdlPolicy::kSocialized));
   v.open(kBackstop, 10'000'000);
   v.open(kA, 13'999);
@@ -311,28 +312,29 @@ TEST(SocializedLoss, RoundingRemainderGoesToInsurance) {
   v.trade(kA, kS3, 10'000, 3);
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 1'001);
-  EXPECT_EQ(v.sum(WaterfallKind::kRemainder), 9);
-  EXPECT_EQ(v.insurance(), 9);
-  EXPECT_EQ(v.e.waterfall_state().socialized_index[1], 101);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 24'197);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 20'000 + 6'000 - 404);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 24'197);
+  EXPECT_EQ(v.sum(WaterfallKind::kRemainder), 2);
+  EXPECT_EQ(v.insurance(), 2);
+  EXPECT_EQ(v.e.waterfall_state().socialized_charged[1], 1'003);  // the shorts paid
+  EXPECT_EQ(v.e.waterfall_state().socialized_charged[0], 0);
+  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 24'199);
+  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 20'000 + 6'000 - 401);
+  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 24'199);
 }
 
-TEST(SocializedLoss, FundsFirstThenTheRestPerLot) {
-  // The ADL scene (D = 7,000) with 4,000 of insurance: 3,000 over the 14 short lots, ceil = 215
-  // per lot, 3,010 charged, 10 back to the (emptied) insurance fund. S1 and S2 owe 860 each, S3
-  // 1,290; L, a losing long, owes nothing.
+TEST(SocializedLoss, FundsFirstThenTheRestByPosition) {
+  // The ADL scene (D = 7,000) with 4,000 of insurance: 3,000 over the 14 short lots. S1 and S2
+  // (4 lots) owe ceil(3,000 x 4 / 14) = ceil(857.14) = 858 each, S3 (6 lots) ceil(1,285.71) =
+  // 1,286: 3,002 charged, 2 back to the (emptied) insurance fund; L, a losing long, owes nothing.
   Venue v(toy_config(AdlPolicy::kSocialized));
   fund(v, FundKind::kInsurance, 4'000);
   adl_scene(v);
   const Int128 l_equity = v.e.margin(v.slot(kL)).equity + 4 * (8'500 - 10'000);
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 3'000);
-  EXPECT_EQ(v.insurance(), 10);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 860);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 860);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'290);
+  EXPECT_EQ(v.insurance(), 2);
+  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 858);
+  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 858);
+  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'286);
   EXPECT_EQ(v.e.margin(v.slot(kL)).equity, l_equity);
 }
 

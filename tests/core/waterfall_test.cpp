@@ -407,17 +407,17 @@ TEST(Adl, ProRataClosesTheSameFractionWithLargestRemainders) {
   EXPECT_EQ(v.qty(kS3), -2);
 }
 
-TEST(Socialized, DriftStyleLossPerLotThroughTheFundingIndex) {
-  // Drift socializes a bankrupt position's loss into the winning side's cumulative funding:
-  // 7,000 over the 14 short lots = 500 per lot. S1 owes 2,000, S2 2,000, S3 3,000, settled
-  // lazily; equity reflects it at once.
+TEST(Socialized, DriftStyleLossChargedToTheWinningSide) {
+  // Drift socializes a bankrupt position's loss over the winning side in proportion to size:
+  // 7,000 over the 14 short lots, exact shares: S1 (4 lots) 2,000, S2 (4) 2,000, S3 (6) 3,000,
+  // 7,000 charged in all and nothing to round.
   Venue v(toy_config(AdlPolicy::kSocialized));
   adl_scene(v);
   const AccountMargin s1_before = v.e.margin(v.slot(kS1));
   (void)s1_before;
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 7'000);
-  EXPECT_EQ(v.e.waterfall_state().socialized_index[1], 500);
+  EXPECT_EQ(v.e.waterfall_state().socialized_charged[1], 7'000);
   EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 2'000);
   EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 2'000);
   EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 3'000);

@@ -72,11 +72,13 @@ TEST(PolicyLab, ConcentrationEdgeCases) {
 
 // Two liquidations of asset 1 on a linear instrument (multiplier 1):
 //  A: defaulter 7 long 10 lots, D = 1003 after its collateral (300): insurance 200, members 90
-//     and 91 charged 101 + 100 for a need of 200 (remainder 1), ADL at ceil(603 / 10) = 61 per
-//     lot: account 20 closes 6 lots at mark 100 and pays 366, account 21 closes 4 and pays 244;
-//     610 paid for 603 needed (remainder 7).
-//  B: defaulter 8 short 5 lots, D = 55: socialized 50 at 1 per lot over 60 lots (remainder 10),
-//     held by 20 (30 lots), 22 (25) and the backstop 99 (5); bad debt 5.
+//     and 91 charged 101 + 100 for a need of 200 (remainder 1), ADL of 603 over the 10 lots, each
+//     counterparty its share rounded up: account 20 closes 6 lots at mark 100 and pays
+//     ceil(603 x 6 / 10) = 362, account 21 closes 4 and pays ceil(241.2) = 242; 604 paid for 603
+//     needed (remainder 1).
+//  B: defaulter 8 short 5 lots, D = 55: socialized 50 over 60 lots held by 20 (30 lots: 25), 22
+//     (25: ceil(20.83) = 21) and the backstop 99 (5: ceil(4.17) = 5), 51 charged (remainder 1);
+//     bad debt 5.
 //  C: a liquidation above bankruptcy: fee 12, surplus 3.
 PolicyLab worked_example() {
   PolicyLab lab;
@@ -95,15 +97,15 @@ PolicyLab worked_example() {
            rec(K::kDefaultFundDraw, 5, 90, 101),
            rec(K::kDefaultFundDraw, 5, 91, 100),
            rec(K::kRemainder, 5, 0, 1),
-           rec(K::kAdlClose, 6, 20, 6, 100, 61),
-           rec(K::kAdlFill, 6, 20, 366),
-           rec(K::kAdlClose, 6, 21, 4, 100, 61),
-           rec(K::kAdlFill, 6, 21, 244),
-           rec(K::kRemainder, 6, 7, 7),
+           rec(K::kAdlClose, 6, 20, 6, 100, 362),
+           rec(K::kAdlFill, 6, 20, 362),
+           rec(K::kAdlClose, 6, 21, 4, 100, 242),
+           rec(K::kAdlFill, 6, 21, 242),
+           rec(K::kRemainder, 6, 7, 1),
            rec(K::kTakeover, 0, 8, -5),
            rec(K::kDeficit, 0, 8, 55),
-           rec(K::kSocializedLoss, 6, 0, 50, 1, 60),
-           rec(K::kRemainder, 6, 0, 10),
+           rec(K::kSocializedLoss, 6, 0, 50, 51, 60),
+           rec(K::kRemainder, 6, 0, 1),
            rec(K::kBadDebt, 8, 8, 5),
            rec(K::kTakeover, 0, 9, 3),
            rec(K::kLiquidationFee, 0, 9, 12),
@@ -115,7 +117,8 @@ PolicyLab worked_example() {
   EXPECT_EQ(z.size(), 1u);
   if (z.size() == 1) {
     EXPECT_TRUE(z[0].winners_long);  // a short was taken over: the longs won
-    EXPECT_EQ(z[0].per_lot, 1);
+    EXPECT_EQ(z[0].part, 50);
+    EXPECT_EQ(z[0].charged, 51);
     EXPECT_EQ(z[0].lots, 60);
     const std::array<PolicyLab::Holder, 3> holders{{{20, 30}, {22, 25}, {99, 5}}};
     lab.split_socialization(z[0], holders);
@@ -146,8 +149,8 @@ TEST(PolicyLab, WhoPaidAddsUpToTheDeficit) {
 
 TEST(PolicyLab, WinnersPaidBeyondTheDeficitOnlyTheRounding) {
   const LabAssetMetrics m = worked_example().metrics()[1];
-  EXPECT_EQ(m.winners_charged, 610 + 60);  // ADL fills + per_lot x lots socialized
-  EXPECT_EQ(m.winners_excess, 7 + 10);
+  EXPECT_EQ(m.winners_charged, 604 + 51);  // ADL fills + the socialized shares
+  EXPECT_EQ(m.winners_excess, 1 + 1);
   EXPECT_EQ(m.winners_charged - m.winners_excess, m.adl + m.socialized);
   EXPECT_EQ(m.adl_closes, 2u);
   EXPECT_EQ(m.closed_lots, 10);
@@ -158,13 +161,13 @@ TEST(PolicyLab, WinnersPaidBeyondTheDeficitOnlyTheRounding) {
 
 TEST(PolicyLab, ConcentrationAndAccountsTouchedOfTheWorkedExample) {
   const LabAssetMetrics m = worked_example().metrics()[1];
-  // Paid: 20 -> 366 + 30, 21 -> 244, 22 -> 25 (the backstop excluded); X = 665.
+  // Paid: 20 -> 362 + 25, 21 -> 242, 22 -> 21 (the backstop excluded); X = 650.
   EXPECT_EQ(m.payers, 3u);
-  EXPECT_EQ(m.top1, 396);
-  EXPECT_EQ(m.top10, 665);
-  EXPECT_DOUBLE_EQ(m.top1_share, 396.0 / 665.0);
-  EXPECT_DOUBLE_EQ(m.hhi, (396.0 * 396 + 244.0 * 244 + 25.0 * 25) / (665.0 * 665));
-  EXPECT_DOUBLE_EQ(m.gini, (-2.0 * 25 + 0 * 244 + 2.0 * 396) / (3.0 * 665));
+  EXPECT_EQ(m.top1, 387);
+  EXPECT_EQ(m.top10, 650);
+  EXPECT_DOUBLE_EQ(m.top1_share, 387.0 / 650.0);
+  EXPECT_DOUBLE_EQ(m.hhi, (387.0 * 387 + 242.0 * 242 + 21.0 * 21) / (650.0 * 650));
+  EXPECT_DOUBLE_EQ(m.gini, (-2.0 * 21 + 0 * 242 + 2.0 * 387) / (3.0 * 650));
   EXPECT_EQ(m.winners_closed, 2u);
   EXPECT_EQ(m.winners_touched, 3u);
   EXPECT_EQ(m.members_charged, 2u);
@@ -174,14 +177,15 @@ TEST(PolicyLab, ASplitThatMissesLotsReportsThemUnattributed) {
   PolicyLab lab;
   lab.add(rec(WaterfallKind::kTakeover, 0, 8, 5));  // a long taken over: the shorts pay
   lab.add(rec(WaterfallKind::kDeficit, 0, 8, 30));
-  lab.add(rec(WaterfallKind::kSocializedLoss, 6, 0, 30, 3, 10));
+  // 30 over 10 lots, charged exactly 30; the split finds 7 of the lots: ceil(30 x 7 / 10) = 21.
+  lab.add(rec(WaterfallKind::kSocializedLoss, 6, 0, 30, 30, 10));
   const std::vector<PolicyLab::Socialization> z = lab.take_socializations();
   ASSERT_EQ(z.size(), 1u);
   EXPECT_FALSE(z[0].winners_long);
   const std::array<PolicyLab::Holder, 1> holders{{{40, 7}}};
   lab.split_socialization(z[0], holders);
   const LabAssetMetrics m = lab.metrics()[1];
-  EXPECT_EQ(m.socialized_unattributed, 3 * 3);
+  EXPECT_EQ(m.socialized_unattributed, 30 - 21);
   EXPECT_EQ(m.top1, 21);
   EXPECT_EQ(m.payers, 1u);
 }

@@ -59,7 +59,7 @@ std::vector<Pick> full_sort_allocation(const RiskEngine& e, std::int64_t lots,
       if (p.instrument != 0 || p.qty >= 0) continue;
       const InstrumentRisk& r = e.instrument_risk(0);
       const AdlInputs in{
-          value_down(r, p.qty, mark),          p.cost, a.balance, e.margin(slot).equity,
+          value_down(r, p.qty, mark),          p.cost, a.balance, e.slot_margin(slot).equity,
           maintenance_margin(r, -p.qty, mark), true};
       all.push_back({adl_score(AdlScore::kBitmex, in), a.id, slot});
     }

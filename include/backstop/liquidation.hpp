@@ -1,10 +1,13 @@
 // Liquidation (docs/design.md §5, tier 0): how a flagged account's positions leave it.
 //   takeover - the asset's backstop account takes every position over at the mark. Closing at the
-//     mark leaves the defaulter's equity E as its balance. If E >= 0 the liquidation fee (rate x
-//     closed notional, at most E) and the rest of the surplus go to the insurance fund; if E < 0
-//     the deficit -E goes down the funding tiers (funding_tiers.hpp).
-//   order - first reduce-only IOC LiquidationOrders at the bankruptcy price, then, after
-//     `order_timeout_ns` of event time, whatever the matching engine's fills left is taken over.
+//     mark leaves the defaulter's equity E as its balance. If E >= 0 the instrument's SurplusRule
+//     says what goes to the insurance fund (by default the liquidation fee, rate x closed
+//     notional at most E, and the rest of the surplus; SurplusBasis); if E < 0 the deficit -E goes
+//     down the funding tiers (funding_tiers.hpp).
+//   order - first reduce-only IOC LiquidationOrders at the bankruptcy price of the lots they close
+//     (or dYdX's fillable price: liquidation_order_limit), then, after `order_timeout_ns` of event
+//     time, whatever the matching engine's fills left is taken over. A fill answering an order
+//     (make_liquidation_fill) pays what a takeover close pays (settle_liquidation_fill).
 //   partial (`partial` on, the account liquidatable but not bankrupt: equity E > 0) - positions in
 //     takeover order (last slot first); for each, the smallest lot count k in 1..|q| such that
 //     after moving k lots to the backstop at the mark and charging the liquidation fee on their

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ostream>
 #include <vector>
 
 #include "backstop/risk_engine.hpp"
@@ -106,6 +107,10 @@ struct Outcome {
   std::int64_t fee;
   std::int64_t surplus;
   bool operator==(const Outcome&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const Outcome& o) {
+    return os << "{fund +" << o.fund_gain << ", trader " << o.trader_balance << ", fee " << o.fee
+              << ", surplus " << o.surplus << "}";
+  }
 };
 
 Outcome takeover_outcome(SurplusRule rule = SurplusRule::kAllToInsurance,

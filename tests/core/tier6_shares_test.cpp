@@ -29,7 +29,7 @@ std::int64_t equity_of_a(std::int64_t balance, std::int64_t lots) {
 
 // The shorts' equity at the mark 8,999: balance + q x 1,001 minus what they were charged.
 Int128 equity(const Venue& v, std::uint64_t id) {
-  return v.e.margin(v.slot(id)).equity;
+  return v.e.slot_margin(v.slot(id)).equity;
 }
 
 std::int64_t payers_charged(const Venue& v) {

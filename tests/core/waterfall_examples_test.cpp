@@ -316,9 +316,9 @@ TEST(SocializedLoss, RoundingRemainderGoesToInsurance) {
   EXPECT_EQ(v.insurance(), 2);
   EXPECT_EQ(v.e.waterfall_state().socialized_charged[1], 1'003);  // the shorts paid
   EXPECT_EQ(v.e.waterfall_state().socialized_charged[0], 0);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 24'199);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 20'000 + 6'000 - 401);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 24'199);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS1)).equity, 24'199);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS2)).equity, 20'000 + 6'000 - 401);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS3)).equity, 24'199);
 }
 
 TEST(SocializedLoss, FundsFirstThenTheRestByPosition) {
@@ -328,14 +328,14 @@ TEST(SocializedLoss, FundsFirstThenTheRestByPosition) {
   Venue v(toy_config(AdlPolicy::kSocialized));
   fund(v, FundKind::kInsurance, 4'000);
   adl_scene(v);
-  const Int128 l_equity = v.e.margin(v.slot(kL)).equity + 4 * (8'500 - 10'000);
+  const Int128 l_equity = v.e.slot_margin(v.slot(kL)).equity + 4 * (8'500 - 10'000);
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 3'000);
   EXPECT_EQ(v.insurance(), 2);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 858);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 858);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'286);
-  EXPECT_EQ(v.e.margin(v.slot(kL)).equity, l_equity);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS1)).equity, 20'000 + 6'000 - 858);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS2)).equity, 5'000 + 8'000 - 858);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'286);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kL)).equity, l_equity);
 }
 
 // ---- tier 7: member assessment ----

@@ -110,7 +110,7 @@ void BM_Adl_FullSort(benchmark::State& state) {
         const AdlInputs in{value_down(r, p.qty, mark),
                            p.cost,
                            e.account(slot).balance,
-                           e.margin(slot).equity,
+                           e.slot_margin(slot).equity,
                            maintenance_margin(r, p.qty, p.cost, mark),
                            true};
         all.push_back({adl_score(AdlScore::kBitmex, in), e.account(slot).id, slot});

@@ -61,7 +61,7 @@ std::vector<Pick> full_sort_allocation(const RiskEngine& e, std::int64_t lots,
       const AdlInputs in{value_down(r, p.qty, mark),
                          p.cost,
                          a.balance,
-                         e.margin(slot).equity,
+                         e.slot_margin(slot).equity,
                          maintenance_margin(r, p.qty, p.cost, mark),
                          true};
       all.push_back({adl_score(AdlScore::kBitmex, in), a.id, slot});

@@ -33,6 +33,11 @@ enum class HeapSide : std::uint8_t {
   kShort = 2,  // in the short heap (fires when the mark rises to the trigger)
 };
 
+// The venue's external id of an account, as a strong type for the embedder's queries
+// (RiskEngine::margin, liquidation_price, bankruptcy_price): an id is never taken for an internal
+// slot (a uint32) by an implicit conversion. AccountId{42}; static_cast<std::uint64_t> back.
+enum class AccountId : std::uint64_t {};
+
 inline constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 
 struct Position {

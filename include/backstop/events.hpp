@@ -75,11 +75,19 @@ struct InstrumentConfigPayload {
   Qty max_position;
 };
 
+// Event::flags bits. Other bits are reserved: builders leave them zero and the engine ignores them.
+// A Fill that answers the engine's LiquidationOrder (make_liquidation_fill): its taker is the
+// account under liquidation. The order is known by (account id, instrument): the engine has at most
+// one order pending per position of an account (docs/waterfall.md, order mode), so the pair the
+// LiquidationOrder record carries (account, instrument) is the reference the matching engine
+// echoes; the engine rejects the fill (kNotUnderLiquidation) when no such order is pending.
+inline constexpr std::uint32_t kFlagLiquidationFill = 1;
+
 struct Event {
   EventType type;
   Side side;                 // Fill: the taker's side
   std::uint16_t instrument;  // dense instrument index, as configured
-  std::uint32_t reserved;
+  std::uint32_t flags;       // kFlag* bits (a Fill's kFlagLiquidationFill); 0 otherwise
   std::int64_t time_ns;
   union {
     MarkPricePayload mark;
@@ -114,6 +122,19 @@ inline Event make_fill(std::uint16_t instrument, Side taker_side, std::uint64_t 
   Event e = blank_event(EventType::kFill, instrument, time_ns);
   e.side = taker_side;
   e.fill = FillPayload{taker, maker, price, qty, taker_fee, maker_fee};
+  return e;
+}
+// A fill answering the LiquidationOrder of `account` in `instrument` (kFlagLiquidationFill):
+// `account` takes `side` (reducing its position) against `counterparty`. Settled like a takeover
+// close (liquidation.hpp, settle_liquidation_fill): the liquidation fee and the surplus per the
+// instrument's SurplusRule.
+inline Event make_liquidation_fill(std::uint16_t instrument, Side side, std::uint64_t account,
+                                   std::uint64_t counterparty, Price price, Qty qty,
+                                   Money account_fee = Money{0}, Money counterparty_fee = Money{0},
+                                   std::int64_t time_ns = 0) noexcept {
+  Event e = make_fill(instrument, side, account, counterparty, price, qty, account_fee,
+                      counterparty_fee, time_ns);
+  e.flags = kFlagLiquidationFill;
   return e;
 }
 inline Event make_deposit(std::uint64_t account, Money amount, std::int64_t time_ns = 0) noexcept {

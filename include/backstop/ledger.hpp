@@ -212,21 +212,6 @@ class Ledger {
     ev.margin = AccountMargin{accounts_[slot].balance, 0, 0};
     add_positions(slot, ev.margin, ev.position_maintenance.data());
   }
-  // The mark of the account's position in `instrument` at which its equity reaches maintenance
-  // margin (with_margin) or zero, everything else fixed, rounded towards the current mark
-  // (conservative). Long: reached at or below it (0: never); short: at or above it (INT64_MAX:
-  // never). The current mark when already reached; 0 without a position.
-  Price solve_price(std::uint32_t slot, std::uint16_t instrument, bool with_margin) const noexcept {
-    const std::uint32_t pos = find_position(slot, instrument);
-    if (pos == kNoSlot) return Price{0};
-    const AccountMargin m = margin(slot);
-    const Int128 budget = with_margin ? m.equity - m.maintenance : m.equity;
-    const std::int64_t mark = state_[instrument].mark;
-    if (budget < 0) return Price{mark};
-    return Price{
-        position_trigger(risk_[instrument], positions_[pos].qty, mark, budget, with_margin)};
-  }
-
   // ---- Triggers and the flagged list ----
 
   // Re-evaluates an account exactly and puts it where it belongs: healthy accounts get fresh

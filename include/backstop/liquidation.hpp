@@ -1,10 +1,13 @@
 // Liquidation (docs/design.md §5, tier 0): how a flagged account's positions leave it.
 //   takeover - the asset's backstop account takes every position over at the mark. Closing at the
-//     mark leaves the defaulter's equity E as its balance. If E >= 0 the liquidation fee (rate x
-//     closed notional, at most E) and the rest of the surplus go to the insurance fund; if E < 0
-//     the deficit -E goes down the funding tiers (funding_tiers.hpp).
-//   order - first reduce-only IOC LiquidationOrders at the bankruptcy price, then, after
-//     `order_timeout_ns` of event time, whatever the matching engine's fills left is taken over.
+//     mark leaves the defaulter's equity E as its balance. If E >= 0 the instrument's SurplusRule
+//     says what goes to the insurance fund (by default the liquidation fee, rate x closed
+//     notional at most E, and the rest of the surplus; SurplusBasis); if E < 0 the deficit -E goes
+//     down the funding tiers (funding_tiers.hpp).
+//   order - first reduce-only IOC LiquidationOrders at the bankruptcy price of the lots they close
+//     (or dYdX's fillable price: liquidation_order_limit), then, after `order_timeout_ns` of event
+//     time, whatever the matching engine's fills left is taken over. A fill answering an order
+//     (make_liquidation_fill) pays what a takeover close pays (settle_liquidation_fill).
 //   partial (`partial` on, the account liquidatable but not bankrupt: equity E > 0) - positions in
 //     takeover order (last slot first); for each, the smallest lot count k in 1..|q| such that
 //     after moving k lots to the backstop at the mark and charging the liquidation fee on their
@@ -21,8 +24,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 
+#include "backstop/close_prices.hpp"
 #include "backstop/funding_tiers.hpp"
 #include "backstop/waterfall_context.hpp"
 
@@ -102,8 +107,24 @@ inline bool plan_partial(const WaterfallContext& ctx, std::uint32_t slot,
   return true;
 }
 
+// The limit of a LiquidationOrder closing `lots` (signed like the position) of the account's
+// position in `instrument`, per the instrument's OrderLimit (venue_conventions.hpp): the bankruptcy
+// price of those lots (close_prices.hpp), or dYdX v4's fillable price. When no price in the band
+// leaves the account solvent, the band's far edge (a sell at max_price, a buy at min_price): the
+// order hardly fills and the rest is taken over at the timeout.
+inline std::int64_t liquidation_order_limit(const Ledger& ledger, std::uint32_t slot,
+                                            std::uint16_t instrument, std::int64_t lots) noexcept {
+  const InstrumentRisk& r = ledger.risk(instrument);
+  const std::optional<Price> p = r.conventions.order_limit == OrderLimit::kFillable
+                                     ? fillable_price(ledger, slot, instrument)
+                                     : bankruptcy_price(ledger, slot, instrument, lots);
+  if (p) return p->raw();
+  return lots > 0 ? r.max_price : r.min_price;
+}
+
 // Order mode: records a reduce-only LiquidationOrder per position to close (the partial plan's
-// lots, or all of it) at its bankruptcy price, and sets the takeover deadline.
+// lots, or all of it) at its limit (liquidation_order_limit), and sets the takeover deadline. A
+// fill answering one (make_liquidation_fill) is settled by settle_liquidation_fill.
 inline void emit_liquidation_orders(WaterfallContext& ctx, std::uint32_t slot,
                                     std::int64_t time_ns) noexcept {
   const Account& a = ctx.ledger.account(slot);
@@ -118,12 +139,43 @@ inline void emit_liquidation_orders(WaterfallContext& ctx, std::uint32_t slot,
       lots = p.qty > 0 ? plan.lots[j] : -plan.lots[j];
     }
     ctx.record(WaterfallKind::kLiquidationOrder, 0, WaterfallReason::kTransfer, a.asset,
-               p.instrument, a.id, -lots, ctx.ledger.solve_price(slot, p.instrument, false).raw(),
-               0);
+               p.instrument, a.id, -lots,
+               liquidation_order_limit(ctx.ledger, slot, p.instrument, lots), 0);
   }
   const std::int64_t t = time_ns + ctx.config.order_timeout_ns;
   ctx.state.deadline_ns[slot] = t == 0 ? 1 : t;
 }
+
+// What a liquidation close better than bankruptcy pays the insurance fund, per the SurplusRule of
+// each closed position's instrument (venue_conventions.hpp), gathered over the closes of one
+// liquidation: the fee part (the liquidation fee rate of the notional closed under kAllToInsurance
+// and kFeeOnly, surplus_fee_cap_rate of it under kFeeCapped, each rounded up once), and whether the
+// rest of the surplus goes to the fund too (kAllToInsurance). The default conventions give the
+// single fee ceil(rate x Σ notional), then all the rest.
+struct SurplusBasis {
+  Int128 fee_notional = 0;       // notional charged at WaterfallConfig::liquidation_fee_rate
+  Int128 capped_fee_scaled = 0;  // Σ notional x surplus_fee_cap_rate (kRateScale units)
+  bool rest_to_insurance = false;
+
+  void add(const InstrumentRisk& r, Int128 notional) noexcept {
+    switch (r.conventions.surplus) {
+      case SurplusRule::kAllToInsurance:
+        fee_notional += notional;
+        rest_to_insurance = true;
+        break;
+      case SurplusRule::kFeeCapped:
+        capped_fee_scaled += notional * r.conventions.surplus_fee_cap_rate;
+        break;
+      case SurplusRule::kFeeOnly:
+        fee_notional += notional;
+        break;
+    }
+  }
+  Int128 fee(std::int64_t liquidation_fee_rate) const noexcept {
+    return div_round_up(fee_notional * liquidation_fee_rate, kRateScale) +
+           div_round_up(capped_fee_scaled, kRateScale);
+  }
+};
 
 namespace liquidation_detail {
 
@@ -163,15 +215,17 @@ inline bool reduce_partially(WaterfallContext& ctx, std::uint32_t slot) noexcept
   return ledger.account(slot).status == AccountStatus::kHealthy;
 }
 
-// A non-negative equity after the takeover: the liquidation fee on the closed notional, then the
-// rest of the surplus, to the insurance fund.
-inline void collect_surplus(WaterfallContext& ctx, std::uint32_t slot, Int128 notional) noexcept {
+// A non-negative equity after the takeover: the fee part of `basis` (at most the equity), then,
+// when its rule says so, the rest of the surplus to the insurance fund; what is left stays with the
+// trader.
+inline void collect_surplus(WaterfallContext& ctx, std::uint32_t slot,
+                            const SurplusBasis& basis) noexcept {
   const std::int64_t equity = ctx.ledger.account(slot).balance;
-  const Int128 fee_full = div_round_up(notional * ctx.config.liquidation_fee_rate, kRateScale);
-  const auto fee = static_cast<std::int64_t>(std::min<Int128>(fee_full, equity));
+  const auto fee = static_cast<std::int64_t>(
+      std::min<Int128>(basis.fee(ctx.config.liquidation_fee_rate), equity));
   if (fee > 0)
     ctx.to_insurance(slot, fee, WaterfallKind::kLiquidationFee, 0, WaterfallReason::kFee);
-  if (equity - fee > 0) {
+  if (basis.rest_to_insurance && equity - fee > 0) {
     ctx.to_insurance(slot, equity - fee, WaterfallKind::kSurplus, 0, WaterfallReason::kSurplus);
   }
 }
@@ -193,7 +247,7 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
   const std::int64_t balance_start = ledger.account(slot).balance;
   std::array<TakenPosition, kMaxPositionsPerAccount> taken{};
   std::uint32_t taken_count = 0;
-  Int128 notional = 0;
+  SurplusBasis basis;
   const std::uint32_t backstop = ctx.backstop_slot(ledger.account(slot).asset);
   while (ledger.account(slot).position_count > 0) {
     const Position p = ledger.positions(slot).back();
@@ -201,20 +255,52 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
     const InstrumentState& s = ledger.state(p.instrument);
     const PositionRisk pr = evaluate_position(r, s, p);
     const Int128 v = value_down(r, p.qty, s.mark);
-    notional += v < 0 ? -v : v;
+    basis.add(r, v < 0 ? -v : v);
     taken[taken_count++] =
         TakenPosition{p.instrument, p.qty, pr.contribution < 0 ? -pr.contribution : 0};
     take_over(ctx, slot, backstop, p.instrument, p.qty);
   }
   const std::int64_t equity = ledger.account(slot).balance;
   if (equity >= 0) {
-    collect_surplus(ctx, slot, notional);
+    collect_surplus(ctx, slot, basis);
   } else {
     cover_deficit(ctx, slot, -equity, balance_start, {taken.data(), taken_count}, backstop,
                   time_ns);
   }
   ctx.refresh(slot);
   if (backstop != kNoSlot) ctx.refresh(backstop);
+}
+
+// Order mode: a fill answering the account's LiquidationOrder (make_liquidation_fill, validated by
+// the engine: an order is pending and the fill reduces the position) closed `lots` (signed like the
+// position) at `price`; the trade is booked. Settles it as a takeover close settles: the fee part
+// of its SurplusBasis on the notional closed at the fill price, at most the account's equity after
+// the fill; and, under kAllToInsurance, once the account holds no position, the rest of its
+// balance (what a takeover's surplus would be). A partial liquidation keeps its equity
+// (plan_partial's rule): when WaterfallConfig::partial is on and the account was not bankrupt
+// before the fill (`equity_before` > 0, the condition for a partial plan) no rest is collected. A
+// fill worse than bankruptcy charges nothing and leaves a negative balance: the flat account is
+// then bankrupt and the waterfall covers the deficit (tiers 1-5, 7; there is no taken-over
+// position for tier 6); one still holding positions is taken over at its deadline.
+inline void settle_liquidation_fill(WaterfallContext& ctx, std::uint32_t slot,
+                                    std::uint16_t instrument, std::int64_t lots, std::int64_t price,
+                                    Int128 equity_before) noexcept {
+  using namespace liquidation_detail;
+  Ledger& ledger = ctx.ledger;
+  const InstrumentRisk& r = ledger.risk(instrument);
+  const Int128 v = value_down(r, lots, price);
+  SurplusBasis basis;
+  basis.add(r, v < 0 ? -v : v);
+  const Int128 equity = ledger.margin(slot).equity;
+  const auto fee = static_cast<std::int64_t>(
+      std::max<Int128>(0, std::min<Int128>(basis.fee(ctx.config.liquidation_fee_rate), equity)));
+  if (fee > 0)
+    ctx.to_insurance(slot, fee, WaterfallKind::kLiquidationFee, 0, WaterfallReason::kFee);
+  const std::int64_t rest = ledger.account(slot).balance;
+  const bool partial = ctx.config.partial && equity_before > 0;
+  if (basis.rest_to_insurance && !partial && ledger.account(slot).position_count == 0 && rest > 0) {
+    ctx.to_insurance(slot, rest, WaterfallKind::kSurplus, 0, WaterfallReason::kSurplus);
+  }
 }
 
 }  // namespace backstop

@@ -33,6 +33,10 @@ enum class RejectCode : std::uint16_t {
   kPositionLimit = 202,
   // A withdrawal while the asset has bad debt or an unresolved bankruptcy.
   kDeficitUnresolved = 203,
+  // A liquidation fill (kFlagLiquidationFill) for an account with no LiquidationOrder pending in
+  // the instrument (not in order mode, not under liquidation, no position there), or one that
+  // would not reduce the position (the wrong side, or more lots than it holds).
+  kNotUnderLiquidation = 204,
 
   // 300-399: a capacity fixed at construction is exhausted; nothing was applied.
   kAccountCapacity = 300,
@@ -84,6 +88,8 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "position_limit";
     case RejectCode::kDeficitUnresolved:
       return "deficit_unresolved";
+    case RejectCode::kNotUnderLiquidation:
+      return "not_under_liquidation";
     case RejectCode::kAccountCapacity:
       return "account_capacity";
     case RejectCode::kPositionCapacity:

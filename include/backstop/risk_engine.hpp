@@ -19,12 +19,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "backstop/account.hpp"
 #include "backstop/adl_quantiles.hpp"
 #include "backstop/adl_schedule.hpp"
+#include "backstop/close_prices.hpp"
 #include "backstop/events.hpp"
 #include "backstop/ledger.hpp"
 #include "backstop/order_check.hpp"
@@ -117,15 +119,48 @@ class RiskEngine {
   }
   // The flagged (liquidatable or bankrupt) accounts' slots, in no particular order.
   std::span<const std::uint32_t> liquidatable() const noexcept { return ledger_.flagged(); }
-  AccountMargin margin(std::uint32_t slot) const noexcept { return ledger_.margin(slot); }
-  // Liquidation price of the account's position in `instrument`, everything else fixed: the mark
-  // at which equity reaches maintenance margin (Ledger::solve_price has the conventions).
-  Price liquidation_price(std::uint32_t slot, std::uint16_t instrument) const noexcept {
-    return ledger_.solve_price(slot, instrument, true);
+  // The queries an embedder asks by the venue's account id (a strong type, so that an id is never
+  // taken for a slot or the other way round): empty for an unknown account, and as the slot forms
+  // below say. Cold: O(P), and O(P + log(band) x brackets) for a price (close_prices.hpp).
+  std::optional<AccountMargin> margin(AccountId id) const noexcept {
+    const std::uint32_t slot = ledger_.find_slot(static_cast<std::uint64_t>(id));
+    return slot == kNoSlot ? std::nullopt : std::optional<AccountMargin>{ledger_.margin(slot)};
   }
-  // Bankruptcy price: where equity reaches zero; same conventions.
-  Price bankruptcy_price(std::uint32_t slot, std::uint16_t instrument) const noexcept {
-    return ledger_.solve_price(slot, instrument, false);
+  std::optional<Price> liquidation_price(AccountId id, std::uint16_t instrument) const noexcept {
+    const std::uint32_t slot = ledger_.find_slot(static_cast<std::uint64_t>(id));
+    return slot == kNoSlot ? std::nullopt : slot_liquidation_price(slot, instrument);
+  }
+  std::optional<Price> bankruptcy_price(AccountId id, std::uint16_t instrument) const noexcept {
+    const std::uint32_t slot = ledger_.find_slot(static_cast<std::uint64_t>(id));
+    return slot == kNoSlot ? std::nullopt : slot_bankruptcy_price(slot, instrument);
+  }
+  // The bankruptcy price of closing `lots` (signed like the position) of it: a partial close.
+  std::optional<Price> bankruptcy_price(AccountId id, std::uint16_t instrument,
+                                        Qty lots) const noexcept {
+    const std::uint32_t slot = ledger_.find_slot(static_cast<std::uint64_t>(id));
+    return slot == kNoSlot ? std::nullopt : slot_bankruptcy_price(slot, instrument, lots);
+  }
+
+  // The same queries by internal slot (find_account()), for tests and callers that hold slots.
+  AccountMargin slot_margin(std::uint32_t slot) const noexcept { return ledger_.margin(slot); }
+  // Liquidation price of the account's position in `instrument`, everything else fixed: the mark
+  // at which equity reaches maintenance margin (close_prices.hpp has the rounding: a long is
+  // liquidatable below it, a short above; the band's edge when never; empty when always or
+  // without a position).
+  std::optional<Price> slot_liquidation_price(std::uint32_t slot,
+                                              std::uint16_t instrument) const noexcept {
+    return backstop::liquidation_price(ledger_, slot, instrument);
+  }
+  // Bankruptcy price: the close price at which equity after closing the whole position is zero,
+  // the closing fee at that price included (close_prices.hpp); for an account already under water
+  // it lies beyond the mark. Empty when no price in the band gets there, or without a position.
+  std::optional<Price> slot_bankruptcy_price(std::uint32_t slot,
+                                             std::uint16_t instrument) const noexcept {
+    return backstop::bankruptcy_price(ledger_, slot, instrument);
+  }
+  std::optional<Price> slot_bankruptcy_price(std::uint32_t slot, std::uint16_t instrument,
+                                             Qty lots) const noexcept {
+    return backstop::bankruptcy_price(ledger_, slot, instrument, lots.raw());
   }
   // Triggers popped by mark ticks since construction; a statistic for benchmarks and tuning.
   std::uint64_t triggers_fired() const noexcept { return ledger_.triggers_fired(); }
@@ -300,11 +335,28 @@ class RiskEngine {
     return RejectCode::kOk;
   }
 
+  // A liquidation fill (kFlagLiquidationFill) answers a pending LiquidationOrder of its taker in
+  // its instrument (order mode, a deadline set) and reduces the position without flipping it.
+  RejectCode check_liquidation_fill(const Event& e, std::uint32_t taker) const noexcept {
+    if (wf_config_.mode != LiquidationMode::kOrder || wf_state_.deadline_ns[taker] == 0) {
+      return RejectCode::kNotUnderLiquidation;
+    }
+    const std::int64_t held = ledger_.position_qty(taker, e.instrument);
+    const std::int64_t qty = e.fill.qty.raw();
+    const bool reduces = e.side == Side::kSell ? held >= qty : -held >= qty;
+    return held != 0 && reduces ? RejectCode::kOk : RejectCode::kNotUnderLiquidation;
+  }
+
   RejectCode on_fill(const Event& e) noexcept {
     std::uint32_t taker = kNoSlot;
     std::uint32_t maker = kNoSlot;
-    const RejectCode code = check_fill(e, taker, maker);
+    RejectCode code = check_fill(e, taker, maker);
     if (code != RejectCode::kOk) return code;
+    if ((e.flags & kFlagLiquidationFill) != 0) [[unlikely]] {
+      code = check_liquidation_fill(e, taker);
+      if (code != RejectCode::kOk) return code;
+      return on_liquidation_fill(e, taker, maker);
+    }
     // Validated: from here on the fill is applied, even if it leaves an account under initial
     // margin.
     const FillPayload& f = e.fill;
@@ -330,6 +382,10 @@ class RiskEngine {
     }
     return RejectCode::kOk;
   }
+
+  // A validated liquidation fill: the trade, then the takeover-like settlement of the liquidated
+  // side (liquidation.hpp, settle_liquidation_fill), then both accounts refreshed.
+  RejectCode on_liquidation_fill(const Event& e, std::uint32_t taker, std::uint32_t maker) noexcept;
 
   // The rarer events, out of line (risk_engine.cpp) so that process() stays a small dispatcher that
   // inlines into its caller with the mark and fill paths.

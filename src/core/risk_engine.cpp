@@ -36,6 +36,25 @@ RiskEngine::RiskEngine(const RiskConfig& config)
   wf_state_.allocate(config.max_accounts, static_cast<std::uint32_t>(config.instruments.size()));
 }
 
+RejectCode RiskEngine::on_liquidation_fill(const Event& e, std::uint32_t taker,
+                                           std::uint32_t maker) noexcept {
+  const FillPayload& f = e.fill;
+  const std::int64_t delta = e.side == Side::kBuy ? f.qty.raw() : -f.qty.raw();
+  const Int128 equity_before = ledger_.margin(taker).equity;
+  const TradeSettlement t =
+      ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
+  if (wf_config_.audit_balances) waterfall_.record_trade(t, 0);
+  settle_liquidation_fill(waterfall_, taker, e.instrument, -delta, f.price.raw(), equity_before);
+  Evaluation ev;
+  for (const std::uint32_t slot : {taker, maker}) {
+    refresh(slot, ev);
+    if (ev.margin.equity < ev.margin.initial) {
+      ledger_.push_output(OutputType::kUnderInitialMargin, slot, ev.margin);
+    }
+  }
+  return RejectCode::kOk;
+}
+
 RejectCode RiskEngine::on_deposit(const Event& e) noexcept {
   const std::uint32_t slot = ledger_.find_slot(e.transfer.account);
   if (slot == kNoSlot) return RejectCode::kUnknownAccount;

@@ -24,7 +24,7 @@ class EquityMemo {
     for (std::size_t j = 0; same && j < positions.size(); ++j)
       same = key_of(risk, positions[j]) == keys_[j];
     if (same) return equity_;
-    equity_ = clamp_to_int64(risk.margin(slot).equity);
+    equity_ = clamp_to_int64(risk.slot_margin(slot).equity);
     balance_ = account.balance;
     count_ = positions.size();
     for (std::size_t j = 0; j < positions.size(); ++j)

@@ -118,8 +118,11 @@ void EventBuilder::answer_order(const PendingOrder& o, std::int64_t ts) {
   const DepthFill fill = walk_depth(lots, taken, sell, mark, o.limit, want);
   if (fill.lots <= 0) return;
   taken += fill.lots;
-  events_.push_back(make_fill(o.instrument, sell ? Side::kSell : Side::kBuy, o.account, f.market,
-                              Price{fill.ticks}, Qty{fill.lots}, Money{0}, Money{0}, ts));
+  // Marked as answering the order, so that the engine settles it as a liquidation close (fee and
+  // surplus, docs/waterfall.md).
+  events_.push_back(make_liquidation_fill(o.instrument, sell ? Side::kSell : Side::kBuy, o.account,
+                                          f.market, Price{fill.ticks}, Qty{fill.lots}, Money{0},
+                                          Money{0}, ts));
   held += sell ? -fill.lots : fill.lots;
   // What the account got less (or paid more) than at the mark, rounded up.
   const Int128 gap = Int128{sell ? mark - fill.ticks : fill.ticks - mark};

@@ -81,9 +81,11 @@
 //                  BTCUSDT), liquidation runs in order mode (LiquidationMode::kOrder, engine-wide:
 //                  an instrument without depth gets no fills and falls to takeover at the order
 //                  timeout). The replay answers each LiquidationOrder (reduce-only IOC, limit =
-//                  bankruptcy price) with one fill against the asset's book account (id after the
-//                  clearing members; funded at the first event with the asset's traders' total
-//                  target notional, a deposit, so conservation holds; no fees on either side):
+//                  bankruptcy price) with one liquidation fill (make_liquidation_fill: the engine
+//                  charges the liquidation fee and surplus on it) against the asset's book account
+//                  (id after the clearing members; funded at the first event with the asset's
+//                  traders' total target notional, a deposit, so conservation holds; no trading
+//                  fees on either side):
 //                  the size and volume-weighted price walk the latest snapshot at or before the
 //                  fill, converted to lots at the mark, from the mark as mid (book_depth.hpp:
 //                  linear within a band, rounded against the liquidated account, never past the

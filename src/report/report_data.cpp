@@ -231,7 +231,7 @@ void ReportData::sample_deficits(const RiskEngine& risk, std::size_t bucket) {
   std::vector<std::int64_t> top1(assets, 0);
   std::vector<std::int64_t> top2(assets, 0);
   for (const std::uint32_t slot : risk.liquidatable()) {
-    const AccountMargin m = risk.margin(slot);
+    const AccountMargin m = risk.slot_margin(slot);
     if (m.equity >= 0) continue;
     const Account& acc = risk.account(slot);
     const std::int64_t deficit = clamp_to_int64(-m.equity);

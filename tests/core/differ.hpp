@@ -32,7 +32,7 @@ struct Differ {
     ASSERT_NE(slot, kNoSlot);
     const ReferenceModel::Acct* ra = reference.find_const(id);
     ASSERT_NE(ra, nullptr);
-    const AccountMargin m = engine.margin(slot);
+    const AccountMargin m = engine.slot_margin(slot);
     const ReferenceModel::Margin rm = reference.margin(*ra);
     ASSERT_TRUE(m.equity == rm.equity) << "equity of " << id << " at event " << events;
     ASSERT_TRUE(m.maintenance == rm.maintenance) << "MM of " << id << " at event " << events;

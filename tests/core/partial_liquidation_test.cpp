@@ -59,7 +59,7 @@ struct Venue : test::Venue {
   }
   // Healthy, and no longer under initial margin on what it still holds.
   void expect_restored(std::uint64_t id) const {
-    const AccountMargin m = e.margin(slot(id));
+    const AccountMargin m = e.slot_margin(slot(id));
     EXPECT_EQ(e.account(slot(id)).status, AccountStatus::kHealthy);
     EXPECT_GE(m.equity, m.initial);
   }
@@ -95,8 +95,8 @@ TEST(PartialLiquidation, ReducesOnePositionOnlyAsFarAsInitialMarginNeeds) {
   EXPECT_EQ(v.qty(kBackstop), 6);
   // Realized 6 x 9,250 - 60,000 = -4,500, then the fee: 12,000 - 4,500 - 278.
   EXPECT_EQ(v.balance(kA), 7'222);
-  EXPECT_EQ(v.e.margin(v.slot(kA)).equity, 4'222);
-  EXPECT_EQ(v.e.margin(v.slot(kA)).initial, 3'700);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kA)).equity, 4'222);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kA)).initial, 3'700);
   EXPECT_EQ(v.insurance(), 278);
   v.expect_restored(kA);
   EXPECT_EQ(v.e.waterfall_state().liquidations, 1u);
@@ -130,7 +130,7 @@ TEST(PartialLiquidation, WholeLastPositionGoesThenTheNextIsReduced) {
   EXPECT_EQ(v.qty(kA, 1), 0);
   EXPECT_EQ(v.qty(kBackstop, 0), 6);
   EXPECT_EQ(v.qty(kBackstop, 1), 2);
-  EXPECT_EQ(v.e.margin(v.slot(kA)).equity, 4'122);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kA)).equity, 4'122);
   EXPECT_EQ(v.insurance(), 378);
   v.expect_restored(kA);
   EXPECT_EQ(v.e.waterfall_state().partial_liquidations, 1u);
@@ -181,8 +181,10 @@ TEST(PartialLiquidation, OrderModeOrdersThePartialSizeAndReevaluatesAtTheTimeout
   v.mark(0, 9'250, 100);  // the first example: 6 lots
   const auto orders = v.of(WaterfallKind::kLiquidationOrder);
   ASSERT_EQ(orders.size(), 1u);
-  EXPECT_EQ(orders[0].amount, -6);     // sell 6
-  EXPECT_EQ(orders[0].before, 8'799);  // at the bankruptcy price, as in full liquidation
+  EXPECT_EQ(orders[0].amount, -6);  // sell 6
+  // At the bankruptcy price of those 6 lots, the other 4 valued at the mark: 12,000 + 6 (p -
+  // 10,000) + 4 (9,250 - 10,000) = 0 at p = 8,500 (closing all 10 would be limited at 8,800).
+  EXPECT_EQ(orders[0].before, 8'500);
   EXPECT_EQ(v.qty(kA), 10);
   v.mark(0, 9'200, 900);  // before the deadline: nothing
   EXPECT_EQ(v.qty(kA), 10);

@@ -104,37 +104,45 @@ class ReferenceWaterfall : public ReferenceModel {
   std::uint64_t liquidations() const { return liquidations_; }
   std::uint64_t adl_fills() const { return adl_fills_; }
 
-  // Bankruptcy price of the account's position in `instrument` by search over marks (everything
-  // else fixed): the current mark if the account is bankrupt already; for a long the highest mark
-  // below it at which equity < 0 (0: none), for a short the lowest above it (INT64_MAX: none).
-  // Exact; the engine's equals it for linear contracts and may lie nearer the mark for inverse
-  // ones (solved with slack against rounding), which the differ accepts.
+  // The conventions an instrument follows: its own, else the venue's.
+  const VenueConventions& conventions(std::uint16_t instrument) const {
+    const auto& own = instruments_[instrument].spec.conventions;
+    return own ? *own : config_.venue;
+  }
+
+  // Bankruptcy price of closing the account's whole position in `instrument` (close_prices.hpp),
+  // by bisection over the band: closing at p leaves equity_at(p) (the position
+  // valued at p, everything else at the marks) less the closing fee rounded up; a long's is the
+  // lowest tick where that is >= 0, a short's the highest; the band's edge when all are; when none
+  // is, the far edge (the order's limit then).
   std::int64_t bankruptcy_price(const Acct& a, std::uint16_t instrument) const {
-    const std::int64_t m0 = instruments_[instrument].mark;
-    if (margin(a, false).equity < 0) return m0;
-    const bool is_long = a.positions.at(instrument).qty > 0;
-    auto bankrupt_at = [&](std::int64_t p) { return equity_at(a, instrument, p) < 0; };
-    if (is_long) {
-      if (m0 <= 1 || !bankrupt_at(1)) return 0;
-      std::int64_t lo = 1, hi = m0 - 1;  // bankrupt at lo; find the highest such
-      while (lo < hi) {
-        const std::int64_t mid = lo + (hi - lo + 1) / 2;
-        if (bankrupt_at(mid))
-          lo = mid;
+    const InstrumentSpec& spec = instruments_[instrument].spec;
+    const std::int64_t q = a.positions.at(instrument).qty;
+    const std::int64_t fee_rate = conventions(instrument).closing_fee_rate;
+    auto solvent = [&](std::int64_t p) {
+      const Int128 v = value_floor(spec, q, p);
+      return equity_at(a, instrument, p) - ceil_div((v < 0 ? -v : v) * fee_rate, kRateScale) >= 0;
+    };
+    std::int64_t lo = spec.min_price.raw();
+    std::int64_t hi = spec.max_price.raw();
+    if (q > 0) {
+      if (!solvent(hi)) return hi;
+      while (lo < hi) {  // solvent at hi; find the lowest such
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        if (solvent(mid))
+          hi = mid;
         else
-          hi = mid - 1;
+          lo = mid + 1;
       }
       return lo;
     }
-    constexpr std::int64_t kTop = std::numeric_limits<std::int64_t>::max() - 1;
-    if (!bankrupt_at(kTop)) return std::numeric_limits<std::int64_t>::max();
-    std::int64_t lo = m0 + 1, hi = kTop;  // bankrupt at hi; find the lowest such
-    while (lo < hi) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      if (bankrupt_at(mid))
-        hi = mid;
+    if (!solvent(lo)) return lo;
+    while (lo < hi) {  // solvent at lo; find the highest such
+      const std::int64_t mid = lo + (hi - lo + 1) / 2;
+      if (solvent(mid))
+        lo = mid;
       else
-        lo = mid + 1;
+        hi = mid - 1;
     }
     return lo;
   }
@@ -328,13 +336,22 @@ class ReferenceWaterfall : public ReferenceModel {
     const std::int64_t balance_start = a.balance;
     Acct* backstop = backstop_of(a.asset);
     std::vector<Taken> taken;
-    Int128 notional = 0;
+    Int128 fee_notional = 0;  // closed under kAllToInsurance or kFeeOnly
+    Int128 capped = 0;        // Σ notional x surplus_fee_cap_rate, closed under kFeeCapped
+    bool rest_to_insurance = false;
     while (!a.order.empty()) {
       const std::uint16_t i = a.order.back();
       const Pos p = a.positions.at(i);
       const std::int64_t mark = instruments_[i].mark;
       const Int128 value = value_floor(instruments_[i].spec, p.qty, mark);
-      notional += value < 0 ? -value : value;
+      const Int128 notional = value < 0 ? -value : value;
+      const VenueConventions& vc = conventions(i);
+      if (vc.surplus == SurplusRule::kFeeCapped) {
+        capped += notional * vc.surplus_fee_cap_rate;
+      } else {
+        fee_notional += notional;
+      }
+      rest_to_insurance = rest_to_insurance || vc.surplus == SurplusRule::kAllToInsurance;
       const Int128 contribution = value - p.cost - p.accrued;
       taken.push_back(Taken{i, p.qty, contribution < 0 ? -contribution : 0});
       const std::int64_t before = a.balance;
@@ -345,10 +362,14 @@ class ReferenceWaterfall : public ReferenceModel {
     }
     const std::int64_t equity = a.balance;
     if (equity >= 0) {
+      // SurplusRule (venue_conventions.hpp): the fee part, then the rest only under
+      // kAllToInsurance.
       const Int128 fee =
-          std::min<Int128>(ceil_div(notional * cfg_.liquidation_fee_rate, kRateScale), equity);
+          std::min<Int128>(ceil_div(fee_notional * cfg_.liquidation_fee_rate, kRateScale) +
+                               ceil_div(capped, kRateScale),
+                           equity);
       if (fee > 0) to_insurance(a, fee, WaterfallKind::kLiquidationFee, 0, WaterfallReason::kFee);
-      if (equity - fee > 0) {
+      if (rest_to_insurance && equity - fee > 0) {
         to_insurance(a, equity - fee, WaterfallKind::kSurplus, 0, WaterfallReason::kSurplus);
       }
       return;

@@ -51,7 +51,7 @@ TEST_F(RiskEngineTest, FillMovesRealizedPnlAndFeesExactly) {
   EXPECT_EQ(acct(1).balance, 10'994 * kUsdt);
   EXPECT_EQ(acct(1).position_count, 0);
   // 2 is short 1 from 60,000, 3 long 1 from 61,000; at mark 60,000: -0 and -1,000.
-  const AccountMargin m3 = engine_.margin(engine_.find_account(3));
+  const AccountMargin m3 = engine_.slot_margin(engine_.find_account(3));
   EXPECT_EQ(m3.equity, Int128{9'000 * kUsdt});
 }
 
@@ -64,8 +64,8 @@ TEST_F(RiskEngineTest, FundingIsSettledLazilyAndLongsPayShorts) {
   ASSERT_EQ(run(make_funding(kLinear, 10'000)).code, RejectCode::kOk);
   EXPECT_EQ(engine_.instrument_state(kLinear).long_funding_index, 6'000);
   EXPECT_EQ(acct(1).balance, 10'000 * kUsdt);  // not yet settled
-  EXPECT_EQ(engine_.margin(engine_.find_account(1)).equity, Int128{9'994 * kUsdt});
-  EXPECT_EQ(engine_.margin(engine_.find_account(2)).equity, Int128{10'006 * kUsdt});
+  EXPECT_EQ(engine_.slot_margin(engine_.find_account(1)).equity, Int128{9'994 * kUsdt});
+  EXPECT_EQ(engine_.slot_margin(engine_.find_account(2)).equity, Int128{10'006 * kUsdt});
   // Touching the position settles it.
   ASSERT_EQ(run(make_fill(kLinear, Side::kSell, 1, 2, Price{600'000}, Qty{500})).code,
             RejectCode::kOk);
@@ -129,13 +129,12 @@ TEST_F(RiskEngineTest, LiquidationAndBankruptcyPricesMatchTheClosedForm) {
   ASSERT_EQ(run(make_fill(kLinear, Side::kBuy, 1, 2, Price{600'000}, Qty{1000})).code,
             RejectCode::kOk);
   // docs/design.md §3: m_liq = (C - R - cum) / (mult (q - mmr|q|)) with R = 1,000 USDT:
-  // (60,000 - 1,000 - 50) / (1 - 0.005) = 59,246.23 USDT -> 592,462 ticks; rounded conservatively.
+  // (60,000 - 1,000 - 50) / (1 - 0.005) = 59,246.23 USDT: a long's crossing rounded up to the
+  // tick, 592,463 (liquidatable below it).
   const std::uint32_t slot = engine_.find_account(1);
-  const std::int64_t liq = engine_.liquidation_price(slot, kLinear).raw();
-  EXPECT_GE(liq, 592'462);
-  EXPECT_LE(liq, 592'463);
-  // m_bk = (C - R') / (mult q) = 59,000 USDT.
-  EXPECT_EQ(engine_.bankruptcy_price(slot, kLinear).raw(), 589'999);
+  EXPECT_EQ(engine_.slot_liquidation_price(slot, kLinear)->raw(), 592'463);
+  // m_bk = (C - R') / (mult q) = 59,000 USDT, where equity is exactly zero.
+  EXPECT_EQ(engine_.slot_bankruptcy_price(slot, kLinear)->raw(), 590'000);
 }
 
 TEST_F(RiskEngineTest, InverseLongLosesCoinWhenTheMarkFalls) {
@@ -146,12 +145,11 @@ TEST_F(RiskEngineTest, InverseLongLosesCoinWhenTheMarkFalls) {
             RejectCode::kOk);
   ASSERT_EQ(run(make_mark(kInverse, Price{400'000})).code, RejectCode::kOk);
   // 10,000 * (1/50,000 - 1/40,000) = -0.05 BTC.
-  EXPECT_EQ(engine_.margin(engine_.find_account(1)).equity, Int128{5'000'000});
-  EXPECT_EQ(engine_.margin(engine_.find_account(2)).equity, Int128{105'000'000});
+  EXPECT_EQ(engine_.slot_margin(engine_.find_account(1)).equity, Int128{5'000'000});
+  EXPECT_EQ(engine_.slot_margin(engine_.find_account(2)).equity, Int128{105'000'000});
   // Bankruptcy where 10,000 (1/50,000 - 1/m) = -0.1: m = 33,333.33 USD.
-  const std::int64_t bk = engine_.bankruptcy_price(engine_.find_account(1), kInverse).raw();
-  EXPECT_GE(bk, 333'332);
-  EXPECT_LE(bk, 333'334);
+  // Rounded up to the tick: the lowest close price that leaves the equity non-negative.
+  EXPECT_EQ(engine_.bankruptcy_price(AccountId{1}, kInverse)->raw(), 333'334);
   const EventResult r = run(make_mark(kInverse, Price{333'000}));
   ASSERT_EQ(r.output_count, 1u);
   EXPECT_EQ(engine_.outputs()[0].type, OutputType::kBecameBankrupt);

@@ -115,7 +115,7 @@ class WaterfallDiffer {
     const std::size_t n = std::min(got.size(), want.size());
     bool equal = got.size() == want.size();
     for (std::size_t k = 0; k < n; ++k)
-      equal = equal && (same(got[k], want[k]) || conservative_order_price(got[k], want[k]));
+      equal = equal && same(got[k], want[k]);
     if (!equal) {
       std::ostringstream all;
       for (std::size_t k = 0; k < std::max(got.size(), want.size()); ++k) {
@@ -132,19 +132,6 @@ class WaterfallDiffer {
       stats.deficits += r.kind == WaterfallKind::kDeficit;
       stats.bad_debts += r.kind == WaterfallKind::kBadDebt;
     }
-  }
-
-  // An inverse contract's bankruptcy price is solved with one unit of slack against the floor
-  // rounding of its value (margin.hpp position_trigger), so the engine's order limit may lie a
-  // tick or so nearer the mark than the exact search's: accept it between the two, nothing else.
-  bool conservative_order_price(const WaterfallRecord& got, const WaterfallRecord& want) const {
-    if (got.kind != WaterfallKind::kLiquidationOrder || want.kind != got.kind) return false;
-    if (engine.instrument_risk(got.instrument).kind == ContractKind::kLinearPerpetual) return false;
-    WaterfallRecord g = got;
-    g.before = want.before;
-    const std::int64_t mark = engine.instrument_state(got.instrument).mark;
-    return same(g, want) && got.before >= std::min(want.before, mark) &&
-           got.before <= std::max(want.before, mark);
   }
 
   void compare_state() {

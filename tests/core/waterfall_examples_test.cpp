@@ -314,9 +314,9 @@ TEST(SocializedLoss, RoundingRemainderGoesToInsurance) {
   EXPECT_EQ(v.sum(WaterfallKind::kRemainder), 9);
   EXPECT_EQ(v.insurance(), 9);
   EXPECT_EQ(v.e.waterfall_state().socialized_index[1], 101);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 24'197);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 20'000 + 6'000 - 404);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 24'197);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS1)).equity, 24'197);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS2)).equity, 20'000 + 6'000 - 404);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS3)).equity, 24'197);
 }
 
 TEST(SocializedLoss, FundsFirstThenTheRestPerLot) {
@@ -326,14 +326,14 @@ TEST(SocializedLoss, FundsFirstThenTheRestPerLot) {
   Venue v(toy_config(AdlPolicy::kSocialized));
   fund(v, FundKind::kInsurance, 4'000);
   adl_scene(v);
-  const Int128 l_equity = v.e.margin(v.slot(kL)).equity + 4 * (8'500 - 10'000);
+  const Int128 l_equity = v.e.slot_margin(v.slot(kL)).equity + 4 * (8'500 - 10'000);
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 3'000);
   EXPECT_EQ(v.insurance(), 10);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 860);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 860);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'290);
-  EXPECT_EQ(v.e.margin(v.slot(kL)).equity, l_equity);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS1)).equity, 20'000 + 6'000 - 860);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS2)).equity, 5'000 + 8'000 - 860);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS3)).equity, 30'000 + 15'000 - 1'290);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kL)).equity, l_equity);
 }
 
 // ---- tier 7: member assessment ----

@@ -22,7 +22,7 @@ using namespace test;  // NOLINT: the toy venue's names read as the examples' wo
 
 TEST(Liquidation, BinanceBankruptcyPriceIsEntryMinusMarginPerLot) {
   // Binance (isolated long): BP = entry - margin / qty = 10,000 - 12,000 / 10 = 8,800: equity is
-  // exactly zero there and negative below; the engine reports the first bankrupt tick.
+  // exactly zero there and negative below; the engine reports the lowest solvent close price.
   RiskConfig c = toy_config();
   c.waterfall.mode = LiquidationMode::kOff;
   Venue v(c);
@@ -30,11 +30,11 @@ TEST(Liquidation, BinanceBankruptcyPriceIsEntryMinusMarginPerLot) {
   v.open(kA, 12'000);
   v.open(kS1, 1'000'000);
   v.trade(kA, kS1, 10'000, 10);
-  EXPECT_EQ(v.e.bankruptcy_price(v.slot(kA), 0).raw(), 8'799);
+  EXPECT_EQ(v.e.slot_bankruptcy_price(v.slot(kA), 0)->raw(), 8'800);
   v.mark(8'800);
-  EXPECT_EQ(v.e.margin(v.slot(kA)).equity, 0);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kA)).equity, 0);
   v.mark(8'799);
-  EXPECT_EQ(v.e.margin(v.slot(kA)).equity, -10);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kA)).equity, -10);
 }
 
 TEST(Liquidation, TakeoverAtMarkSendsFeeAndSurplusToInsurance) {
@@ -73,12 +73,13 @@ TEST(Liquidation, OrderModeEmitsIocAtBankruptcyPriceThenTakesOverTheRest) {
   ASSERT_EQ(v.records.size(), 1u);
   EXPECT_EQ(v.records[0].kind, WaterfallKind::kLiquidationOrder);
   EXPECT_EQ(v.records[0].amount, -10);  // sell 10
-  // Bankruptcy price: 10,000 - 12,000 / 10 = 8,800 (first bankrupt tick 8,799).
-  EXPECT_EQ(v.records[0].before, 8'799);
+  // Bankruptcy price: 10,000 - 12,000 / 10 = 8,800, where equity after the close is zero.
+  EXPECT_EQ(v.records[0].before, 8'800);
   EXPECT_EQ(v.qty(kA), 10);
   // The matching engine fills 6 lots at 8,800 (S2 buys): A realizes -7,200, balance 4,800;
   // equity at 9,250 is 4,800 - 3,000 = 1,800 < MM 1,850: still liquidatable.
-  v.ok(make_fill(0, Side::kSell, kA, kS2, Price{8'800}, Qty{6}, Money{0}, Money{0}, 500));
+  v.ok(make_liquidation_fill(0, Side::kSell, kA, kS2, Price{8'800}, Qty{6}, Money{0}, Money{0},
+                             500));
   EXPECT_EQ(v.qty(kA), 4);
   v.mark(9'250, 900);  // before the deadline: nothing more
   EXPECT_EQ(v.qty(kA), 4);
@@ -413,14 +414,14 @@ TEST(Socialized, DriftStyleLossPerLotThroughTheFundingIndex) {
   // lazily; equity reflects it at once.
   Venue v(toy_config(AdlPolicy::kSocialized));
   adl_scene(v);
-  const AccountMargin s1_before = v.e.margin(v.slot(kS1));
+  const AccountMargin s1_before = v.e.slot_margin(v.slot(kS1));
   (void)s1_before;
   v.mark(8'500);
   EXPECT_EQ(v.sum(WaterfallKind::kSocializedLoss), 7'000);
   EXPECT_EQ(v.e.waterfall_state().socialized_index[1], 500);
-  EXPECT_EQ(v.e.margin(v.slot(kS1)).equity, 20'000 + 6'000 - 2'000);
-  EXPECT_EQ(v.e.margin(v.slot(kS2)).equity, 5'000 + 8'000 - 2'000);
-  EXPECT_EQ(v.e.margin(v.slot(kS3)).equity, 30'000 + 15'000 - 3'000);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS1)).equity, 20'000 + 6'000 - 2'000);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS2)).equity, 5'000 + 8'000 - 2'000);
+  EXPECT_EQ(v.e.slot_margin(v.slot(kS3)).equity, 30'000 + 15'000 - 3'000);
   EXPECT_EQ(v.qty(kBackstop), 10);  // the backstop keeps the position
   EXPECT_TRUE(checks::verify_index(v.e));
 }

@@ -15,7 +15,7 @@ namespace backstop::checks {
 inline std::uint32_t rescan_liquidatable(const RiskEngine& e) noexcept {
   std::uint32_t n = 0;
   for (std::uint32_t a = 0; a < e.account_count(); ++a) {
-    const AccountMargin m = e.margin(a);
+    const AccountMargin m = e.slot_margin(a);
     n += m.equity < m.maintenance ? 1u : 0u;
   }
   return n;

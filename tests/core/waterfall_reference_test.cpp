@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -65,10 +66,15 @@ Event fund_event(std::mt19937_64& rng, const test::WaterfallDiffer& p,
   }
 }
 
+// `venue` for every instrument; `first` (when given) for instrument 0 alone.
 test::Stats run(std::uint64_t seed, const test::Combo& combo, std::uint32_t instruments,
-                std::uint32_t accounts, std::uint32_t events) {
+                std::uint32_t accounts, std::uint32_t events,
+                const VenueConventions& venue = VenueConventions{},
+                const std::optional<VenueConventions>& first = std::nullopt) {
   test::StreamGenerator gen(seed, instruments, accounts);
   RiskConfig config = gen.config();
+  config.venue = venue;
+  config.instruments[0].conventions = first;
   // The backstop may come to hold every instrument (validate_config requires the slots).
   config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
   const std::vector<Event> setup = gen.setup();
@@ -173,6 +179,28 @@ TEST_P(WaterfallReference, EngineAllocatesExactlyAsTheBruteForceWaterfall) {
 
 INSTANTIATE_TEST_SUITE_P(PolicyScorePrice, WaterfallReference,
                          ::testing::Range(0, static_cast<int>(test::combos().size())));
+
+// The venue conventions that change what a liquidation pays and where its orders are limited:
+// every SurplusRule venue-wide, instrument 0 under another one (a mixed account), and a closing fee
+// in the bankruptcy price, in takeover and in order mode.
+TEST(WaterfallReferenceConventions, EngineFollowsTheSurplusRuleAndClosingFeeAsTheReference) {
+  const SurplusRule rules[] = {SurplusRule::kAllToInsurance, SurplusRule::kFeeCapped,
+                               SurplusRule::kFeeOnly};
+  for (std::size_t k = 0; k < 3; ++k) {
+    VenueConventions venue;
+    venue.surplus = rules[k];
+    venue.surplus_fee_cap_rate = 15'000;
+    venue.closing_fee_rate = 750;
+    VenueConventions other = venue;
+    other.surplus = rules[(k + 1) % 3];
+    for (const LiquidationMode mode : {LiquidationMode::kTakeover, LiquidationMode::kOrder}) {
+      const test::Combo combo{AdlPolicy::kRanked, AdlScore::kBitmex, AdlPrice::kBankruptcy, mode};
+      const test::Stats s = run(100 + k, combo, 2, 150, 3'000, venue, other);
+      if (::testing::Test::HasFatalFailure()) return;
+      EXPECT_GT(s.liquidations, 0u);
+    }
+  }
+}
 
 }  // namespace
 }  // namespace backstop

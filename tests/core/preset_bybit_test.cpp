@@ -91,6 +91,27 @@ TEST(PresetBybit, BankruptcyPriceLongIsolated) {
   EXPECT_EQ(v.bankruptcy(kTrader), 98'000);  // 9,800.0
 }
 
+// "What is Bankruptcy Price?", https://help.bybit.com/hc/en-us/articles/360011431853: "If the
+// liquidated position has its final liquidation price better than the bankruptcy price, the excess
+// margin will be contributed to the Insurance Fund." On the position above (bankruptcy 9,800,
+// liquidation 9,850: the older USDT page's long), a liquidation fill at 9,849.9 (our choice; the
+// page gives no fill) leaves 200 + (9,849.9 - 10,000) = 49.90 USDT, all of it to the fund.
+TEST(PresetBybit, ExcessMarginToInsuranceFund) {
+  PresetVenue v(
+      preset_config(bybit_with_fee(0), {btcusdt(100'000, 20'000, 5'000)}, LiquidationMode::kOrder));
+  v.open(kBackstop, 1'000'000 * kUsdt);
+  isolated(v, 200 * kUsdt, true, 100'000, 1'000);
+  v.mark(98'500);
+  EXPECT_FALSE(v.liquidatable(kTrader));
+  v.mark(98'499);
+  ASSERT_TRUE(v.liquidatable(kTrader));
+  EXPECT_EQ(v.order_limit(kTrader), 98'000);  // the order's limit: the bankruptcy price
+  const std::int64_t fund = v.insurance();
+  v.ok(make_liquidation_fill(0, Side::kSell, kTrader, kOther, Price{98'499}, Qty{1'000}));
+  EXPECT_EQ(v.insurance() - fund, 49'900'000);
+  EXPECT_EQ(v.balance(kTrader), 0);
+}
+
 // Inverse BTCUSD, 1 USD contracts, tick 0.5; `mm` the one tier's maintenance rate, `im` its
 // initial rate.
 InstrumentSpec btcusd(std::int64_t entry_ticks, std::int64_t im, std::int64_t mm) {

@@ -49,8 +49,9 @@ enum class OrderLimit : std::uint8_t {
 struct VenueConventions {
   MarginBasis maintenance_basis = MarginBasis::kMarkValue;
   TierRule tiers = TierRule::kContinuous;
-  // Millionths of the notional: the fee to close, included in the bankruptcy and liquidation
-  // prices (Bybit, Phemex: the taker fee); 0: not included.
+  // Millionths of the notional: the fee to close, included in the margin requirements (on the
+  // value at the mark) and in the bankruptcy price (on the value at that price), so also in the
+  // liquidation price (Bybit, Phemex: the taker fee); 0: not included.
   std::int64_t closing_fee_rate = 0;
   SurplusRule surplus = SurplusRule::kAllToInsurance;
   std::int64_t surplus_fee_cap_rate = 0;  // kFeeCapped: millionths of the closed notional

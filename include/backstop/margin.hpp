@@ -94,24 +94,24 @@ inline const BracketParams& margin_bracket(const InstrumentRisk& r, std::int64_t
       .brackets[margin_on_entry(r) ? bracket_of_notional(r, abs_cost) : bracket_at(r, abs_q, m)];
 }
 
-// Maintenance and initial margin of a position of `qty` lots (signed) with cost basis `cost` at
+// Maintenance (or initial) margin of a position of `qty` lots (signed) with cost basis `cost` at
 // mark m, under the instrument's conventions.
+inline Int128 position_margin(const InstrumentRisk& r, std::int64_t qty, std::int64_t cost,
+                              std::int64_t m, bool maintenance) noexcept {
+  if (qty == 0) return 0;
+  const std::int64_t abs_q = qty < 0 ? -qty : qty;
+  const std::int64_t abs_cost = cost < 0 ? -cost : cost;
+  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, m);
+  return maintenance ? bracket_margin(r, abs_q, abs_cost, m, b.maintenance_rate, b.cum_maintenance)
+                     : bracket_margin(r, abs_q, abs_cost, m, b.initial_rate, b.cum_initial);
+}
 inline Int128 maintenance_margin(const InstrumentRisk& r, std::int64_t qty, std::int64_t cost,
                                  std::int64_t m) noexcept {
-  if (qty == 0) return 0;
-  const std::int64_t abs_q = qty < 0 ? -qty : qty;
-  const std::int64_t abs_cost = cost < 0 ? -cost : cost;
-  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, m);
-  return bracket_margin(r, abs_q, abs_cost, m, b.maintenance_rate, b.cum_maintenance);
+  return position_margin(r, qty, cost, m, true);
 }
-
 inline Int128 initial_margin(const InstrumentRisk& r, std::int64_t qty, std::int64_t cost,
                              std::int64_t m) noexcept {
-  if (qty == 0) return 0;
-  const std::int64_t abs_q = qty < 0 ? -qty : qty;
-  const std::int64_t abs_cost = cost < 0 ? -cost : cost;
-  const BracketParams& b = margin_bracket(r, abs_q, abs_cost, m);
-  return bracket_margin(r, abs_q, abs_cost, m, b.initial_rate, b.cum_initial);
+  return position_margin(r, qty, cost, m, false);
 }
 
 // The cost basis left after `k` of a position's |qty| lots are closed: the closed share rounded

@@ -373,6 +373,12 @@ class RiskEngine {
     // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
     ledger_.prefetch_triggers(taker);
     ledger_.prefetch_triggers(maker);
+    refresh_traders(taker, maker);
+    return RejectCode::kOk;
+  }
+
+  // After a fill: both accounts refreshed, each left under initial margin reported.
+  void refresh_traders(std::uint32_t taker, std::uint32_t maker) noexcept {
     Evaluation ev;
     for (const std::uint32_t slot : {taker, maker}) {
       refresh(slot, ev);
@@ -380,7 +386,6 @@ class RiskEngine {
         ledger_.push_output(OutputType::kUnderInitialMargin, slot, ev.margin);
       }
     }
-    return RejectCode::kOk;
   }
 
   // A validated liquidation fill: the trade, then the takeover-like settlement of the liquidated

@@ -45,13 +45,7 @@ RejectCode RiskEngine::on_liquidation_fill(const Event& e, std::uint32_t taker,
       ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
   if (wf_config_.audit_balances) waterfall_.record_trade(t, 0);
   settle_liquidation_fill(waterfall_, taker, e.instrument, -delta, f.price.raw(), equity_before);
-  Evaluation ev;
-  for (const std::uint32_t slot : {taker, maker}) {
-    refresh(slot, ev);
-    if (ev.margin.equity < ev.margin.initial) {
-      ledger_.push_output(OutputType::kUnderInitialMargin, slot, ev.margin);
-    }
-  }
+  refresh_traders(taker, maker);
   return RejectCode::kOk;
 }
 

@@ -13,6 +13,7 @@
 
 #include "backstop/risk_engine.hpp"
 #include "test_support.hpp"
+#include "waterfall_scene.hpp"
 
 namespace backstop {
 namespace {
@@ -50,23 +51,10 @@ RiskConfig repro_config(LiquidationMode mode, SurplusRule rule = SurplusRule::kA
   return c;
 }
 
-struct Desk {
-  explicit Desk(const RiskConfig& c) : e(c) {}
-  RiskEngine e;
-  std::vector<WaterfallRecord> records;
-
-  RejectCode step(const Event& ev) {
-    const RejectCode code = e.process(ev).code;
-    for (const WaterfallRecord& r : e.waterfall_records())
-      records.push_back(r);
-    EXPECT_TRUE(test::conservation_holds(e));
-    return code;
-  }
-  void ok(const Event& ev) { ASSERT_EQ(step(ev), RejectCode::kOk); }
-  void open(std::uint64_t id, std::int64_t deposit) {
-    ok(make_open_account(id, 0));
-    ok(make_deposit(id, Money{deposit}));
-  }
+// The waterfall scene's Venue (records, conservation after every event) with the example's
+// set-up.
+struct Desk : test::Venue {
+  using Venue::Venue;
   // The example up to the mark of 3,060 (at time 100).
   void repro() {
     open(kBackstop, 1'000'000 * kUsdt);
@@ -82,21 +70,7 @@ struct Desk {
     return step(make_liquidation_fill(0, Side::kSell, kTrader, kBidder, Price{price}, Qty{lots},
                                       Money{0}, Money{0}, t));
   }
-  std::uint32_t slot(std::uint64_t id) const { return e.find_account(id); }
-  std::int64_t balance(std::uint64_t id) const { return e.account(slot(id)).balance; }
-  std::int64_t qty(std::uint64_t id) const {
-    for (const Position& p : e.positions(slot(id)))
-      return p.qty;
-    return 0;
-  }
-  std::int64_t insurance() const { return e.insurance_fund(0).raw(); }
   std::int64_t fund_gain() const { return insurance() - insurance_before; }
-  std::int64_t sum(WaterfallKind kind) const {
-    std::int64_t s = 0;
-    for (const WaterfallRecord& r : records)
-      if (r.kind == kind) s += r.amount;
-    return s;
-  }
   std::int64_t insurance_before = 0;
 };
 

@@ -75,10 +75,11 @@ struct InstrumentConfigPayload {
   Qty max_position;
 };
 
-// Event::flags bits. Other bits are reserved: builders leave them zero and the engine ignores them.
-// A Fill that answers the engine's LiquidationOrder (make_liquidation_fill): its taker is the
-// account under liquidation. The order is known by (account id, instrument): the engine has at most
-// one order pending per position of an account (docs/waterfall.md, order mode), so the pair the
+// Event::flags bits. Other bits are reserved: builders leave them zero, and an event with one set
+// (or with a fill's bit on another event type) is rejected (kUnknownFlags, flags_valid below). A
+// Fill that answers the engine's LiquidationOrder (make_liquidation_fill): its taker is the account
+// under liquidation. The order is known by (account id, instrument): the engine has at most one
+// order pending per position of an account (docs/waterfall.md, order mode), so the pair the
 // LiquidationOrder record carries (account, instrument) is the reference the matching engine
 // echoes; the engine rejects the fill (kNotUnderLiquidation) when no such order is pending.
 inline constexpr std::uint32_t kFlagLiquidationFill = 1;
@@ -101,6 +102,11 @@ struct Event {
 };
 static_assert(sizeof(Event) == 64);
 static_assert(std::is_trivially_copyable_v<Event>);
+
+// Whether the event's flags are ones its type knows: none, or a fill's kFlagLiquidationFill.
+inline constexpr bool flags_valid(const Event& e) noexcept {
+  return e.flags == 0 || (e.type == EventType::kFill && e.flags == kFlagLiquidationFill);
+}
 
 // Builders zero the whole slot first so that equal events are equal bytes (journal, digest).
 inline Event blank_event(EventType type, std::uint16_t instrument, std::int64_t time_ns) noexcept {

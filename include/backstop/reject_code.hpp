@@ -26,6 +26,7 @@ enum class RejectCode : std::uint16_t {
   kInvalidSide = 111,
   kFundingRateOutOfRange = 112,
   kInvalidConfig = 113,
+  kUnknownFlags = 114,  // Event::flags has a bit its type does not know (events.hpp)
 
   // 200-299: valid input that the risk rules refuse; nothing was applied.
   kInsufficientMargin = 200,
@@ -80,6 +81,8 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "funding_rate_out_of_range";
     case RejectCode::kInvalidConfig:
       return "invalid_config";
+    case RejectCode::kUnknownFlags:
+      return "unknown_flags";
     case RejectCode::kInsufficientMargin:
       return "insufficient_margin";
     case RejectCode::kInsufficientBalance:

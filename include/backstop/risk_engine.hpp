@@ -57,7 +57,8 @@ class RiskEngine {
     quantiles_.clear();
     // Fills and marks, which come by the million, are tested first: the switch in apply() compiles
     // to an indirect jump, slower for them than two compares.
-    const RejectCode code = e.type == EventType::kFill        ? on_fill(e)
+    const RejectCode code = !flags_valid(e)                   ? RejectCode::kUnknownFlags
+                            : e.type == EventType::kFill      ? on_fill(e)
                             : e.type == EventType::kMarkPrice ? on_mark(e)
                                                               : apply(e);
     if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff &&

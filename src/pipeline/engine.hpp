@@ -83,6 +83,7 @@ class Engine {
   // Public so that a caller can tell in advance which events the entrance will refuse (the replay
   // counts only accepted inputs).
   [[nodiscard]] static RejectCode check_at_entrance(const Event& e) noexcept {
+    if (!flags_valid(e)) return RejectCode::kUnknownFlags;
     switch (e.type) {
       case EventType::kMarkPrice:
         return e.mark.mark.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositivePrice;

@@ -147,6 +147,32 @@ TEST(SurplusRule, FeeOnlyKeepsTheRestWithTheTraderInBothModes) {
   EXPECT_EQ(order_fill_outcome(SurplusRule::kFeeOnly), want);
 }
 
+// A flag bit no event type knows, or the liquidation-fill bit on anything but a fill, is refused
+// before anything is applied; in order mode with an order pending, so that a stray bit could not
+// pass for an answer.
+TEST(EventFlags, UnknownBitsAreRefusedAndChangeNothing) {
+  Desk d(repro_config(LiquidationMode::kOrder));
+  d.repro();
+  const std::int64_t balance = d.balance(kTrader);
+  const std::int64_t fund = d.insurance();
+  Event stray = make_liquidation_fill(0, Side::kSell, kTrader, kBidder, Price{kMark}, Qty{10});
+  stray.flags |= 2;
+  EXPECT_EQ(d.step(stray), RejectCode::kUnknownFlags);
+  Event plain = make_fill(0, Side::kSell, kTrader, kBidder, Price{kMark}, Qty{10});
+  plain.flags = 4;
+  EXPECT_EQ(d.step(plain), RejectCode::kUnknownFlags);
+  Event mark = make_mark(0, Price{kEntry}, 150);
+  mark.flags = kFlagLiquidationFill;
+  EXPECT_EQ(d.step(mark), RejectCode::kUnknownFlags);
+  EXPECT_EQ(d.e.instrument_state(0).mark, kMark);
+  EXPECT_EQ(d.qty(kTrader), 10);
+  EXPECT_EQ(d.balance(kTrader), balance);
+  EXPECT_EQ(d.insurance(), fund);
+  EXPECT_EQ(to_string(RejectCode::kUnknownFlags), "unknown_flags");
+  // The fill itself, without the stray bit, is accepted.
+  EXPECT_EQ(d.answer(10, kMark), RejectCode::kOk);
+}
+
 TEST(OrderModeLiquidationFill, IsRejectedWithoutAPendingOrderAndChangesNothing) {
   Desk d(repro_config(LiquidationMode::kOrder));
   d.open(kBackstop, 1'000'000 * kUsdt);

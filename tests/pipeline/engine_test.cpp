@@ -103,6 +103,9 @@ TEST(Engine, EntranceRejectsStatelessBadInputWithItsReason) {
   EXPECT_EQ(engine.try_publish(bad_fill).code, RejectCode::kNonPositiveQty);
   EXPECT_EQ(engine.try_publish(make_mark(0, Price{0})).code, RejectCode::kNonPositivePrice);
   EXPECT_EQ(engine.try_publish(make_deposit(1, Money{0})).code, RejectCode::kNonPositiveAmount);
+  Event flagged_mark = make_mark(0, Price{10});
+  flagged_mark.flags = kFlagLiquidationFill;
+  EXPECT_EQ(engine.try_publish(flagged_mark).code, RejectCode::kUnknownFlags);
   Event unknown = make_mark(0, Price{10});
   unknown.type = static_cast<EventType>(77);
   const PublishResult r = engine.try_publish(unknown);

@@ -135,8 +135,9 @@ inline std::optional<Price> bankruptcy_price(const Ledger& ledger, std::uint32_t
 // (the lowest at which equity >= maintenance), a short at marks above it (the highest); the band's
 // edge when no mark in the band liquidates it; nullopt when every mark in the band does, or without
 // a position. For an account already below maintenance it is the crossing on the far side of the
-// mark, where it would recover. Monotone in the mark for a continuous bracket table; a
-// whole-position tier table jumps at a tier's edge, where the search returns one of the crossings.
+// mark, where it would recover. Monotone in the mark under every convention validate_config
+// allows: whole-position tiers, whose margin jumps at a tier's edge, are measured on the entry
+// value, which the mark does not move.
 inline std::optional<Price> liquidation_price(const Ledger& ledger, std::uint32_t slot,
                                               std::uint16_t instrument) noexcept {
   const std::uint32_t pos = ledger.find_position(slot, instrument);

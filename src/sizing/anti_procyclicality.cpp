@@ -102,4 +102,20 @@ std::optional<TailFigures> lookback_floored_var_es(std::span<const double> losse
   return out;
 }
 
+std::optional<TailFigures> apc_var_es(std::span<const double> losses, const ApcConfig& apc,
+                                      const VarEsConfig& config) {
+  switch (apc.tool) {
+    case ApcTool::kStressedWeight:
+      return stressed_weighted_var_es(losses, apc, config);
+    case ApcTool::kLookbackFloor:
+      return lookback_floored_var_es(losses, apc, config);
+    case ApcTool::kNone:
+    case ApcTool::kBuffer:
+      break;
+  }
+  const std::span<const double> current = latest(losses, apc.lookback);
+  std::vector<double> sample(current.begin(), current.end());
+  return historical_var_es(sample, config);
+}
+
 }  // namespace backstop::sizing

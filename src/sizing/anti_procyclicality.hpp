@@ -81,4 +81,11 @@ std::optional<TailFigures> stressed_weighted_var_es(std::span<const double> loss
 std::optional<TailFigures> lookback_floored_var_es(std::span<const double> losses,
                                                    const ApcConfig& apc, const VarEsConfig& config);
 
+// The figures the configured tool gives for losses in time order (all loaded scenarios): kNone
+// and kBuffer, the historical figures over the latest `lookback` (the buffer then applies to the
+// requirement, through BufferedRequirement); kStressedWeight, (b); kLookbackFloor, (c). nullopt
+// for an empty sample.
+std::optional<TailFigures> apc_var_es(std::span<const double> losses, const ApcConfig& apc,
+                                      const VarEsConfig& config);
+
 }  // namespace backstop::sizing

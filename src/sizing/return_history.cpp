@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace backstop::sizing {
 
@@ -36,11 +37,13 @@ ReturnHistory::ReturnHistory(std::size_t instruments, std::size_t capacity_retur
                              std::int64_t interval_ns)
     : instruments_(instruments),
       capacity_(capacity_returns),
-      interval_ns_(interval_ns > 0 ? interval_ns : kDefaultReturnIntervalNs),
+      interval_ns_(interval_ns),
       last_price_(instruments, 0.0),
       boundary_price_(instruments, 0.0),
       first_priced_(instruments, kNotPriced),
-      cumulative_(instruments * (capacity_returns + 1), 0.0) {}
+      cumulative_(instruments * (capacity_returns + 1), 0.0) {
+  if (interval_ns <= 0) throw std::invalid_argument("return interval must be positive");
+}
 
 std::size_t ReturnHistory::first_priced_index(std::size_t instrument) const noexcept {
   const std::size_t first = first_priced_[instrument];
@@ -60,9 +63,11 @@ SampleRejection ReturnHistory::try_add(std::size_t instrument, std::int64_t time
   // price at that boundary). Counted before anything changes, so that a refusal leaves no trace.
   std::uint64_t closes = 0;
   if (time_ns > next_boundary_ns_) {
-    closes = static_cast<std::uint64_t>(time_ns - 1 - next_boundary_ns_) /
-                 static_cast<std::uint64_t>(interval_ns_) +
-             1;
+    // The difference of two int64 is taken in uint64, where it cannot overflow (time_ns is the
+    // larger).
+    const std::uint64_t span =
+        static_cast<std::uint64_t>(time_ns) - static_cast<std::uint64_t>(next_boundary_ns_) - 1;
+    closes = span / static_cast<std::uint64_t>(interval_ns_) + 1;
   }
   const std::uint64_t new_returns = boundary_priced_ || closes == 0 ? closes : closes - 1;
   if (new_returns > capacity_ - count_) return SampleRejection::kHistoryFull;

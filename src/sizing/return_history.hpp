@@ -49,9 +49,17 @@ class JointReturns {
     const double* c = cumulative_ + instrument * stride_;
     return c[start + h] - c[start];
   }
-  // How many overlapping h-interval scenarios the paths hold (0 when h > count() or h == 0).
-  std::size_t horizon_count(std::size_t h) const noexcept {
-    return h == 0 || h > count_ ? 0 : count_ - h + 1;
+  // How many h-interval scenarios the paths hold, starting every `stride` intervals (1: every
+  // overlapping window; h: disjoint windows). 0 when h > count() or h == 0. Precondition: stride >
+  // 0.
+  std::size_t horizon_count(std::size_t h, std::size_t stride = 1) const noexcept {
+    return h == 0 || h > count_ ? 0 : (count_ - h) / stride + 1;
+  }
+  // The `count` returns from index `start` as paths of their own (index 0 = start): a lookback, or
+  // the span where every instrument is priced (from the largest first_priced_index). O(1).
+  // Precondition: start + count <= count().
+  JointReturns window(std::size_t start, std::size_t count) const noexcept {
+    return JointReturns(cumulative_ + start, instruments_, stride_, count);
   }
 
  private:
@@ -64,8 +72,8 @@ class JointReturns {
 class ReturnHistory {
  public:
   // capacity_returns: the most returns each instrument keeps (e.g. 5 years of minutes is
-  // 2,628,000); interval_ns > 0. Allocates instruments * (capacity_returns + 1) doubles here and
-  // never again.
+  // 2,628,000). Allocates instruments * (capacity_returns + 1) doubles here and never again.
+  // Throws std::invalid_argument unless interval_ns > 0 (the one loud failure, at start-up).
   ReturnHistory(std::size_t instruments, std::size_t capacity_returns,
                 std::int64_t interval_ns = kDefaultReturnIntervalNs);
 

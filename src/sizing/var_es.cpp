@@ -134,9 +134,9 @@ double scenario_loss(std::span<const Exposure> portfolio, const JointReturns& pa
 }
 
 void add_scenario_losses(std::span<const Exposure> portfolio, const JointReturns& paths,
-                         std::size_t h, std::span<double> losses) noexcept {
+                         std::size_t h, std::span<double> losses, std::size_t stride) noexcept {
   for (std::size_t k = 0; k < losses.size(); ++k) {
-    losses[k] += scenario_loss(portfolio, paths, k, h);
+    losses[k] += scenario_loss(portfolio, paths, k * stride, h);
   }
 }
 

@@ -83,11 +83,11 @@ double exposure_loss(const Exposure& exposure, double log_return) noexcept;
 // The portfolio's loss in the joint scenario of intervals [start, start + h).
 double scenario_loss(std::span<const Exposure> portfolio, const JointReturns& paths,
                      std::size_t start, std::size_t h) noexcept;
-// losses[k] += scenario_loss(portfolio, paths, k, h) for every k < losses.size(). Summing the
-// accounts' losses scenario by scenario gives the venue's loss vector (not the sum of their VaRs).
-// Precondition: losses.size() <= paths.horizon_count(h).
+// losses[k] += scenario_loss(portfolio, paths, k x stride, h) for every k < losses.size().
+// Summing the accounts' losses scenario by scenario gives the venue's loss vector (not the sum of
+// their VaRs). Precondition: losses.size() <= paths.horizon_count(h, stride).
 void add_scenario_losses(std::span<const Exposure> portfolio, const JointReturns& paths,
-                         std::size_t h, std::span<double> losses) noexcept;
+                         std::size_t h, std::span<double> losses, std::size_t stride = 1) noexcept;
 
 // ---- EWMA volatility and filtered historical simulation ----
 struct EwmaConfig {

@@ -105,5 +105,25 @@ TEST(AntiProcyclicality, LongLookbackFloorsTheFigure) {
   EXPECT_DOUBLE_EQ(figures->es, 95.0);
 }
 
+TEST(AntiProcyclicality, TheConfiguredToolIsTheOneApplied) {
+  const std::vector<double> losses = stressed_then_calm();
+  const VarEsConfig config = levels(0.9, 0.8);
+  ApcConfig apc;
+  apc.lookback = 10;
+  // No tool, or the buffer (which applies to the requirement later): the calm ten alone.
+  for (const ApcTool tool : {ApcTool::kNone, ApcTool::kBuffer}) {
+    apc.tool = tool;
+    const auto figures = apc_var_es(losses, apc, config);
+    ASSERT_TRUE(figures);
+    EXPECT_EQ(figures->var, 9.0);
+    EXPECT_DOUBLE_EQ(figures->es, 9.5);
+  }
+  apc.tool = ApcTool::kLookbackFloor;
+  EXPECT_EQ(apc_var_es(losses, apc, config)->var, 80.0);
+  // Weighted 0.075 / 0.025: 100, 90, 80, 70 reach 0.1 (not above), 60 passes it.
+  apc.tool = ApcTool::kStressedWeight;
+  EXPECT_EQ(apc_var_es(losses, apc, config)->var, 60.0);
+}
+
 }  // namespace
 }  // namespace backstop::sizing

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <stdexcept>
+#include <vector>
 
 namespace backstop::sizing {
 namespace {
@@ -121,6 +124,59 @@ TEST(ReturnHistory, HorizonReturnsAreOverlappingSumsOfIntervalReturns) {
     EXPECT_NEAR(joint.horizon_return(0, start, 3), sum, 1e-14);
     EXPECT_NEAR(joint.horizon_return(0, start, 3), std::log(prices[start + 3] / prices[start]),
                 1e-14);
+  }
+}
+
+TEST(ReturnHistory, RefusesANonPositiveIntervalAtConstruction) {
+  EXPECT_THROW(ReturnHistory(1, 4, 0), std::invalid_argument);
+  EXPECT_THROW(ReturnHistory(1, 4, -60), std::invalid_argument);
+}
+
+// Against a reference that, for every boundary, looks up each instrument's last sample at or
+// before it among all the samples.
+TEST(ReturnHistory, MatchesANaiveReferenceOnARandomStream) {
+  constexpr std::int64_t kInterval = 1000;
+  constexpr std::size_t kInstruments = 3;
+  struct Sample {
+    std::size_t instrument;
+    std::int64_t time_ns;
+    double price;
+  };
+  std::mt19937_64 rng(9);
+  std::uniform_int_distribution<int> pick(0, kInstruments - 1);
+  std::uniform_int_distribution<int> step(0, 2500);  // often 0 (equal times), sometimes gaps
+  std::uniform_real_distribution<double> price(50, 150);
+  std::vector<Sample> samples;
+  std::int64_t t = 12'345;
+  for (int i = 0; i < 2000; ++i) {
+    t += step(rng) < 500 ? 0 : step(rng);
+    samples.push_back({static_cast<std::size_t>(pick(rng)), t, price(rng)});
+  }
+  ReturnHistory history(kInstruments, 10'000, kInterval);
+  for (const Sample& s : samples) {
+    ASSERT_EQ(history.try_add(s.instrument, s.time_ns, s.price), SampleRejection::kNone);
+  }
+  // Boundaries from the first at or after the first sample, each strictly before the last sample.
+  const std::int64_t first = (samples.front().time_ns + kInterval - 1) / kInterval * kInterval;
+  std::vector<std::int64_t> boundaries;
+  for (std::int64_t b = first; b < samples.back().time_ns; b += kInterval)
+    boundaries.push_back(b);
+  ASSERT_EQ(history.count(), boundaries.size() - 1);
+  const JointReturns joint = history.joint();
+  for (std::size_t i = 0; i < kInstruments; ++i) {
+    auto price_at = [&](std::int64_t b) {
+      double p = 0;
+      for (const Sample& s : samples) {
+        if (s.time_ns <= b && s.instrument == i) p = s.price;
+      }
+      return p;
+    };
+    for (std::size_t k = 0; k + 1 < boundaries.size(); ++k) {
+      const double before = price_at(boundaries[k]);
+      const double after = price_at(boundaries[k + 1]);
+      const double expected = before > 0 ? std::log(after / before) : 0.0;
+      ASSERT_NEAR(joint.log_return(i, k), expected, 1e-12) << i << " " << k;
+    }
   }
 }
 

@@ -102,6 +102,43 @@ TEST(VarEs, LchStyleMeanOfTheWorstSixOf2500) {
   EXPECT_DOUBLE_EQ(historical_var_es(few, levels(0.5, 0.5, 6))->es, 2.0);
 }
 
+// Against a reference in integers: confidences of the form c / 1000 make (1 - alpha) n the exact
+// fraction (1000 - c) n / 1000, so the ranks and the fractional weight need no tolerance.
+TEST(VarEs, MatchesAnIntegerReferenceOnRandomSamples) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> size(1, 600);
+  std::uniform_int_distribution<int> value(-50, 50);
+  const int permilles[] = {500, 800, 900, 950, 975, 990, 996, 999};
+  for (int round = 0; round < 200; ++round) {
+    const auto n = static_cast<std::size_t>(size(rng));
+    std::vector<double> losses(n);
+    for (double& l : losses)
+      l = value(rng);
+    const int var_permille = permilles[round % 8];
+    const int es_permille = permilles[(round / 8) % 8];
+    std::vector<double> sorted = losses;
+    std::sort(sorted.begin(), sorted.end(), std::greater<>());
+    const auto var_k = std::min<std::size_t>(n, (1000 - var_permille) * n / 1000 + 1);
+    const std::size_t tail_thousandths = (1000 - es_permille) * n;
+    const std::size_t whole = tail_thousandths / 1000;
+    double reference_es = sorted[0];
+    if (whole >= 1) {
+      double sum = 0;
+      for (std::size_t i = 0; i < whole; ++i)
+        sum += sorted[i];
+      const double fraction = static_cast<double>(tail_thousandths % 1000) / 1000;
+      if (fraction > 0) sum += fraction * sorted[whole];
+      reference_es = sum / (static_cast<double>(tail_thousandths) / 1000);
+    }
+    const auto figures =
+        historical_var_es(losses, levels(var_permille / 1000.0, es_permille / 1000.0));
+    ASSERT_TRUE(figures);
+    EXPECT_EQ(figures->var, sorted[var_k - 1]) << n << " " << var_permille;
+    EXPECT_NEAR(figures->es, reference_es, 1e-9) << n << " " << es_permille;
+    EXPECT_EQ(figures->es_resolved, whole >= 1);
+  }
+}
+
 TEST(VarEs, WeightedSampleHandComputed) {
   std::vector<WeightedLoss> sample = {{6, 0.4}, {10, 0.05}, {1, 0.5}, {8, 0.05}};
   // Tail weight from the top: 10 (0.05), 8 (0.10, not above 0.1), 6 (0.5): VaR_0.9 = 6.
@@ -204,6 +241,24 @@ TEST(VarEs, HistoricalScenarioLossesRevalueTheJointPortfolio) {
   add_scenario_losses(std::span(portfolio).last(1), paths, horizon, venue);
   for (std::size_t k = 0; k < losses.size(); ++k)
     EXPECT_NEAR(venue[k], losses[k], 1e-9);
+}
+
+TEST(VarEs, StridedScenariosStartEveryStrideIntervals) {
+  const TwoInstrumentHistory h;
+  const JointReturns paths = h.history.joint();
+  const std::vector<Exposure> portfolio = {{0, ContractKind::kLinearPerpetual, 10'000}};
+  // 7 returns, h = 2: starts 0, 3 (stride 3) then 6 would need return 7.
+  ASSERT_EQ(paths.horizon_count(2, 3), 2u);
+  ASSERT_EQ(paths.horizon_count(2, 2), 3u);
+  std::vector<double> losses(2, 0.0);
+  add_scenario_losses(portfolio, paths, 2, losses, 3);
+  EXPECT_NEAR(losses[0], -10'000 * (h.a[2] / h.a[0] - 1), 1e-9);
+  EXPECT_NEAR(losses[1], -10'000 * (h.a[5] / h.a[3] - 1), 1e-9);
+  // A window is paths of its own: its scenario 0 is the full paths' scenario 3.
+  const JointReturns lookback = paths.window(3, 4);
+  ASSERT_EQ(lookback.count(), 4u);
+  EXPECT_NEAR(scenario_loss(portfolio, lookback, 0, 2), losses[1], 1e-9);
+  EXPECT_NEAR(lookback.log_return(1, 0), std::log(h.b[4] / h.b[3]), 1e-15);
 }
 
 TEST(VarEs, EwmaCovarianceAndParametricClosedForm) {

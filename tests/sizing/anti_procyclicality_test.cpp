@@ -38,6 +38,9 @@ TEST(AntiProcyclicality, BufferIsDrawnDownInStressAndRebuiltAfter) {
   // +20 %: stress. The requirement stays at 131.25 instead of jumping to 157.5.
   EXPECT_DOUBLE_EQ(buffer.update(126), 131.25);
   EXPECT_TRUE(buffer.in_stress());
+  // Still rising, if only by 3 %: still stress, the buffer still absorbs it.
+  EXPECT_DOUBLE_EQ(buffer.update(130), 131.25);
+  EXPECT_TRUE(buffer.in_stress());
   // Still rising: the buffer is spent, the requirement follows the figure itself.
   EXPECT_DOUBLE_EQ(buffer.update(140), 140);
   EXPECT_TRUE(buffer.in_stress());

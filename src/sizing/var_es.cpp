@@ -140,6 +140,12 @@ void add_scenario_losses(std::span<const Exposure> portfolio, const JointReturns
   }
 }
 
+EwmaConfigError validate(const EwmaConfig& config) noexcept {
+  if (!(config.lambda > 0 && config.lambda < 1)) return EwmaConfigError::kLambdaOutOfRange;
+  if (config.seed_count == 0) return EwmaConfigError::kZeroSeedCount;
+  return EwmaConfigError::kNone;
+}
+
 namespace {
 
 double seed_variance(const JointReturns& paths, std::size_t i, std::size_t seed_count) noexcept {

@@ -51,6 +51,7 @@ std::size_t var_rank(std::size_t n, double confidence) noexcept;
 // scenarios, the last one fractionally when t is not whole (Acerbi-Tasche):
 // (L(1) + ... + L(m) + (t - m) L(m+1)) / t with m = floor(t); with es_tail_count = c, t = min(c,
 // n). Reorders `losses`. nullopt for an empty sample. Precondition: validate(config) passed.
+// Losses are finite (a NaN has no rank).
 std::optional<TailFigures> historical_var_es(std::span<double> losses, const VarEsConfig& config);
 
 // The same on a weighted sample (weights > 0, normalized here by their sum): VaR is the largest
@@ -95,6 +96,13 @@ struct EwmaConfig {
   // The variance starts at the mean square of the first seed_count returns (all of them if fewer).
   std::size_t seed_count = 30;
 };
+
+enum class EwmaConfigError : std::uint8_t {
+  kNone = 0,
+  kLambdaOutOfRange = 1,  // must be in (0, 1)
+  kZeroSeedCount = 2,
+};
+[[nodiscard]] EwmaConfigError validate(const EwmaConfig& config) noexcept;
 
 // The paths of a history with every return rescaled by sigma_now / sigma_t, where sigma_t^2 is
 // the EWMA variance in force before return t (sigma_0^2 the seed; sigma_{t+1}^2 =

@@ -287,6 +287,14 @@ TEST(VarEs, EwmaCovarianceAndParametricClosedForm) {
   EXPECT_NEAR(figures.es, 8.513408376604245, 1e-9);
 }
 
+TEST(VarEs, EwmaValidationRefusesEachBadField) {
+  EXPECT_EQ(EwmaConfig{}.lambda, 0.94);
+  EXPECT_EQ(validate(EwmaConfig{}), EwmaConfigError::kNone);
+  EXPECT_EQ(validate(EwmaConfig{1.0, 30}), EwmaConfigError::kLambdaOutOfRange);
+  EXPECT_EQ(validate(EwmaConfig{0.0, 30}), EwmaConfigError::kLambdaOutOfRange);
+  EXPECT_EQ(validate(EwmaConfig{0.94, 0}), EwmaConfigError::kZeroSeedCount);
+}
+
 TEST(VarEs, FilteredReturnsHandComputed) {
   // Returns 0.01, -0.02, 0.03; seed on the first, lambda 0.9: sigma^2 before each return 1e-4,
   // 1e-4, 1.3e-4; after the last 0.9 x 1.3e-4 + 0.1 x 9e-4 = 2.07e-4.

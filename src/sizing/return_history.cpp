@@ -1,5 +1,6 @@
 #include "sizing/return_history.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -34,10 +35,11 @@ const char* to_string(SampleRejection rejection) noexcept {
 }
 
 ReturnHistory::ReturnHistory(std::size_t instruments, std::size_t capacity_returns,
-                             std::int64_t interval_ns)
+                             std::int64_t interval_ns, WhenFull when_full)
     : instruments_(instruments),
       capacity_(capacity_returns),
       interval_ns_(interval_ns),
+      when_full_(when_full),
       last_price_(instruments, 0.0),
       boundary_price_(instruments, 0.0),
       first_priced_(instruments, kNotPriced),
@@ -70,10 +72,23 @@ SampleRejection ReturnHistory::try_add(std::size_t instrument, std::int64_t time
     closes = span / static_cast<std::uint64_t>(interval_ns_) + 1;
   }
   const std::uint64_t new_returns = boundary_priced_ || closes == 0 ? closes : closes - 1;
-  if (new_returns > capacity_ - count_) return SampleRejection::kHistoryFull;
+  if (new_returns > capacity_ - count_ && (when_full_ == WhenFull::kRefuse || capacity_ == 0)) {
+    return SampleRejection::kHistoryFull;
+  }
 
   started_ = true;
-  for (std::uint64_t i = 0; i < closes; ++i)
+  std::uint64_t remaining = closes;
+  if (remaining > 0) {
+    close_boundary();
+    --remaining;
+  }
+  // After that first close no sample lies between the boundaries: the rest are zero returns, and a
+  // rolling history keeps at most `capacity_` of them, so the older ones are skipped outright.
+  if (remaining > capacity_) {
+    next_boundary_ns_ += static_cast<std::int64_t>(remaining - capacity_) * interval_ns_;
+    remaining = capacity_;
+  }
+  for (; remaining > 0; --remaining)
     close_boundary();
   last_time_ns_ = time_ns;
   last_price_[instrument] = price;
@@ -81,6 +96,7 @@ SampleRejection ReturnHistory::try_add(std::size_t instrument, std::int64_t time
 }
 
 void ReturnHistory::close_boundary() noexcept {
+  if (boundary_priced_ && count_ == capacity_) drop_oldest(std::max<std::size_t>(1, capacity_ / 8));
   const std::size_t stride = capacity_ + 1;
   const std::size_t boundary_index = boundary_priced_ ? count_ + 1 : 0;
   for (std::size_t i = 0; i < instruments_; ++i) {
@@ -96,6 +112,22 @@ void ReturnHistory::close_boundary() noexcept {
   if (boundary_priced_) ++count_;
   boundary_priced_ = true;
   next_boundary_ns_ += interval_ns_;
+  // Return count_ - 1 ends at the boundary just closed.
+  first_boundary_ns_ = next_boundary_ns_ - static_cast<std::int64_t>(count_ + 1) * interval_ns_;
+}
+
+void ReturnHistory::drop_oldest(std::size_t returns) noexcept {
+  const std::size_t stride = capacity_ + 1;
+  for (std::size_t i = 0; i < instruments_; ++i) {
+    double* c = cumulative_.data() + i * stride;
+    // Rebased so that c[0] stays 0: the values stay small and differences exact as before.
+    const double base = c[returns];
+    for (std::size_t k = 0; k + returns <= count_; ++k)
+      c[k] = c[k + returns] - base;
+    std::size_t& first = first_priced_[i];
+    if (first != kNotPriced) first = first > returns ? first - returns : 0;
+  }
+  count_ -= returns;
 }
 
 }  // namespace backstop::sizing

@@ -16,13 +16,19 @@ namespace backstop::sizing {
 
 inline constexpr std::int64_t kDefaultReturnIntervalNs = 60'000'000'000;  // one minute
 
+// What a full history does with a sample that closes more boundaries than it has room for.
+enum class WhenFull : std::uint8_t {
+  kRefuse = 0,      // refuse the sample (kHistoryFull): a fixed load of history
+  kDropOldest = 1,  // roll: drop the oldest eighth of the capacity (at least one return) and go on
+};
+
 // Why a sample was refused; a refused sample changes nothing.
 enum class SampleRejection : std::uint8_t {
   kNone = 0,
   kUnknownInstrument = 1,  // instrument index >= instruments()
   kNonPositivePrice = 2,   // price <= 0, NaN or infinite: no log-return exists
   kOutOfOrder = 3,         // time_ns earlier than the last accepted sample (of any instrument)
-  kHistoryFull = 4,        // the boundaries this sample closes would exceed the capacity
+  kHistoryFull = 4,        // WhenFull::kRefuse: the boundaries it closes would exceed the capacity
 };
 
 const char* to_string(SampleRejection rejection) noexcept;
@@ -74,8 +80,11 @@ class ReturnHistory {
   // capacity_returns: the most returns each instrument keeps (e.g. 5 years of minutes is
   // 2,628,000). Allocates instruments * (capacity_returns + 1) doubles here and never again.
   // Throws std::invalid_argument unless interval_ns > 0 (the one loud failure, at start-up).
+  // kDropOldest rolls: a drop moves the kept returns to the front, O(capacity) once every
+  // capacity / 8 returns; a gap longer than the capacity costs O(capacity), not O(gap).
   ReturnHistory(std::size_t instruments, std::size_t capacity_returns,
-                std::int64_t interval_ns = kDefaultReturnIntervalNs);
+                std::int64_t interval_ns = kDefaultReturnIntervalNs,
+                WhenFull when_full = WhenFull::kRefuse);
 
   // One mark sample. Samples of all instruments come in one stream in time order (equal times are
   // in order). Boundaries are the multiples of interval_ns; the first is the first one at or after
@@ -91,6 +100,7 @@ class ReturnHistory {
   std::size_t count() const noexcept { return count_; }  // returns closed, the same for all
   std::int64_t interval_ns() const noexcept { return interval_ns_; }
   // The time of boundary k (return k spans boundaries k and k+1); meaningful once a sample came.
+  // After a drop, index 0 is the oldest return kept.
   std::int64_t boundary_ns(std::size_t k) const noexcept {
     return first_boundary_ns_ + static_cast<std::int64_t>(k) * interval_ns_;
   }
@@ -103,10 +113,12 @@ class ReturnHistory {
 
  private:
   void close_boundary() noexcept;
+  void drop_oldest(std::size_t returns) noexcept;
 
   std::size_t instruments_;
   std::size_t capacity_;
   std::int64_t interval_ns_;
+  WhenFull when_full_;
   bool started_ = false;
   bool boundary_priced_ = false;  // whether a boundary has been closed (the grid's origin)
   std::int64_t last_time_ns_ = 0;

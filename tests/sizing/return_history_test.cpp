@@ -127,6 +127,58 @@ TEST(ReturnHistory, HorizonReturnsAreOverlappingSumsOfIntervalReturns) {
   }
 }
 
+// Prices that move every interval, so that each kept return can be checked against its time.
+double price_at_interval(std::int64_t j) {
+  return 100.0 + static_cast<double>((j * 5) % 7);
+}
+
+TEST(ReturnHistory, ARollingHistoryKeepsTheLatestReturns) {
+  constexpr std::int64_t kInterval = 1000;
+  for (const std::size_t capacity : {std::size_t{1}, std::size_t{8}, std::size_t{16}}) {
+    ReturnHistory history(1, capacity, kInterval, WhenFull::kDropOldest);
+    for (std::int64_t j = 0; j <= 40; ++j) {
+      ASSERT_EQ(history.try_add(0, j * kInterval, price_at_interval(j)), SampleRejection::kNone);
+    }
+    ASSERT_EQ(history.try_add(0, 41 * kInterval, 1.0), SampleRejection::kNone);  // closes 40
+    // Between 7/8 of the capacity and all of it; the last return ends at boundary 40.
+    EXPECT_LE(history.count(), capacity);
+    EXPECT_GE(history.count(), capacity - capacity / 8);
+    EXPECT_EQ(history.boundary_ns(history.count()), 40 * kInterval);
+    const JointReturns joint = history.joint();
+    for (std::size_t k = 0; k < history.count(); ++k) {
+      const std::int64_t j = history.boundary_ns(k) / kInterval;
+      EXPECT_NEAR(joint.log_return(0, k), std::log(price_at_interval(j + 1) / price_at_interval(j)),
+                  1e-12)
+          << capacity << " " << k;
+    }
+    EXPECT_EQ(history.first_priced_index(0), 0u);
+  }
+}
+
+TEST(ReturnHistory, ARollingHistorySkipsAGapLongerThanItself) {
+  constexpr std::int64_t kInterval = 1000;
+  ReturnHistory history(2, 4, kInterval, WhenFull::kDropOldest);
+  ASSERT_EQ(history.try_add(0, 0, 100.0), SampleRejection::kNone);
+  ASSERT_EQ(history.try_add(0, kInterval, 110.0), SampleRejection::kNone);
+  // A billion intervals later: only the last 4 (zero) returns can be kept, and are, at once.
+  const std::int64_t later = 1'000'000'000 * kInterval + 1;
+  ASSERT_EQ(history.try_add(1, later, 50.0), SampleRejection::kNone);
+  EXPECT_GE(history.count(), 3u);
+  EXPECT_LE(history.count(), 4u);
+  EXPECT_EQ(history.boundary_ns(history.count()), 1'000'000'000 * kInterval);
+  for (std::size_t k = 0; k < history.count(); ++k) {
+    EXPECT_EQ(history.joint().log_return(0, k), 0.0);
+  }
+  EXPECT_EQ(history.first_priced_index(0), 0u);
+  EXPECT_EQ(history.first_priced_index(1), history.count());  // no price at a boundary yet
+  ASSERT_EQ(history.try_add(1, later + kInterval, 55.0), SampleRejection::kNone);
+  EXPECT_NEAR(history.joint().log_return(0, history.count() - 1), 0.0, 0.0);
+  // Refusing is the default, even for the same gap.
+  ReturnHistory fixed(1, 4, kInterval);
+  ASSERT_EQ(fixed.try_add(0, 0, 100.0), SampleRejection::kNone);
+  EXPECT_EQ(fixed.try_add(0, later, 100.0), SampleRejection::kHistoryFull);
+}
+
 TEST(ReturnHistory, RefusesANonPositiveIntervalAtConstruction) {
   EXPECT_THROW(ReturnHistory(1, 4, 0), std::invalid_argument);
   EXPECT_THROW(ReturnHistory(1, 4, -60), std::invalid_argument);

@@ -29,6 +29,9 @@ struct RiskConfig {
   std::vector<InstrumentSpec> instruments;
   VenueConventions venue;     // for every instrument without its own (venue_conventions.hpp)
   WaterfallConfig waterfall;  // liquidation and the loss waterfall (waterfall.hpp)
+  // End every event's outputs with the state it left (state_feed.hpp), for a consumer off the hot
+  // path such as fund sizing. Outputs only: the state is the same either way.
+  bool state_feed = false;
 };
 
 // Empty when valid; otherwise "key: reason" for the first invalid value, the key named as the

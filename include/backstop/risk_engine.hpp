@@ -18,6 +18,7 @@
 //                                  ranking rebuild, O(n log n), and O(accounts x instruments).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -32,6 +33,7 @@
 #include "backstop/order_check.hpp"
 #include "backstop/reject_code.hpp"
 #include "backstop/risk_config.hpp"
+#include "backstop/state_feed.hpp"
 #include "backstop/waterfall.hpp"
 #include "backstop/waterfall_context.hpp"
 #include "backstop/waterfall_records.hpp"
@@ -55,6 +57,7 @@ class RiskEngine {
     ledger_.clear_outputs();
     audit_.clear();
     quantiles_.clear();
+    touches_.begin_event();
     // Fills and marks, which come by the million, are tested first: the switch in apply() compiles
     // to an indirect jump, slower for them than two compares.
     const RejectCode code = !flags_valid(e)                   ? RejectCode::kUnknownFlags
@@ -67,7 +70,36 @@ class RiskEngine {
     }
     ledger_.sort_outputs();
     quantiles_.after_event(e.time_ns);
+    moved_instrument_ = code == RejectCode::kOk && (e.type == EventType::kMarkPrice ||
+                                                    e.type == EventType::kFundingRate)
+                            ? e.instrument
+                            : kNoInstrument;
     return EventResult{code, static_cast<std::uint32_t>(ledger_.outputs().size())};
+  }
+
+  // ---- The account-state feed (state_feed.hpp; RiskConfig::state_feed) ----
+  bool feeds_state() const noexcept { return touches_.enabled(); }
+  // The state the last event left, as StateRecords handed to `sink` in a fixed order: each
+  // account it touched (first-touch order) with all its open positions, the instrument whose mark
+  // or funding indices it moved, then each asset whose funds changed since the last call. Cost:
+  // O(touched accounts x their positions + assets). Nothing when the feed is off.
+  template <class Sink>
+  void emit_state(Sink&& sink) noexcept {
+    if (!touches_.enabled()) return;
+    for (const std::uint32_t slot : touches_.accounts())
+      emit_account(slot, sink);
+    if (moved_instrument_ != kNoInstrument) emit_instrument(moved_instrument_, sink);
+    emit_funds(sink, false);
+  }
+  // The whole state, for a consumer that starts now (after a restore, or at the start of a run):
+  // every account, every instrument, every asset's funds. Cold: O(accounts x positions).
+  template <class Sink>
+  void emit_full_state(Sink&& sink) noexcept {
+    for (std::uint32_t slot = 0; slot < account_count(); ++slot)
+      emit_account(slot, sink);
+    for (std::uint32_t i = 0; i < instrument_count(); ++i)
+      emit_instrument(static_cast<std::uint16_t>(i), sink);
+    emit_funds(sink, true);
   }
 
   // The status changes of the last event, sorted by (account id, type).
@@ -402,6 +434,52 @@ class RiskEngine {
   RejectCode on_instrument_config(const Event& e) noexcept;
   RejectCode on_fund_deposit(const Event& e) noexcept;
 
+  template <class Sink>
+  void emit_account(std::uint32_t slot, Sink& sink) const noexcept {
+    const Account& a = ledger_.account(slot);
+    StateRecord r{};
+    r.kind = StateKind::kAccount;
+    r.asset = a.asset;
+    r.instrument = kNoInstrument;
+    r.account = a.id;
+    r.account_state = AccountState{a.balance, a.position_count, 0};
+    sink(r);
+    r.kind = StateKind::kPosition;
+    for (const Position& p : ledger_.positions(slot)) {
+      r.instrument = p.instrument;
+      r.position = PositionState{p.qty, p.cost, p.funding_snapshot};
+      sink(r);
+    }
+  }
+  template <class Sink>
+  void emit_instrument(std::uint16_t i, Sink& sink) const noexcept {
+    const InstrumentState& st = ledger_.state(i);
+    StateRecord r{};
+    r.kind = StateKind::kInstrument;
+    r.instrument = i;
+    r.marks = InstrumentMarks{st.mark, st.long_funding_index, st.short_funding_index};
+    sink(r);
+  }
+  template <class Sink>
+  void emit_funds(Sink& sink, bool all) noexcept {
+    for (std::uint32_t k = 0; k < asset_count(); ++k) {
+      const FundLevels now{ledger_.insurance(static_cast<std::uint8_t>(k)),
+                           wf_state_.default_fund[k], wf_state_.venue_tranche[k]};
+      FundLevels& last = funds_fed_[k];
+      if (!all && now.insurance == last.insurance && now.default_fund == last.default_fund &&
+          now.venue_tranche == last.venue_tranche) {
+        continue;
+      }
+      last = now;
+      StateRecord r{};
+      r.kind = StateKind::kFunds;
+      r.asset = static_cast<std::uint8_t>(k);
+      r.instrument = kNoInstrument;
+      r.funds = now;
+      sink(r);
+    }
+  }
+
   // Declaration order is construction order: the parts hold references to those above them.
   WaterfallConfig wf_config_;
   std::int64_t max_abs_funding_rate_e8_;
@@ -409,8 +487,11 @@ class RiskEngine {
   WaterfallState wf_state_;
   AuditTrail audit_;
   AdlSchedule adl_;
+  StateTouches touches_;
   WaterfallContext waterfall_;
   AdlQuantilePublisher quantiles_;
+  std::uint16_t moved_instrument_ = kNoInstrument;  // the feed's: last event's mark or funding
+  std::array<FundLevels, kMaxAssets> funds_fed_{};  // the feed's: funds as last emitted
 };
 
 }  // namespace backstop

@@ -10,6 +10,7 @@
 #include "backstop/adl_schedule.hpp"
 #include "backstop/backstop_account.hpp"
 #include "backstop/ledger.hpp"
+#include "backstop/state_feed.hpp"
 #include "backstop/waterfall_config.hpp"
 #include "backstop/waterfall_records.hpp"
 #include "backstop/waterfall_state.hpp"
@@ -29,9 +30,13 @@ struct WaterfallContext {
   WaterfallState& state;
   AuditTrail& audit;
   AdlSchedule& adl;
+  StateTouches& touches;  // the account-state feed's (state_feed.hpp)
 
   // ---- RefreshWatcher ----
-  void refreshed(std::uint32_t slot, const AccountMargin& m) noexcept { adl.on_touch(slot, m); }
+  void refreshed(std::uint32_t slot, const AccountMargin& m) noexcept {
+    adl.on_touch(slot, m);
+    touches.touch(slot);
+  }
   // Recovered: a pending order-mode takeover is off.
   void recovered(std::uint32_t slot) noexcept { state.deadline_ns[slot] = 0; }
 

@@ -31,9 +31,10 @@ RiskEngine::RiskEngine(const RiskConfig& config)
       ledger_(config),
       audit_(audit_capacity(config)),
       adl_(ledger_, wf_config_, wf_state_),
-      waterfall_{ledger_, wf_config_, wf_state_, audit_, adl_},
+      waterfall_{ledger_, wf_config_, wf_state_, audit_, adl_, touches_},
       quantiles_(ledger_, adl_, wf_config_) {
   wf_state_.allocate(config.max_accounts, static_cast<std::uint32_t>(config.instruments.size()));
+  if (config.state_feed) touches_.enable(config.max_accounts);
 }
 
 RejectCode RiskEngine::on_liquidation_fill(const Event& e, std::uint32_t taker,

@@ -263,6 +263,15 @@ class Engine {
         out.adl_quantile = q;
         emit(out);
       }
+      // Then the state the input left, for the off-hot-path consumers (state_feed.hpp).
+      if (risk->feeds_state()) {
+        risk->emit_state([&](const StateRecord& st) {
+          OutputEvent out{sequence, OutputKind::kState, type,     RejectCode::kOk,
+                          0,        {RiskOutput{}},     e.time_ns};
+          out.state = st;
+          emit(out);
+        });
+      }
       if (acknowledge)
         emit(OutputEvent{
             sequence, OutputKind::kProcessed, type, result.code, 0, {RiskOutput{}}, e.time_ns});

@@ -10,6 +10,7 @@
 #include "backstop/adl_quantile_record.hpp"
 #include "backstop/events.hpp"
 #include "backstop/reject_code.hpp"
+#include "backstop/state_feed.hpp"
 #include "backstop/waterfall_records.hpp"
 
 namespace backstop {
@@ -20,6 +21,7 @@ enum class OutputKind : std::uint8_t {
   kProcessed = 3,    // the input is applied (only with EngineConfig::acknowledge_inputs)
   kWaterfall = 4,    // a WaterfallRecord: liquidation order, takeover, fund draw, ADL fill, ...
   kAdlQuantile = 5,  // an AdlQuantileRecord: a position's ADL quantile changed (periodic)
+  kState = 6,        // a StateRecord: the state the input left (only with RiskConfig::state_feed)
 };
 
 // One output record, in input order; an input's records are contiguous.
@@ -33,6 +35,7 @@ struct alignas(64) OutputEvent {
     RiskOutput risk;                 // kRisk
     WaterfallRecord waterfall;       // kWaterfall (its `kind` says which movement)
     AdlQuantileRecord adl_quantile;  // kAdlQuantile
+    StateRecord state;               // kState
   };
   std::int64_t input_time_ns;  // the input's event time (audit records carry it)
 };

@@ -100,6 +100,7 @@ struct OutputTally {
         if (reactions != nullptr && reacts_to(out.waterfall.kind)) reactions->push_back(out);
         return;
       case OutputKind::kAdlQuantile:
+      case OutputKind::kState:  // for the sizing stage, which reads them through `forward`
         return;
       case OutputKind::kRisk:
         on_risk(out.risk);

@@ -213,15 +213,19 @@ void CoverageBook::place(std::size_t s, std::uint32_t slot, std::int64_t deficit
   Key* top = top_.data() + s * K;
   std::uint32_t& n = top_size_[s];
   const Key tag = static_cast<std::uint32_t>(~slot);
-  for (std::uint32_t j = 0; j < n; ++j) {
-    if (static_cast<std::uint32_t>(top[j]) == tag) {
-      std::copy(top + j + 1, top + n, top + j);
-      --n;
-      break;
+  // Most accounts are in no list: the search is skipped for them.
+  if (listed_[slot] != 0) {
+    for (std::uint32_t j = 0; j < n; ++j) {
+      if (static_cast<std::uint32_t>(top[j]) == tag) {
+        std::copy(top + j + 1, top + n, top + j);
+        --n;
+        --listed_[slot];
+        break;
+      }
     }
   }
   if (deficit > 0) {
-    const Key key = (Key(static_cast<std::uint64_t>(deficit)) << 32) | tag;
+    const Key key = key_of(deficit, slot);
     if (key > bound_[s]) {
       if (n == K) {
         if (key < top[K - 1]) {
@@ -229,6 +233,7 @@ void CoverageBook::place(std::size_t s, std::uint32_t slot, std::int64_t deficit
           goto check;
         }
         bound_[s] = top[K - 1];  // pushed out of the list
+        --listed_[slot_of_key(top[K - 1])];
         --n;
       }
       std::uint32_t j = n;
@@ -238,6 +243,7 @@ void CoverageBook::place(std::size_t s, std::uint32_t slot, std::int64_t deficit
       }
       top[j] = key;
       ++n;
+      ++listed_[slot];
     }
   }
 check:
@@ -248,6 +254,9 @@ check:
 }
 
 void CoverageBook::rescan(std::size_t s) {
+  const Key* top = top_.data() + s * options_.top_k;
+  for (std::uint32_t j = 0; j < top_size_[s]; ++j)
+    --listed_[slot_of_key(top[j])];
   top_size_[s] = 0;
   bound_[s] = 0;
   for (std::uint32_t slot = 0; slot < account_count_; ++slot) {
@@ -264,27 +273,36 @@ void CoverageBook::recompute() {
   set_prices();
   const std::size_t S = scenario_count_;
   account_count_ = mirror_->account_count();
-  equity_.assign(std::size_t{account_count_} * S, 0);
+  // Every row is overwritten below: no need to clear it first.
+  equity_.resize(std::size_t{account_count_} * S);
+  listed_.assign(account_count_, 0);
   std::fill(top_size_.begin(), top_size_.end(), 0);
   std::fill(bound_.begin(), bound_.end(), Key{0});
   const std::uint32_t K = options_.top_k;
+  // Per scenario: the smallest deficit in a full list (0 until full), and the best deficit kept
+  // outside it below that floor with its first slot (slots rise, so the first is the best key).
+  std::vector<std::int64_t> floor(S, 0);
+  std::vector<std::int64_t> outside(S, 0);
+  std::vector<std::uint32_t> outside_slot(S, 0);
   for (std::uint32_t slot = 0; slot < account_count_; ++slot) {
     std::int64_t* row = equity_.data() + std::size_t{slot} * S;
     evaluate(slot, row, scratch_);
     for (std::size_t s = 0; s < S; ++s) {
       if (row[s] >= 0) continue;
-      // A full list whose last deficit is larger keeps this account outside; only the bound may
-      // move, which place() does too, but without its list search.
-      const std::uint32_t n = top_size_[s];
-      const Key last = top_[s * K + K - 1];
-      if (n == K && (last >> 32) > static_cast<std::uint64_t>(-row[s])) {
-        const Key key =
-            (Key(static_cast<std::uint64_t>(-row[s])) << 32) | static_cast<std::uint32_t>(~slot);
-        bound_[s] = std::max(bound_[s], key);
+      const std::int64_t d = -row[s];
+      if (d < floor[s]) {
+        if (d > outside[s]) {
+          outside[s] = d;
+          outside_slot[s] = slot;
+        }
         continue;
       }
-      place(s, slot, -row[s]);
+      place(s, slot, d);
+      if (top_size_[s] == K) floor[s] = static_cast<std::int64_t>(top_[s * K + K - 1] >> 32);
     }
+  }
+  for (std::size_t s = 0; s < S; ++s) {
+    if (outside[s] > 0) bound_[s] = std::max(bound_[s], key_of(outside[s], outside_slot[s]));
   }
   // After a scan of every account each list is exact (a bound only rises when a list is full).
   std::fill(dirty_.begin(), dirty_.end(), 0);
@@ -297,6 +315,7 @@ void CoverageBook::grow_to(std::uint32_t accounts) {
   const std::size_t S = scenario_count_;
   const std::uint32_t first = account_count_;
   equity_.resize(std::size_t{accounts} * S, 0);
+  listed_.resize(accounts, 0);
   account_count_ = accounts;
   for (std::uint32_t slot = first; slot < accounts; ++slot) {
     std::int64_t* row = equity_.data() + std::size_t{slot} * S;
@@ -316,8 +335,13 @@ void CoverageBook::update_account(std::uint32_t slot) {
   const std::size_t S = scenario_count_;
   std::int64_t* row = equity_.data() + std::size_t{slot} * S;
   evaluate(slot, row, scratch_);
-  for (std::size_t s = 0; s < S; ++s)
-    place(s, slot, row[s] < 0 ? -row[s] : 0);
+  const bool listed = listed_[slot] != 0;
+  for (std::size_t s = 0; s < S; ++s) {
+    const std::int64_t d = row[s] < 0 ? -row[s] : 0;
+    // Outside every list and not above the bound: nothing about scenario s changes.
+    if (!listed && (d == 0 || key_of(d, slot) <= bound_[s])) continue;
+    place(s, slot, d);
+  }
 }
 
 bool CoverageBook::sync() {
@@ -376,6 +400,13 @@ void consider_scenario(Requirements& out, std::uint32_t s, std::span<const std::
 
 }  // namespace
 
+void CoverageBook::to_ids(Requirements& r) const noexcept {
+  for (CoverFigure* f : {&r.cover1, &r.cover2, &r.emir}) {
+    for (std::uint32_t j = 0; j < f->account_count; ++j)
+      f->accounts[j] = mirror_->id_of(static_cast<std::uint32_t>(f->accounts[j]));
+  }
+}
+
 const Requirements& CoverageBook::requirements() {
   if (any_dirty_) {
     for (std::size_t s = 0; s < scenario_count_; ++s) {
@@ -384,20 +415,40 @@ const Requirements& CoverageBook::requirements() {
     any_dirty_ = false;
   }
   if (!requirements_stale_) return requirements_;
-  Requirements out;
+  // First the best scenario of each requirement from the amounts alone (ties keep the earlier
+  // scenario), then its accounts, so that the loop over scenarios copies nothing.
   const std::uint32_t K = options_.top_k;
+  const auto deficit_at = [&](std::size_t s, std::uint32_t j) -> Int128 {
+    return j < top_size_[s] ? static_cast<Int128>(top_[s * K + j] >> 32) : 0;
+  };
+  Int128 best1 = 0, best2 = 0, best_emir = 0;
+  std::size_t s1 = kNoScenario, s2 = kNoScenario, s_emir = kNoScenario;
+  for (std::size_t s = 0; s < scenario_count_; ++s) {
+    const Int128 d0 = deficit_at(s, 0), d1 = deficit_at(s, 1), d2 = deficit_at(s, 2);
+    if (d0 > best1) best1 = d0, s1 = s;
+    if (d0 + d1 > best2) best2 = d0 + d1, s2 = s;
+    const Int128 emir = std::max(d0, d1 + d2);
+    if (emir > best_emir) best_emir = emir, s_emir = s;
+  }
+  Requirements out;
   std::array<std::uint64_t, 3> ids{};
   std::array<std::int64_t, 3> d{};
-  for (std::size_t s = 0; s < scenario_count_; ++s) {
+  for (const std::size_t s : {s1, s2, s_emir}) {
+    if (s == kNoScenario) continue;
     const Key* keys = top_.data() + s * K;
     const std::size_t n = std::min<std::uint32_t>(top_size_[s], 3);
     for (std::size_t j = 0; j < n; ++j) {
-      ids[j] = mirror_->id_of(~static_cast<std::uint32_t>(keys[j]));
+      ids[j] = slot_of_key(keys[j]);  // slots until the end: ids only for the winners
       d[j] = static_cast<std::int64_t>(keys[j] >> 32);
     }
-    consider_scenario(out, static_cast<std::uint32_t>(s), std::span{ids}.first(n),
+    Requirements one;
+    consider_scenario(one, static_cast<std::uint32_t>(s), std::span{ids}.first(n),
                       std::span<const std::int64_t>{d}.first(n), &CoverageBook::consider);
+    if (s == s1) out.cover1 = one.cover1;
+    if (s == s2) out.cover2 = one.cover2;
+    if (s == s_emir) out.emir = one.emir;
   }
+  to_ids(out);
   requirements_ = out;
   requirements_stale_ = false;
   return requirements_;
@@ -426,12 +477,13 @@ Requirements CoverageBook::verify_requirements() const {
     });
     const std::size_t n = std::min<std::size_t>(column.size(), 3);
     for (std::size_t j = 0; j < n; ++j) {
-      ids[j] = mirror_->id_of(column[j].second);
+      ids[j] = column[j].second;
       d[j] = column[j].first;
     }
     consider_scenario(out, static_cast<std::uint32_t>(s), std::span{ids}.first(n),
                       std::span<const std::int64_t>{d}.first(n), &CoverageBook::consider);
   }
+  to_ids(out);
   return out;
 }
 

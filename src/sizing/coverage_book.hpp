@@ -135,6 +135,11 @@ class CoverageBook {
 
  private:
   using Key = unsigned __int128;  // (deficit << 32) | ~slot: larger deficit, then smaller slot
+  static Key key_of(std::int64_t deficit, std::uint32_t slot) noexcept {
+    return (Key(static_cast<std::uint64_t>(deficit)) << 32) | static_cast<std::uint32_t>(~slot);
+  }
+  static std::uint32_t slot_of_key(Key k) noexcept { return ~static_cast<std::uint32_t>(k); }
+  void to_ids(Requirements& r) const noexcept;
   void set_prices();
   void evaluate(std::uint32_t slot, std::int64_t* out, std::vector<Int128>& scratch) const;
   bool evaluate_fast(std::uint32_t slot, std::int64_t* out) const noexcept;
@@ -162,6 +167,7 @@ class CoverageBook {
   std::vector<std::uint32_t> top_size_;  // per scenario
   std::vector<Key> bound_;               // per scenario: every outside account's key is <= it
   std::vector<std::uint8_t> dirty_;      // per scenario: needs a rescan
+  std::vector<std::uint32_t> listed_;    // per account: how many scenarios' lists hold it
   bool any_dirty_ = false;
   Requirements requirements_;
   bool requirements_stale_ = true;

@@ -224,6 +224,37 @@ TEST(CoverageBook, MarksWithinTheBandKeepTheVectorsAndBeyondItRecentre) {
   EXPECT_EQ(book.full_recomputes(), 3u);
 }
 
+// K = 3 and four accounts under water at -50 % (deficits 400, 300, 200, 100): the fourth is outside
+// the list and is the bound. When the largest recovers, the list holds two with a positive bound:
+// the scenario is rescanned (once, on the next query) and the fourth account comes back in.
+TEST(CoverageBook, AnAccountLeavingAFullListRescansThatScenarioOnce) {
+  const RiskConfig config =
+      venue_of({simple_spec("BTCUSDT", ContractKind::kLinearPerpetual, 1, 100)});
+  AccountMirror mirror(config);
+  for (std::uint64_t id = 1; id <= 4; ++id) {
+    // 10 lots at cost 1000 are worth 500 at price 50: equity = balance - 500.
+    feed(mirror, account_group(id, 100 * static_cast<std::int64_t>(id), {{0, 10, 1000}}));
+  }
+  ScenarioSet scenarios(underlyings_by_base_asset(config.instruments));
+  ASSERT_EQ(scenarios.add("down 50", std::vector<double>{-0.50}), "");
+  CoverageOptions options;
+  options.top_k = 3;
+  CoverageBook book(mirror, scenarios, options);
+  mirror.clear_changes();
+  expect_figure(book.requirements().emir, 500, 0, {2, 3}, {300, 200});
+
+  feed(mirror, account_group(1, 10'000, {{0, 10, 1000}}));
+  book.sync();
+  mirror.clear_changes();
+  EXPECT_EQ(book.scenario_rescans(), 0u);
+  const Requirements& r = book.requirements();
+  EXPECT_EQ(book.scenario_rescans(), 1u);
+  expect_figure(r.cover2, 500, 0, {2, 3}, {300, 200});
+  expect_figure(r.emir, 300, 0, {2}, {300});  // 300 >= 200 + 100
+  expect_figure(book.requirements().cover1, 300, 0, {2}, {300});
+  EXPECT_EQ(book.scenario_rescans(), 1u);
+}
+
 void expect_same(const CoverFigure& a, const CoverFigure& b, const char* what, int step) {
   EXPECT_EQ(static_cast<std::int64_t>(a.amount), static_cast<std::int64_t>(b.amount))
       << what << " step " << step;

@@ -18,6 +18,9 @@ std::span<const Harness> harnesses() noexcept {
           "adl",
           "liquidation + waterfall + ranked ADL allocation latency vs a full sort (--positions)",
           &run_adl_harness},
+      Harness{"sizing",
+              "coverage book: full recompute, one account's incremental update (--scenarios)",
+              &run_sizing_harness},
   };
   return kHarnesses;
 }

@@ -21,5 +21,6 @@ int run_ring_harness(const BenchOptions& options);
 int run_pipeline_harness(const BenchOptions& options);
 int run_margin_harness(const BenchOptions& options);
 int run_adl_harness(const BenchOptions& options);
+int run_sizing_harness(const BenchOptions& options);
 
 }  // namespace backstop::perf

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
       ->check(backstop::cli::integer_in(1, backstop::kMaxAccounts));
   bench_cmd->add_option("--positions", bench.positions, "positions on the opposite side")
       ->check(backstop::cli::integer_in(1, backstop::kMaxAccounts));
+  bench_cmd->add_option("--scenarios", bench.scenarios, "stress scenarios (bench sizing)")
+      ->check(backstop::cli::integer_in(1, 100'000));
   bench_cmd->add_option("--rate", bench.rate, "events per second (0: as fast as possible)")
       ->check(backstop::cli::integer_in(0, 1'000'000'000));
   bench_cmd->add_option("--journal", bench.journal_dir, "journal folder (default: journal off)");

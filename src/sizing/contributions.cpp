@@ -7,7 +7,7 @@
 namespace backstop::sizing {
 namespace {
 
-using Entry = ContributionCalculator::Entry;
+using Entry = detail::ApportionEntry;
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
@@ -134,11 +134,11 @@ const char* describe(ApportionStatus status) noexcept {
   return "unknown";
 }
 
-ContributionCalculator::ContributionCalculator(std::size_t max_members)
-    : entries_(max_members), order_(max_members), contributions_(max_members) {}
+ContributionCalculator::ContributionCalculator(std::size_t max_members, ContributionBasis basis)
+    : basis_(basis), entries_(max_members), order_(max_members), contributions_(max_members) {}
 
-ContributionResult ContributionCalculator::compute(Money requirement,
-                                                   std::span<const MemberShare> members) noexcept {
+ContributionResult ContributionCalculator::compute(
+    Money requirement, std::span<const MemberExposure> members) noexcept {
   count_ = 0;
   if (members.size() > entries_.size()) return {ApportionStatus::kTooManyMembers, Money{0}};
   if (requirement.raw() < 0) return {ApportionStatus::kNegativeInput, Money{0}};
@@ -148,10 +148,14 @@ ContributionResult ContributionCalculator::compute(Money requirement,
   const std::span<Entry> entries(entries_.data(), members.size());
   Int128 floors = 0;
   for (std::size_t i = 0; i < members.size(); ++i) {
-    const MemberShare& m = members[i];
-    if (m.share.raw() < 0 || m.floor.raw() < 0) return {ApportionStatus::kNegativeInput, Money{0}};
+    const MemberExposure& m = members[i];
+    if (m.stressed_deficit.raw() < 0 || m.initial_margin.raw() < 0 || m.floor.raw() < 0) {
+      return {ApportionStatus::kNegativeInput, Money{0}};
+    }
+    const Money share =
+        basis_ == ContributionBasis::kStressedDeficit ? m.stressed_deficit : m.initial_margin;
     entries[i] =
-        Entry{static_cast<std::uint64_t>(m.account), m.share.raw(), m.floor.raw(), 0, 0, false};
+        Entry{static_cast<std::uint64_t>(m.account), share.raw(), m.floor.raw(), 0, 0, false};
     floors += m.floor.raw();
   }
   if (floors > kInt64Max) return {ApportionStatus::kSumPastInt64, Money{0}};

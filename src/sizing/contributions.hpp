@@ -17,6 +17,17 @@
 
 namespace backstop::sizing {
 
+namespace detail {
+struct ApportionEntry {  // scratch: one member during a split
+  std::uint64_t account;
+  std::int64_t weight;
+  std::int64_t bound;
+  std::int64_t amount;
+  Int128 remainder;
+  bool at_bound;
+};
+}  // namespace detail
+
 // What a member's share is measured in (EMIR Art. 42(2): contributions proportional to exposure).
 enum class ContributionBasis : std::uint8_t {
   kStressedDeficit = 0,  // its stressed deficit under the requirement's scenario
@@ -34,11 +45,13 @@ enum class ApportionStatus : std::uint8_t {
 
 const char* describe(ApportionStatus status) noexcept;
 
-// One member's input to the contribution split. `share` is measured in the configured basis.
-struct MemberShare {
+// One member's input to the contribution split; the calculator's basis picks which exposure is
+// its share.
+struct MemberExposure {
   AccountId account;
-  Money share;  // >= 0
-  Money floor;  // >= 0: the least it contributes
+  Money stressed_deficit;  // >= 0
+  Money initial_margin;    // >= 0
+  Money floor;             // >= 0: the least it contributes
 };
 
 struct MemberContribution {
@@ -63,28 +76,22 @@ struct ContributionResult {
 // every share is zero, each member's share counts as one (an equal split above the floors).
 class ContributionCalculator {
  public:
-  explicit ContributionCalculator(std::size_t max_members);
+  ContributionCalculator(std::size_t max_members, ContributionBasis basis);
 
-  // Precondition: none. On any status but kOk, contributions() is empty.
+  // On any status but kOk, contributions() is empty.
   [[nodiscard]] ContributionResult compute(Money requirement,
-                                           std::span<const MemberShare> members) noexcept;
+                                           std::span<const MemberExposure> members) noexcept;
 
   // The last computation's contributions, in account id order.
   std::span<const MemberContribution> contributions() const noexcept {
     return {contributions_.data(), count_};
   }
 
-  struct Entry {  // scratch: one member during a computation
-    std::uint64_t account;
-    std::int64_t weight;
-    std::int64_t bound;
-    std::int64_t amount;
-    Int128 remainder;
-    bool at_bound;
-  };
+  ContributionBasis basis() const noexcept { return basis_; }
 
  private:
-  std::vector<Entry> entries_;
+  ContributionBasis basis_;
+  std::vector<detail::ApportionEntry> entries_;
   std::vector<std::uint32_t> order_;
   std::vector<MemberContribution> contributions_;
   std::size_t count_ = 0;
@@ -140,7 +147,7 @@ class ReplenishmentCalculator {
 
  private:
   ReplenishmentCap cap_;
-  std::vector<ContributionCalculator::Entry> entries_;
+  std::vector<detail::ApportionEntry> entries_;
   std::vector<std::uint32_t> order_;
   std::vector<MemberCall> calls_;
   std::size_t count_ = 0;

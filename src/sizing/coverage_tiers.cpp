@@ -25,6 +25,32 @@ const char* tier_name(Tier tier) noexcept {
   return "unknown";
 }
 
+const char* cause_name(TierCause cause) noexcept {
+  return cause == TierCause::kCoverage ? "coverage" : "cascade";
+}
+
+const char* threshold_name(TierThreshold threshold) noexcept {
+  switch (threshold) {
+    case TierThreshold::kAmberEnter:
+      return "amber_enter";
+    case TierThreshold::kAmberLeave:
+      return "amber_leave";
+    case TierThreshold::kRedEnter:
+      return "red_enter";
+    case TierThreshold::kRedLeave:
+      return "red_leave";
+    case TierThreshold::kCascadeCountEnter:
+      return "cascade_count_enter";
+    case TierThreshold::kCascadeCountLeave:
+      return "cascade_count_leave";
+    case TierThreshold::kCascadeNotionalEnter:
+      return "cascade_notional_enter";
+    case TierThreshold::kCascadeNotionalLeave:
+      return "cascade_notional_leave";
+  }
+  return "unknown";
+}
+
 TriggerConfigError validate(const CoverageTierConfig& c) noexcept {
   for (const std::int64_t rate :
        {c.green_contribution_ppm, c.amber_contribution_ppm, c.red_contribution_ppm}) {

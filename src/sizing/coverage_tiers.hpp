@@ -32,7 +32,10 @@ enum class TierThreshold : std::uint8_t {
   kCascadeNotionalLeave = 7,
 };
 
+// Stable lower-case names for reports and JSON ("amber", "coverage", "red_enter", ...).
 const char* tier_name(Tier tier) noexcept;
+const char* cause_name(TierCause cause) noexcept;
+const char* threshold_name(TierThreshold threshold) noexcept;
 
 struct CoverageTierConfig {
   // Coverage ratio thresholds in ppm (1'000'000 = a ratio of 1).
@@ -104,6 +107,8 @@ class CoverageTiers {
   Tier coverage_tier() const noexcept;
   bool cascade_active() const noexcept { return count_.active() || notional_.active(); }
   std::int64_t contribution_ppm() const noexcept;
+  std::int64_t cascade_count() const noexcept { return window_count_; }
+  Money cascade_notional() const noexcept { return Money{clamp_to_int64(window_notional_)}; }
   std::uint64_t merged_liquidations() const noexcept { return merged_liquidations_; }
 
  private:

@@ -11,6 +11,22 @@ ExactRatio deviation(Price mark, Price reference) noexcept {
 
 }  // namespace
 
+const char* event_name(DeviationEvent event) noexcept {
+  switch (event) {
+    case DeviationEvent::kStarted:
+      return "started";
+    case DeviationEvent::kReleasedInsideBand:
+      return "released_inside_band";
+    case DeviationEvent::kReleasedAtTimeBound:
+      return "released_at_time_bound";
+  }
+  return "unknown";
+}
+
+const char* action_name(DeviationAction action) noexcept {
+  return action == DeviationAction::kHoldLiquidations ? "hold_liquidations" : "takeover_only";
+}
+
 TriggerConfigError validate(const PriceDeviationConfig& config) noexcept {
   if (config.leave_ppm < 0) return TriggerConfigError::kThresholdOutOfRange;
   if (config.leave_ppm > config.enter_ppm) return TriggerConfigError::kHysteresisOnWrongSide;

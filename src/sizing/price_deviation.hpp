@@ -27,6 +27,10 @@ enum class DeviationEvent : std::uint8_t {
   kReleasedAtTimeBound = 2,  // max_hold_ns ran out with the mark still outside
 };
 
+// Stable lower-case names for reports and JSON ("started", "takeover_only", ...).
+const char* event_name(DeviationEvent event) noexcept;
+const char* action_name(DeviationAction action) noexcept;
+
 struct PriceDeviationConfig {
   std::int64_t enter_ppm = 50'000;  // start when |mark − reference| / reference is more than this
   std::int64_t leave_ppm = 20'000;  // release when it is at or below this

@@ -10,8 +10,10 @@
 namespace backstop::sizing {
 namespace {
 
-MemberShare member(std::uint64_t id, std::int64_t share, std::int64_t floor = 0) {
-  return {AccountId{id}, Money{share}, Money{floor}};
+// A member whose stressed deficit is `share` (and whose initial margin is a different figure, so
+// that a calculator on the wrong basis gives other numbers).
+MemberExposure member(std::uint64_t id, std::int64_t share, std::int64_t floor = 0) {
+  return {AccountId{id}, Money{share}, Money{share % 7 + 1}, Money{floor}};
 }
 
 std::vector<std::int64_t> amounts(std::span<const MemberContribution> contributions) {
@@ -22,8 +24,8 @@ std::vector<std::int64_t> amounts(std::span<const MemberContribution> contributi
 }
 
 TEST(Contributions, EqualSharesGiveTheLeftOverUnitToTheLowestAccountId) {
-  ContributionCalculator calculator(8);
-  const std::vector<MemberShare> members = {member(30, 5), member(10, 5), member(20, 5)};
+  ContributionCalculator calculator(8, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> members = {member(30, 5), member(10, 5), member(20, 5)};
   const ContributionResult result = calculator.compute(Money{100}, members);
   ASSERT_EQ(result.status, ApportionStatus::kOk);
   EXPECT_EQ(result.total, Money{100});
@@ -36,8 +38,8 @@ TEST(Contributions, EqualSharesGiveTheLeftOverUnitToTheLowestAccountId) {
 // binds (its pro-rata 100 is below it); 800 over 300 : 600 is 266.67 : 533.33, and the left-over
 // unit goes to the larger remainder (account 3's 600/900 against account 7's 300/900).
 TEST(Contributions, AFloorThatBindsIsPaidExactlyAndTheRestIsProRata) {
-  ContributionCalculator calculator(8);
-  const std::vector<MemberShare> members = {member(7, 600), member(3, 300), member(5, 100, 200)};
+  ContributionCalculator calculator(8, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> members = {member(7, 600), member(3, 300), member(5, 100, 200)};
   const ContributionResult result = calculator.compute(Money{1'000}, members);
   ASSERT_EQ(result.status, ApportionStatus::kOk);
   EXPECT_EQ(amounts(calculator.contributions()), (std::vector<std::int64_t>{267, 200, 533}));
@@ -49,15 +51,15 @@ TEST(Contributions, AFloorThatBindsIsPaidExactlyAndTheRestIsProRata) {
 // binds; then the rest, 60 over shares 30 + 60, gives it 20 < 28, so its floor binds too and
 // account 3 pays the remaining 32. A single pass over the initial pro-rata figures gets this wrong.
 TEST(Contributions, FloorsBindInTurnAsTheProRataLevelFalls) {
-  ContributionCalculator calculator(8);
-  const std::vector<MemberShare> members = {member(1, 10, 40), member(2, 30, 28), member(3, 60)};
+  ContributionCalculator calculator(8, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> members = {member(1, 10, 40), member(2, 30, 28), member(3, 60)};
   ASSERT_EQ(calculator.compute(Money{100}, members).status, ApportionStatus::kOk);
   EXPECT_EQ(amounts(calculator.contributions()), (std::vector<std::int64_t>{40, 28, 32}));
 }
 
 TEST(Contributions, WhenTheFloorsExceedTheRequirementTheRequirementIsTheirSum) {
-  ContributionCalculator calculator(8);
-  const std::vector<MemberShare> members = {member(1, 10, 60), member(2, 90, 70), member(3, 0)};
+  ContributionCalculator calculator(8, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> members = {member(1, 10, 60), member(2, 90, 70), member(3, 0)};
   const ContributionResult result = calculator.compute(Money{100}, members);
   ASSERT_EQ(result.status, ApportionStatus::kOk);
   EXPECT_EQ(result.total, Money{130});
@@ -65,35 +67,47 @@ TEST(Contributions, WhenTheFloorsExceedTheRequirementTheRequirementIsTheirSum) {
 }
 
 TEST(Contributions, AllSharesZeroSplitsEquallyAboveTheFloors) {
-  ContributionCalculator calculator(8);
-  const std::vector<MemberShare> members = {member(1, 0), member(2, 0, 50), member(3, 0)};
+  ContributionCalculator calculator(8, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> members = {member(1, 0), member(2, 0, 50), member(3, 0)};
   ASSERT_EQ(calculator.compute(Money{91}, members).status, ApportionStatus::kOk);
   // Member 2's floor of 50 binds (equal split: 30.33); 41 over the other two: 21 + 20.
   EXPECT_EQ(amounts(calculator.contributions()), (std::vector<std::int64_t>{21, 50, 20}));
 }
 
+TEST(Contributions, TheBasisPicksStressedDeficitOrInitialMargin) {
+  const std::vector<MemberExposure> members = {{AccountId{1}, Money{300}, Money{100}, Money{0}},
+                                               {AccountId{2}, Money{100}, Money{300}, Money{0}}};
+  ContributionCalculator by_deficit(4, ContributionBasis::kStressedDeficit);
+  ASSERT_EQ(by_deficit.compute(Money{1'000}, members).status, ApportionStatus::kOk);
+  EXPECT_EQ(amounts(by_deficit.contributions()), (std::vector<std::int64_t>{750, 250}));
+  ContributionCalculator by_margin(4, ContributionBasis::kInitialMargin);
+  ASSERT_EQ(by_margin.compute(Money{1'000}, members).status, ApportionStatus::kOk);
+  EXPECT_EQ(amounts(by_margin.contributions()), (std::vector<std::int64_t>{250, 750}));
+  EXPECT_EQ(by_margin.basis(), ContributionBasis::kInitialMargin);
+}
+
 TEST(Contributions, RefusesBadInputWithATypedReason) {
-  ContributionCalculator calculator(2);
-  const std::vector<MemberShare> three = {member(1, 1), member(2, 1), member(3, 1)};
+  ContributionCalculator calculator(2, ContributionBasis::kStressedDeficit);
+  const std::vector<MemberExposure> three = {member(1, 1), member(2, 1), member(3, 1)};
   EXPECT_EQ(calculator.compute(Money{10}, three).status, ApportionStatus::kTooManyMembers);
-  const std::vector<MemberShare> twice = {member(1, 1), member(1, 2)};
+  const std::vector<MemberExposure> twice = {member(1, 1), member(1, 2)};
   EXPECT_EQ(calculator.compute(Money{10}, twice).status, ApportionStatus::kDuplicateAccount);
-  const std::vector<MemberShare> negative = {member(1, -1), member(2, 2)};
+  const std::vector<MemberExposure> negative = {member(1, -1), member(2, 2)};
   EXPECT_EQ(calculator.compute(Money{10}, negative).status, ApportionStatus::kNegativeInput);
   EXPECT_TRUE(calculator.contributions().empty());
   EXPECT_EQ(calculator.compute(Money{10}, {}).status, ApportionStatus::kNoMembers);
   EXPECT_EQ(calculator.compute(Money{0}, {}).status, ApportionStatus::kOk);
   const std::int64_t big = std::numeric_limits<std::int64_t>::max();
-  const std::vector<MemberShare> huge = {member(1, big), member(2, big)};
+  const std::vector<MemberExposure> huge = {member(1, big), member(2, big)};
   EXPECT_EQ(calculator.compute(Money{10}, huge).status, ApportionStatus::kSumPastInt64);
-  const std::vector<MemberShare> huge_floors = {member(1, 1, big), member(2, 1, big)};
+  const std::vector<MemberExposure> huge_floors = {member(1, 1, big), member(2, 1, big)};
   EXPECT_EQ(calculator.compute(Money{10}, huge_floors).status, ApportionStatus::kSumPastInt64);
 }
 
 TEST(Contributions, LargeAmountsUseExactWideIntermediates) {
-  ContributionCalculator calculator(4);
+  ContributionCalculator calculator(4, ContributionBasis::kStressedDeficit);
   const std::int64_t big = std::numeric_limits<std::int64_t>::max() / 3;
-  const std::vector<MemberShare> members = {member(1, big), member(2, big), member(3, big)};
+  const std::vector<MemberExposure> members = {member(1, big), member(2, big), member(3, big)};
   const std::int64_t requirement = std::numeric_limits<std::int64_t>::max() - 1;
   ASSERT_EQ(calculator.compute(Money{requirement}, members).status, ApportionStatus::kOk);
   Int128 sum = 0;
@@ -104,13 +118,14 @@ TEST(Contributions, LargeAmountsUseExactWideIntermediates) {
 
 // The reference model: the floored set by plain fixed-point iteration (move every member whose
 // floor is at or above its pro-rata figure of what the others leave, until nothing moves).
-std::vector<bool> reference_floored(std::int64_t requirement, const std::vector<MemberShare>& m) {
+std::vector<bool> reference_floored(std::int64_t requirement,
+                                    const std::vector<MemberExposure>& m) {
   std::vector<std::int64_t> weight;
   bool any = false;
-  for (const MemberShare& x : m)
-    any = any || x.share.raw() > 0;
-  for (const MemberShare& x : m)
-    weight.push_back(any ? x.share.raw() : 1);
+  for (const MemberExposure& x : m)
+    any = any || x.stressed_deficit.raw() > 0;
+  for (const MemberExposure& x : m)
+    weight.push_back(any ? x.stressed_deficit.raw() : 1);
   std::vector<bool> floored(m.size(), false);
   for (bool moved = true; moved;) {
     moved = false;
@@ -135,12 +150,12 @@ std::vector<bool> reference_floored(std::int64_t requirement, const std::vector<
 
 TEST(Contributions, PropertySumIsExactEachWithinOneUnitOfItsProRataFigureAndOrderFree) {
   std::mt19937_64 rng(20'251'010);
-  ContributionCalculator calculator(64);
-  ContributionCalculator shuffled_calculator(64);
+  ContributionCalculator calculator(64, ContributionBasis::kStressedDeficit);
+  ContributionCalculator shuffled_calculator(64, ContributionBasis::kStressedDeficit);
   for (int round = 0; round < 4'000; ++round) {
     const auto n = static_cast<std::size_t>(1 + rng() % 40);
     const std::int64_t scale = std::int64_t{1} << (rng() % 40);
-    std::vector<MemberShare> members;
+    std::vector<MemberExposure> members;
     Int128 floors = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t share = rng() % 4 == 0 ? 0 : static_cast<std::int64_t>(rng() % scale);
@@ -155,9 +170,10 @@ TEST(Contributions, PropertySumIsExactEachWithinOneUnitOfItsProRataFigureAndOrde
     const Int128 total = std::max<Int128>(requirement, floors);
     ASSERT_EQ(result.total.raw(), total);
 
-    std::vector<MemberShare> by_id = members;
-    std::sort(by_id.begin(), by_id.end(),
-              [](const MemberShare& a, const MemberShare& b) { return a.account < b.account; });
+    std::vector<MemberExposure> by_id = members;
+    std::sort(by_id.begin(), by_id.end(), [](const MemberExposure& a, const MemberExposure& b) {
+      return a.account < b.account;
+    });
     const std::span<const MemberContribution> got = calculator.contributions();
     ASSERT_EQ(got.size(), n);
     Int128 sum = 0;
@@ -168,15 +184,15 @@ TEST(Contributions, PropertySumIsExactEachWithinOneUnitOfItsProRataFigureAndOrde
     if (floors < requirement) {
       const std::vector<bool> floored = reference_floored(requirement, by_id);
       bool any = false;
-      for (const MemberShare& x : by_id)
-        any = any || x.share.raw() > 0;
+      for (const MemberExposure& x : by_id)
+        any = any || x.stressed_deficit.raw() > 0;
       Int128 rest = requirement;
       Int128 rest_weight = 0;
       for (std::size_t i = 0; i < n; ++i) {
         if (floored[i]) {
           rest -= by_id[i].floor.raw();
         } else {
-          rest_weight += any ? by_id[i].share.raw() : 1;
+          rest_weight += any ? by_id[i].stressed_deficit.raw() : 1;
         }
       }
       for (std::size_t i = 0; i < n; ++i) {
@@ -186,7 +202,7 @@ TEST(Contributions, PropertySumIsExactEachWithinOneUnitOfItsProRataFigureAndOrde
           ASSERT_EQ(got[i].amount, by_id[i].floor);
         } else {
           // |amount − rest × weight / rest_weight| < 1, in integers.
-          const Int128 exact_scaled = rest * (any ? by_id[i].share.raw() : 1);
+          const Int128 exact_scaled = rest * (any ? by_id[i].stressed_deficit.raw() : 1);
           const Int128 got_scaled = Int128{got[i].amount.raw()} * rest_weight;
           const Int128 gap =
               got_scaled > exact_scaled ? got_scaled - exact_scaled : exact_scaled - got_scaled;
@@ -196,7 +212,7 @@ TEST(Contributions, PropertySumIsExactEachWithinOneUnitOfItsProRataFigureAndOrde
       }
     }
 
-    std::vector<MemberShare> shuffled = members;
+    std::vector<MemberExposure> shuffled = members;
     std::shuffle(shuffled.begin(), shuffled.end(), rng);
     ASSERT_EQ(shuffled_calculator.compute(Money{requirement}, shuffled).status,
               ApportionStatus::kOk);

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <utility>
+#include <vector>
 
 namespace backstop::sizing {
 namespace {
@@ -171,6 +174,60 @@ TEST(CoverageTiers, AFullCascadeRingMergesIntoTheNewestEntryAndKeepsTotalsExact)
     const auto outcome = tiers.observe_liquidation(i * kSecond, Money{1});
     EXPECT_EQ(outcome.change.has_value(), i == 10) << i;  // the 11th is more than 10
   }
+}
+
+// Reference: count and notional of the liquidations in (now − window, now] by a scan of all of
+// them.
+TEST(CoverageTiers, PropertyCascadeTotalsAreExactWithRoomAndNeverLowerWhenFull) {
+  std::mt19937_64 rng(1'010);
+  for (int round = 0; round < 100; ++round) {
+    CoverageTierConfig roomy = test_config();
+    roomy.cascade_count_enter = 20;
+    roomy.cascade_count_leave = 10;
+    roomy.cascade_capacity = 1024;
+    CoverageTierConfig tight = roomy;
+    tight.cascade_capacity = 8;
+    CoverageTiers exact(roomy);
+    CoverageTiers small(tight);
+    std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+    std::int64_t now = 0;
+    for (int step = 0; step < 400; ++step) {
+      now += static_cast<std::int64_t>(rng() % (4 * kSecond));
+      const bool liquidation = rng() % 3 != 0;
+      const auto notional = static_cast<std::int64_t>(rng() % 100);
+      if (liquidation) {
+        seen.emplace_back(now, notional);
+        ASSERT_EQ(exact.observe_liquidation(now, Money{notional}).status, ObserveStatus::kAccepted);
+        ASSERT_EQ(small.observe_liquidation(now, Money{notional}).status, ObserveStatus::kAccepted);
+      } else {
+        ASSERT_EQ(exact.advance_time(now).status, ObserveStatus::kAccepted);
+        ASSERT_EQ(small.advance_time(now).status, ObserveStatus::kAccepted);
+      }
+      std::int64_t count = 0;
+      std::int64_t sum = 0;
+      for (const auto& [time_ns, amount] : seen) {
+        if (time_ns > now - roomy.cascade_window_ns) {
+          ++count;
+          sum += amount;
+        }
+      }
+      ASSERT_EQ(exact.cascade_count(), count) << "round " << round << " step " << step;
+      ASSERT_EQ(exact.cascade_notional(), Money{sum});
+      ASSERT_GE(small.cascade_count(), count);
+      ASSERT_GE(small.cascade_notional(), Money{sum});
+      if (exact.cascade_active()) {
+        ASSERT_TRUE(small.cascade_active()) << "round " << round << " step " << step;
+      }
+    }
+    EXPECT_EQ(exact.merged_liquidations(), 0u);
+  }
+}
+
+TEST(CoverageTiers, NamesAreStable) {
+  EXPECT_STREQ(tier_name(Tier::kAmber), "amber");
+  EXPECT_STREQ(cause_name(TierCause::kCascade), "cascade");
+  EXPECT_STREQ(threshold_name(TierThreshold::kRedEnter), "red_enter");
+  EXPECT_STREQ(threshold_name(TierThreshold::kCascadeNotionalLeave), "cascade_notional_leave");
 }
 
 TEST(CoverageTiers, RefusesNegativeAmountsAndTimeGoingBackwards) {

@@ -50,10 +50,12 @@ TEST(TriggersDocExample, TiersThenTheReplenishmentCallThenContributions) {
   EXPECT_EQ(call_amounts(call.calls()), (std::vector<std::int64_t>{433'333, 216'667, 50'000}));
   EXPECT_TRUE(call.calls()[2].capped);
 
-  ContributionCalculator contributions(8);
-  const std::vector<MemberShare> members = {{AccountId{101}, Money{6'000'000}, Money{1'500'000}},
-                                            {AccountId{102}, Money{3'000'000}, Money{1'500'000}},
-                                            {AccountId{103}, Money{1'000'000}, Money{1'500'000}}};
+  ContributionCalculator contributions(8, ContributionBasis::kStressedDeficit);
+  // Initial margins given too; the stressed-deficit basis ignores them.
+  const std::vector<MemberExposure> members = {
+      {AccountId{101}, Money{6'000'000}, Money{900'000}, Money{1'500'000}},
+      {AccountId{102}, Money{3'000'000}, Money{800'000}, Money{1'500'000}},
+      {AccountId{103}, Money{1'000'000}, Money{700'000}, Money{1'500'000}}};
   ASSERT_EQ(contributions.compute(requirement, members).status, ApportionStatus::kOk);
   const auto split = contributions.contributions();
   EXPECT_EQ(split[0].amount, Money{5'666'667});

@@ -48,8 +48,8 @@ struct FundDrawdownChange {
 
 // The fund level is taken as a step function of the observations: each level holds from its
 // observation until the next one. The window max at time t is the maximum of that function over
-// (t − window, t], so a level observed before the window still counts while it was in force (an
-// observation at exactly t − window has left the window). The drawdown is
+// (t − window, t], so a level observed before the window still counts while it was in force, and a
+// level replaced at exactly t − window no longer does. The drawdown is
 // (window_max − level) / window_max, zero when window_max is zero.
 //
 // Capacity: the deque holds only levels not exceeded by a later one, so a full ring needs that many

@@ -161,7 +161,9 @@ void run_waterfall_without_allocation(bool partial, bool balances = false, bool 
   }
   EXPECT_EQ(allocation_count() - before, 0u);
   EXPECT_GT(engine.waterfall_state().liquidations, 0u);
-  if (controls) EXPECT_GT(accepted_controls, 2'000u);
+  if (controls) {
+    EXPECT_GT(accepted_controls, 2'000u);
+  }
   EXPECT_GT(records, 0u);
   EXPECT_TRUE(checks::verify_index(engine));
   if (partial) {

@@ -1,7 +1,7 @@
 // The risk controls and the fund triggers (docs/waterfall.md#risk-controls) on the toy venue of
 // waterfall_scene.hpp (multiplier 1, IM 10 %, MM 5 %): who ends up with each unit, the refusals,
-// the hold's expiry, the ADL routing, and the exposure-cap and drawdown triggers with the numbers of
-// their records. Conservation is checked after every event.
+// the hold's expiry, the ADL routing, and the exposure-cap and drawdown triggers with the numbers
+// of their records. Conservation is checked after every event.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -57,8 +57,7 @@ std::vector<Event> base_events() {
 }
 
 std::vector<Event> control_events() {
-  return {make_fee_share(0, 300'000, 30),
-          make_adl_mode(0, AdlMode::kSkipFunds, 31),
+  return {make_fee_share(0, 300'000, 30), make_adl_mode(0, AdlMode::kSkipFunds, 31),
           make_liquidation_hold(0, HoldMode::kTakeoverOnly, 5'000, 32),
           make_contribution_target(2, Money{2'000}, 33),
           make_replenishment_call(3, Money{400}, 34)};
@@ -118,12 +117,11 @@ TEST(RiskControlState, ControlsSetBackToZeroLeaveTheDigestOfARunWithoutThem) {
 }
 
 TEST(RiskControlState, TheEntranceAcceptsKnownControlsAndRefusesAnUnknownKind) {
-  EXPECT_EQ(pipeline::Engine::check_at_entrance(make_fee_share(0, 1)), RejectCode::kOk);
-  EXPECT_EQ(pipeline::Engine::check_at_entrance(make_replenishment_call(1, Money{1})),
-            RejectCode::kOk);
+  EXPECT_EQ(Engine::check_at_entrance(make_fee_share(0, 1)), RejectCode::kOk);
+  EXPECT_EQ(Engine::check_at_entrance(make_replenishment_call(1, Money{1})), RejectCode::kOk);
   Event e = make_fee_share(0, 1);
   e.control.kind = static_cast<ControlKind>(0);
-  EXPECT_EQ(pipeline::Engine::check_at_entrance(e), RejectCode::kUnknownControl);
+  EXPECT_EQ(Engine::check_at_entrance(e), RejectCode::kUnknownControl);
 }
 
 const std::string kToml = R"(
@@ -172,12 +170,12 @@ TEST(RiskControlState, TheTriggersKeysAreReadAndEnterTheFingerprintOnlyWhenSet) 
   EXPECT_NE(with.find("waterfall.exposure_cap_ppm=1000000"), std::string::npos);
   EXPECT_NE(with.find("waterfall.drawdown_ppm=300000"), std::string::npos);
   EXPECT_FALSE(pipeline::parse_engine_config(kToml + "drawdown_ppm = 300000\n"
-                                                      "drawdown_release_ppm = 600000\n",
+                                                     "drawdown_release_ppm = 600000\n",
                                              "test.toml", error)
                    .has_value());
   EXPECT_NE(error.find("drawdown_release_ppm"), std::string::npos) << error;
   EXPECT_FALSE(pipeline::parse_engine_config(kToml + "drawdown_ppm = 300000\n"
-                                                      "drawdown_capacity = 100\n",
+                                                     "drawdown_capacity = 100\n",
                                              "test.toml", error)
                    .has_value());
   EXPECT_NE(error.find("drawdown_capacity"), std::string::npos) << error;

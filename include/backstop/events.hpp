@@ -24,6 +24,7 @@ enum class EventType : std::uint8_t {
   kAccountConfig = 6,     // open an account (wallet) in a settlement asset
   kInstrumentConfig = 7,  // move an instrument's price band and position limit
   kFundDeposit = 8,       // money into a waterfall fund (waterfall.hpp)
+  kRiskControl = 9,       // a decision of the sizing layer (risk_controls.hpp)
 };
 
 enum class Side : std::uint8_t {
@@ -69,6 +70,35 @@ struct FundDepositPayload {
   FundKind fund;
   std::uint8_t asset;  // the other kinds: the settlement asset
 };
+// What a RiskControl event changes (docs/waterfall.md, risk controls). The sizing layer decides off
+// the hot path; its decisions enter the engine as these inputs, so that the journal replays them.
+enum class ControlKind : std::uint8_t {
+  kFeeShare = 1,            // asset; value: share of trading fees to the insurance fund, ppm
+  kAdlMode = 2,             // Event::instrument; value: AdlMode
+  kLiquidationHold = 3,     // Event::instrument; value: HoldMode; until_ns: when it ends
+  kContributionTarget = 4,  // account; value: its default-fund contribution from now on
+  kReplenishmentCall = 5,   // account; value: the amount called, a receivable
+};
+// An instrument's ADL mode: a deficit of a liquidation holding it goes to tier 6 before the
+// skipped tiers (which still cover what tier 6 leaves).
+enum class AdlMode : std::uint8_t {
+  kOff = 0,
+  kSkipInsurance = 1,  // tier 3 after tier 6
+  kSkipFunds = 2,      // tiers 3 and 5 after tier 6
+};
+// A liquidation hold on an instrument, until its until_ns of event time.
+enum class HoldMode : std::uint8_t {
+  kNone = 0,          // release
+  kHold = 1,          // flagged accounts holding the instrument are not acted on
+  kTakeoverOnly = 2,  // order mode is bypassed: such accounts are taken over at once
+};
+struct RiskControlPayload {
+  std::uint64_t account;  // kContributionTarget, kReplenishmentCall: the member
+  std::int64_t value;     // as ControlKind says
+  std::int64_t until_ns;  // kLiquidationHold: event time at which the hold ends by itself
+  ControlKind kind;
+  std::uint8_t asset;  // kFeeShare
+};
 struct InstrumentConfigPayload {
   Price min_price;
   Price max_price;
@@ -98,6 +128,7 @@ struct Event {
     AccountConfigPayload account;
     InstrumentConfigPayload instrument_config;
     FundDepositPayload fund;
+    RiskControlPayload control;
   };
 };
 static_assert(sizeof(Event) == 64);
@@ -106,6 +137,13 @@ static_assert(std::is_trivially_copyable_v<Event>);
 // Whether the event's flags are ones its type knows: none, or a fill's kFlagLiquidationFill.
 inline constexpr bool flags_valid(const Event& e) noexcept {
   return e.flags == 0 || (e.type == EventType::kFill && e.flags == kFlagLiquidationFill);
+}
+
+// Whether a RiskControl event's kind is one this build knows (checked at the entrance).
+inline constexpr bool control_kind_known(const Event& e) noexcept {
+  const auto k = static_cast<std::uint8_t>(e.control.kind);
+  return k >= static_cast<std::uint8_t>(ControlKind::kFeeShare) &&
+         k <= static_cast<std::uint8_t>(ControlKind::kReplenishmentCall);
 }
 
 // Builders zero the whole slot first so that equal events are equal bytes (journal, digest).
@@ -179,6 +217,47 @@ inline Event make_fund_deposit(FundKind fund, std::uint8_t asset, Money amount,
                                std::uint64_t account = 0, std::int64_t time_ns = 0) noexcept {
   Event e = blank_event(EventType::kFundDeposit, 0, time_ns);
   e.fund = FundDepositPayload{account, amount, fund, asset};
+  return e;
+}
+
+// RiskControl builders (risk_controls.hpp applies them).
+inline Event make_fee_share(std::uint8_t asset, std::int64_t ppm,
+                            std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kRiskControl, 0, time_ns);
+  e.control.kind = ControlKind::kFeeShare;
+  e.control.asset = asset;
+  e.control.value = ppm;
+  return e;
+}
+inline Event make_adl_mode(std::uint16_t instrument, AdlMode mode,
+                           std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kRiskControl, instrument, time_ns);
+  e.control.kind = ControlKind::kAdlMode;
+  e.control.value = static_cast<std::int64_t>(mode);
+  return e;
+}
+inline Event make_liquidation_hold(std::uint16_t instrument, HoldMode mode, std::int64_t until_ns,
+                                   std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kRiskControl, instrument, time_ns);
+  e.control.kind = ControlKind::kLiquidationHold;
+  e.control.value = static_cast<std::int64_t>(mode);
+  e.control.until_ns = until_ns;
+  return e;
+}
+inline Event make_contribution_target(std::uint64_t account, Money target,
+                                      std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kRiskControl, 0, time_ns);
+  e.control.kind = ControlKind::kContributionTarget;
+  e.control.account = account;
+  e.control.value = target.raw();
+  return e;
+}
+inline Event make_replenishment_call(std::uint64_t account, Money amount,
+                                     std::int64_t time_ns = 0) noexcept {
+  Event e = blank_event(EventType::kRiskControl, 0, time_ns);
+  e.control.kind = ControlKind::kReplenishmentCall;
+  e.control.account = account;
+  e.control.value = amount.raw();
   return e;
 }
 

@@ -24,6 +24,7 @@
 #include <span>
 
 #include "backstop/adl_policies.hpp"
+#include "backstop/risk_controls.hpp"
 #include "backstop/waterfall_context.hpp"
 
 namespace backstop {
@@ -82,7 +83,12 @@ inline std::int64_t insurance_tier(WaterfallContext& ctx, std::uint32_t slot, st
   const WaterfallConfig& cfg = ctx.config;
   WaterfallState& w = ctx.state;
   const std::uint8_t asset = ctx.ledger.account(slot).asset;
-  const std::int64_t floor = asset < cfg.insurance_floor.size() ? cfg.insurance_floor[asset] : 0;
+  const std::int64_t configured =
+      asset < cfg.insurance_floor.size() ? cfg.insurance_floor[asset] : 0;
+  // The drawdown trigger's level is a floor too; reaching it with a deficit left switches the
+  // asset to ADL (risk_controls.hpp).
+  const std::int64_t level = drawdown_level(ctx, asset, time_ns);
+  const std::int64_t floor = std::max(configured, level);
   std::int64_t avail = std::max<std::int64_t>(0, ctx.ledger.insurance(asset) - floor);
   if (cfg.insurance_cap_per_account > 0) {
     if (w.window_drawn[slot] == 0 ||
@@ -92,8 +98,12 @@ inline std::int64_t insurance_tier(WaterfallContext& ctx, std::uint32_t slot, st
     }
     avail = std::min(avail, cfg.insurance_cap_per_account - w.window_drawn[slot]);
   }
-  const std::int64_t x = std::min(rest, avail);
-  if (x <= 0) return 0;
+  const std::int64_t x = std::max<std::int64_t>(0, std::min(rest, avail));
+  const bool reached = level > configured && x < rest && ctx.ledger.insurance(asset) - x <= level;
+  if (x == 0) {
+    if (reached) drawdown_reached(ctx, asset, level);
+    return 0;
+  }
   const std::int64_t fund = ctx.ledger.insurance(asset);
   ctx.transfer(WaterfallKind::kInsuranceDraw, 3, WaterfallReason::kCover, asset, kNoInstrument,
                ctx.ledger.account(slot).id, Party::kInsurance, Party::kAccount, x, Shown::kFrom,
@@ -101,6 +111,7 @@ inline std::int64_t insurance_tier(WaterfallContext& ctx, std::uint32_t slot, st
   ctx.ledger.add_insurance(asset, Money{-x});
   w.window_drawn[slot] += x;
   ctx.ledger.credit(slot, Money{x});
+  if (reached) drawdown_reached(ctx, asset, level);
   return x;
 }
 
@@ -201,7 +212,15 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
     w.default_fund[asset] -= x;
     rest -= x;
   }
-  if (rest > 0 && cfg.insurance) rest -= insurance_tier(ctx, slot, rest, time_ns);
+  // An ADL mode (a control, the drawdown trigger, the exposure cap) moves tier 3, and with
+  // kSkipFunds tier 5, after tier 6: they cover what tier 6 leaves (risk_controls.hpp).
+  const bool adl_first = !taken.empty() && backstop != kNoSlot;
+  const AdlMode adl = adl_first ? deficit_adl_mode(ctx, asset, taken) : AdlMode::kOff;
+  const bool insurance_late = adl != AdlMode::kOff;
+  const bool default_fund_late = adl == AdlMode::kSkipFunds;
+  if (rest > 0 && cfg.insurance && !insurance_late) {
+    rest -= insurance_tier(ctx, slot, rest, time_ns);
+  }
   // 4. the venue's tranche
   if (rest > 0 && cfg.venue_tranche && w.venue_tranche[asset] > 0) {
     const std::int64_t x = draw(ctx, slot, rest, w.venue_tranche[asset], Party::kVenueTranche,
@@ -209,9 +228,13 @@ inline void cover_deficit(WaterfallContext& ctx, std::uint32_t slot, std::int64_
     w.venue_tranche[asset] -= x;
     rest -= x;
   }
-  if (rest > 0 && cfg.default_fund) rest -= default_fund_tier(ctx, slot, rest);
-  if (rest > 0 && !taken.empty() && backstop != kNoSlot) {
-    rest -= instrument_tier(ctx, slot, backstop, rest, taken);
+  if (rest > 0 && cfg.default_fund && !default_fund_late) {
+    rest -= default_fund_tier(ctx, slot, rest);
+  }
+  if (rest > 0 && adl_first) rest -= instrument_tier(ctx, slot, backstop, rest, taken);
+  if (rest > 0 && cfg.insurance && insurance_late) rest -= insurance_tier(ctx, slot, rest, time_ns);
+  if (rest > 0 && cfg.default_fund && default_fund_late) {
+    rest -= default_fund_tier(ctx, slot, rest);
   }
   if (rest > 0 && cfg.assessment) rest -= assessment_tier(ctx, slot, rest);
   // 8. bad debt: recorded, never hidden

@@ -172,6 +172,12 @@ class Ledger {
   void add_insurance(std::uint8_t asset, Money amount) noexcept {
     insurance_[asset] += amount.raw();
   }
+  // Part of the fees already in the fee pool moved on to the insurance fund (a risk control's fee
+  // share, risk_controls.hpp): both sides of the transfer at once.
+  void move_fee_to_insurance(std::uint8_t asset, Money amount) noexcept {
+    fee_pool_[asset] -= amount.raw();
+    insurance_[asset] += amount.raw();
+  }
   // Money from outside (deposits, fund top-ups) or back out (withdrawals).
   void add_net_deposits(std::uint8_t asset, Money amount) noexcept {
     net_deposits_[asset] += amount.raw();

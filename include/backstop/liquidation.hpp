@@ -248,16 +248,34 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
   std::array<TakenPosition, kMaxPositionsPerAccount> taken{};
   std::uint32_t taken_count = 0;
   SurplusBasis basis;
-  const std::uint32_t backstop = ctx.backstop_slot(ledger.account(slot).asset);
+  const std::uint8_t asset = ledger.account(slot).asset;
+  const std::uint32_t backstop = ctx.backstop_slot(asset);
+  // The exposure cap (risk_controls.hpp): each position is checked against the backstop's
+  // taken-over notional so far, the ones within it counted in.
+  const bool capped = ctx.config.exposure_cap_ppm != 0 && backstop != kNoSlot;
+  Int128 exposure = capped ? backstop_exposure(ctx, backstop) : 0;
+  const Int128 cap = capped ? exposure_cap(ctx, asset) : 0;
+  bool any_over_cap = false;
   while (ledger.account(slot).position_count > 0) {
     const Position p = ledger.positions(slot).back();
     const InstrumentRisk& r = ledger.risk(p.instrument);
     const InstrumentState& s = ledger.state(p.instrument);
     const PositionRisk pr = evaluate_position(r, s, p);
     const Int128 v = value_down(r, p.qty, s.mark);
-    basis.add(r, v < 0 ? -v : v);
-    taken[taken_count++] =
-        TakenPosition{p.instrument, p.qty, pr.contribution < 0 ? -pr.contribution : 0};
+    const Int128 notional = v < 0 ? -v : v;
+    basis.add(r, notional);
+    TakenPosition& t = taken[taken_count++];
+    t = TakenPosition{p.instrument, p.qty, pr.contribution < 0 ? -pr.contribution : 0};
+    if (capped) {
+      if (exposure + notional > cap) {
+        t.over_cap = any_over_cap = true;
+        ctx.record(WaterfallKind::kExposureCap, 0, WaterfallReason::kControl, asset, p.instrument,
+                   ledger.account(slot).id, static_cast<std::int64_t>(notional),
+                   static_cast<std::int64_t>(exposure), static_cast<std::int64_t>(cap));
+      } else {
+        exposure += notional;
+      }
+    }
     take_over(ctx, slot, backstop, p.instrument, p.qty);
   }
   const std::int64_t equity = ledger.account(slot).balance;
@@ -266,6 +284,11 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
   } else {
     cover_deficit(ctx, slot, -equity, balance_start, {taken.data(), taken_count}, backstop,
                   time_ns);
+  }
+  if (any_over_cap) {
+    for (std::uint32_t j = 0; j < taken_count; ++j) {
+      if (taken[j].over_cap) close_over_cap(ctx, slot, backstop, taken[j]);
+    }
   }
   ctx.refresh(slot);
   if (backstop != kNoSlot) ctx.refresh(backstop);

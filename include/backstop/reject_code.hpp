@@ -26,7 +26,12 @@ enum class RejectCode : std::uint16_t {
   kInvalidSide = 111,
   kFundingRateOutOfRange = 112,
   kInvalidConfig = 113,
-  kUnknownFlags = 114,  // Event::flags has a bit its type does not know (events.hpp)
+  kUnknownFlags = 114,    // Event::flags has a bit its type does not know (events.hpp)
+  kUnknownControl = 115,  // a RiskControl event's kind is none of ControlKind's
+  kUnknownAsset = 116,    // a RiskControl event's asset is not configured
+  // A RiskControl event's value is outside its kind's range (a share above 1e6 ppm, an unknown
+  // mode, a negative target, a hold ending at or before the event's time).
+  kControlOutOfRange = 117,
 
   // 200-299: valid input that the risk rules refuse; nothing was applied.
   kInsufficientMargin = 200,
@@ -83,6 +88,12 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "invalid_config";
     case RejectCode::kUnknownFlags:
       return "unknown_flags";
+    case RejectCode::kUnknownControl:
+      return "unknown_control";
+    case RejectCode::kUnknownAsset:
+      return "unknown_asset";
+    case RejectCode::kControlOutOfRange:
+      return "control_out_of_range";
     case RejectCode::kInsufficientMargin:
       return "insufficient_margin";
     case RejectCode::kInsufficientBalance:

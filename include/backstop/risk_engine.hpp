@@ -1,10 +1,10 @@
 // The risk core: the single writer of all risk state. Applies one event at a time (MarkPrice, Fill,
-// Deposit, Withdraw, FundingRate, AccountConfig, InstrumentConfig, FundDeposit) to the ledger
-// (ledger.hpp: accounts, positions, funds, margin, triggers), then hands the flagged accounts to
-// the loss waterfall (waterfall.hpp), and publishes the periodic ADL quantiles (adl_quantiles.hpp).
-// Owned by the risk engine thread (one writer, no locks). Every table is allocated by the
-// constructor; process() never allocates, never throws, takes no lock and calls nothing virtual.
-// Cost per event:
+// Deposit, Withdraw, FundingRate, AccountConfig, InstrumentConfig, FundDeposit, RiskControl) to the
+// ledger (ledger.hpp: accounts, positions, funds, margin, triggers), then hands the flagged
+// accounts to the loss waterfall (waterfall.hpp), and publishes the periodic ADL quantiles
+// (adl_quantiles.hpp). Owned by the risk engine thread (one writer, no locks). Every table is
+// allocated by the constructor; process() never allocates, never throws, takes no lock and calls
+// nothing virtual. Cost per event:
 //   MarkPrice that fires nothing   O(1): two heap peeks (+ one pass over the flagged list)
 //   MarkPrice firing k triggers    O(k * (P + P log n)), P = the account's positions
 //   Fill                           O(P log n) for each of the two accounts
@@ -67,6 +67,9 @@ class RiskEngine {
     if (code == RejectCode::kOk && wf_config_.mode != LiquidationMode::kOff &&
         !ledger_.flagged().empty()) {
       run_waterfall(waterfall_, e.time_ns);
+    }
+    if (code == RejectCode::kOk && wf_config_.drawdown_ppm != 0) [[unlikely]] {
+      drawdown_after_event(waterfall_, e.time_ns);
     }
     ledger_.sort_outputs();
     quantiles_.after_event(e.time_ns);
@@ -288,6 +291,8 @@ class RiskEngine {
         return on_instrument_config(e);
       case EventType::kFundDeposit:
         return on_fund_deposit(e);
+      case EventType::kRiskControl:
+        return on_risk_control(e);
       case EventType::kNone:
         break;
     }
@@ -403,6 +408,10 @@ class RiskEngine {
     } else {
       ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
     }
+    if (wf_state_.controls.fee_share_ppm[ledger_.risk(e.instrument).settlement_asset] != 0)
+        [[unlikely]] {
+      share_fees(waterfall_, e.instrument, f.taker_fee.raw() + f.maker_fee.raw());
+    }
     // Start the heap-entry loads of both accounts before refreshing either, so they overlap.
     ledger_.prefetch_triggers(taker);
     ledger_.prefetch_triggers(maker);
@@ -433,6 +442,7 @@ class RiskEngine {
   RejectCode on_account_config(const Event& e) noexcept;
   RejectCode on_instrument_config(const Event& e) noexcept;
   RejectCode on_fund_deposit(const Event& e) noexcept;
+  RejectCode on_risk_control(const Event& e) noexcept;  // risk_controls.hpp
 
   template <class Sink>
   void emit_account(std::uint32_t slot, Sink& sink) const noexcept {

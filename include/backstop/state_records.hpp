@@ -50,6 +50,18 @@ struct PublishedQuantileRecord {
   std::uint32_t slot;
   std::uint16_t instrument;
 };
+// The risk controls' state (control_state.hpp): per asset, then the drawdown window's samples of
+// that asset, then per instrument.
+struct ControlAssetRecord {
+  std::uint8_t asset;
+};
+struct DrawdownSampleRecord {
+  std::uint8_t asset;
+  std::uint32_t index;  // oldest first
+};
+struct ControlInstrumentRecord {
+  std::uint16_t instrument;
+};
 // Counters kept across a restore but not part of what a digest compares.
 struct StatisticRecord {};
 

@@ -12,6 +12,7 @@
 #include "backstop/events.hpp"
 #include "backstop/liquidation.hpp"
 #include "backstop/reject_code.hpp"
+#include "backstop/risk_controls.hpp"
 #include "backstop/waterfall_context.hpp"
 
 namespace backstop {
@@ -19,15 +20,18 @@ namespace backstop {
 namespace waterfall_detail {
 
 // Whether the waterfall acts on flagged account `slot` now: not a backstop; an account without
-// positions only for a negative balance; with positions only when its asset has a backstop, and in
-// order mode only before its orders or once their deadline passed.
+// positions only for a negative balance; with positions only when its asset has a backstop, none
+// of them under a liquidation hold, and in order mode only before its orders or once their
+// deadline passed (at once under a takeover-only hold: risk_controls.hpp).
 inline bool eligible(const WaterfallContext& ctx, std::uint32_t slot,
                      std::int64_t time_ns) noexcept {
   const Account& a = ctx.ledger.account(slot);
   if (a.status == AccountStatus::kHealthy || ctx.is_backstop(slot)) return false;
   if (a.position_count == 0) return a.balance < 0;
   if (ctx.backstop_slot(a.asset) == kNoSlot) return false;
-  if (ctx.config.mode == LiquidationMode::kOrder) {
+  if (under_hold(ctx, slot, HoldMode::kHold, time_ns)) return false;
+  if (ctx.config.mode == LiquidationMode::kOrder &&
+      !under_hold(ctx, slot, HoldMode::kTakeoverOnly, time_ns)) {
     const std::int64_t d = ctx.state.deadline_ns[slot];
     return d == 0 || time_ns >= d;
   }
@@ -47,7 +51,8 @@ inline void run_waterfall(WaterfallContext& ctx, std::int64_t time_ns) noexcept 
       if (best == kNoSlot || ctx.ledger.account(slot).id < ctx.ledger.account(best).id) best = slot;
     }
     if (best == kNoSlot) return;
-    if (ctx.config.mode == LiquidationMode::kOrder && ctx.state.deadline_ns[best] == 0) {
+    if (ctx.config.mode == LiquidationMode::kOrder && ctx.state.deadline_ns[best] == 0 &&
+        !under_hold(ctx, best, HoldMode::kTakeoverOnly, time_ns)) {
       emit_liquidation_orders(ctx, best, time_ns);
       continue;
     }

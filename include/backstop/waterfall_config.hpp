@@ -77,6 +77,21 @@ struct WaterfallConfig {
   // Records per publication; 0: every possible change (max_accounts x min(instruments, 2 x
   // positions_per_account)). Changes beyond it are counted and published at a later due time.
   std::uint32_t adl_quantile_capacity = 0;
+
+  // ---- Fund triggers (risk_controls.hpp, docs/waterfall.md) ----
+  // Exposure cap: the backstop account's taken-over notional (Σ |value at the mark| of its
+  // positions) at most this multiple of its asset's insurance fund, in ppm (1,000,000: 100 %,
+  // Binance); a takeover beyond it goes to ADL. 0: off.
+  std::int64_t exposure_cap_ppm = 0;
+  // Drawdown: tier 3 never draws the insurance fund below ceil((1e6 - drawdown_ppm) / 1e6 x the
+  // fund's highest sample within drawdown_window_ns), and the asset's instruments go to ADL
+  // (AdlMode::kSkipInsurance) from when a draw reaches that level (or the fund ends an event
+  // below it) until the fund is at least drawdown_release_ppm / 1e6 of the window's highest
+  // (0: halfway back, 1e6 - drawdown_ppm / 2). 0: off.
+  std::int64_t drawdown_ppm = 0;
+  std::int64_t drawdown_window_ns = 8 * 3'600'000'000'000;
+  std::int64_t drawdown_release_ppm = 0;
+  std::uint32_t drawdown_capacity = 1024;  // window samples per asset, a power of two
 };
 
 }  // namespace backstop

@@ -20,8 +20,9 @@ namespace backstop {
 // A position the backstop took over from a defaulter, as tier 6 needs it.
 struct TakenPosition {
   std::uint16_t instrument;
-  std::int64_t qty;  // the defaulter's signed position, now the backstop's
-  Int128 loss;       // max(0, -its contribution to equity) before the close
+  std::int64_t qty;       // the defaulter's signed position, now the backstop's
+  Int128 loss;            // max(0, -its contribution to equity) before the close
+  bool over_cap = false;  // went over the exposure cap: to ADL (risk_controls.hpp)
 };
 
 struct WaterfallContext {

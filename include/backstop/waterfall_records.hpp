@@ -50,6 +50,23 @@ enum class WaterfallKind : std::uint8_t {
                            // cover
   kCoverPaid = 26,  // what a pro-rata or tier-6 cover credits the defaulter: cover -> account;
                     // before/after: not given (the defaulter's ADL credits come per fill)
+  // Risk controls and fund triggers (risk_controls.hpp, docs/waterfall.md#risk-controls).
+  kControl = 27,          // a RiskControl changed a setting: amount = the ControlKind; asset,
+                          // instrument or account: what it applies to; before/after: the old and
+                          // new value (ppm, AdlMode, the member's contribution or owed amount)
+  kFeeShare = 28,         // a fill's fee share: fee pool -> insurance fund; before/after: the fund
+  kContribution = 29,     // a contribution target: account -> default fund, or back (a decrease),
+                          // or default fund -> receivable (a decrease netting what the member
+                          // owes); before/after: the member's contribution
+  kDrawdownOn = 30,       // the drawdown trigger: asset; amount = the fund, before = the window's
+                          // highest sample, after = the drawdown level it reached
+  kDrawdownOff = 31,      // released: amount = the fund, before = the window's highest sample,
+                          // after = the release level it reached
+  kExposureCap = 32,      // a takeover beyond the exposure cap goes to ADL: account = defaulter,
+                          // instrument; amount = the position's notional at the mark, before = the
+                          // backstop's taken-over notional, after = the cap
+  kLiquidationHold = 33,  // a RiskControl hold: instrument; amount = the HoldMode, before = the
+                          // end of the hold it replaces (0: none), after = its end (0: released)
 };
 
 // Who holds money, as the audit sees it (docs/audit.md). Every party has a holding; the holdings
@@ -97,6 +114,7 @@ enum class WaterfallReason : std::uint8_t {
   kDeposit = 6,
   kSettlement = 7,  // a trade's realized PnL or settled funding
   kWithdrawal = 8,
+  kControl = 9,  // a risk control or trigger: a setting changed, or the money it moves
 };
 
 // One audit record: 40 bytes, no padding, so an OutputEvent can carry it.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "backstop/control_state.hpp"
 #include "backstop/huge_array.hpp"
 #include "backstop/risk_config.hpp"
 #include "backstop/state_records.hpp"
@@ -42,9 +43,12 @@ struct WaterfallState {
   // plus their rounding excess (adl_policies.hpp). A statistic of the whole history, never read
   // back by the engine.
   std::unique_ptr<std::int64_t[]> socialized_charged;
+  ControlState controls;  // the risk controls and fund triggers (control_state.hpp)
 
   // Cold: sizes every table.
-  void allocate(std::uint32_t accounts, std::uint32_t instruments) {
+  void allocate(std::uint32_t accounts, std::uint32_t instruments,
+                std::uint32_t drawdown_capacity = 0) {
+    controls.allocate(instruments, drawdown_capacity);
     contribution = std::make_unique<std::int64_t[]>(accounts);
     committed = std::make_unique<std::int64_t[]>(accounts);
     owed = std::make_unique<std::int64_t[]>(accounts);
@@ -73,13 +77,16 @@ struct WaterfallState {
   //   v(WaterfallAccountRecord{slot}, contribution, committed, owed, deadline_ns,
   //     window_start_ns, window_drawn)                                per account slot
   //   v(WaterfallInstrumentRecord{i}, socialized charged to longs, to shorts)   per instrument
+  //   the risk controls' list (ControlState::visit)
   template <class V>
   void visit(V& v, std::uint32_t assets, std::uint32_t accounts, std::uint32_t instruments) const {
     describe(*this, v, assets, accounts, instruments);
+    controls.visit(v, assets, instruments);
   }
   template <class V>
   void restore(V& v, std::uint32_t assets, std::uint32_t accounts, std::uint32_t instruments) {
     describe(*this, v, assets, accounts, instruments);
+    controls.restore(v, assets, instruments);
   }
 
  private:

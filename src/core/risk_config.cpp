@@ -165,6 +165,21 @@ std::string check_waterfall(const RiskConfig& config) {
   }
   if (w.adl_dirty_capacity == 0) return "waterfall.adl_dirty_capacity: must be > 0";
   if (w.adl_quantile_interval_ns < 0) return "waterfall.adl_quantile_interval_ns: must be >= 0";
+  if (w.exposure_cap_ppm < 0) return "waterfall.exposure_cap_ppm: must be >= 0";
+  if (w.drawdown_ppm < 0 || w.drawdown_ppm >= kRateScale) {
+    return "waterfall.drawdown_ppm: must be in [0, 1e6)";
+  }
+  if (w.drawdown_ppm != 0) {
+    if (w.drawdown_window_ns <= 0) return "waterfall.drawdown_window_ns: must be > 0";
+    if (w.drawdown_release_ppm != 0 && (w.drawdown_release_ppm <= kRateScale - w.drawdown_ppm ||
+                                        w.drawdown_release_ppm > kRateScale)) {
+      return "waterfall.drawdown_release_ppm: must be in (1e6 - drawdown_ppm, 1e6], or 0";
+    }
+    if (w.drawdown_capacity == 0 || (w.drawdown_capacity & (w.drawdown_capacity - 1)) != 0 ||
+        w.drawdown_capacity > (1u << 24)) {
+      return "waterfall.drawdown_capacity: must be a power of two in [1, 2^24]";
+    }
+  }
   if (w.partial && w.mode != LiquidationMode::kOff) {
     // Selling a lot must free more initial margin than its fee costs, or reducing could never
     // restore an account (and the search for the smallest reduction would not be monotone).

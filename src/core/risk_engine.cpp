@@ -33,7 +33,8 @@ RiskEngine::RiskEngine(const RiskConfig& config)
       adl_(ledger_, wf_config_, wf_state_),
       waterfall_{ledger_, wf_config_, wf_state_, audit_, adl_, touches_},
       quantiles_(ledger_, adl_, wf_config_) {
-  wf_state_.allocate(config.max_accounts, static_cast<std::uint32_t>(config.instruments.size()));
+  wf_state_.allocate(config.max_accounts, static_cast<std::uint32_t>(config.instruments.size()),
+                     config.waterfall.drawdown_ppm != 0 ? config.waterfall.drawdown_capacity : 0);
   if (config.state_feed) touches_.enable(config.max_accounts);
 }
 
@@ -45,6 +46,7 @@ RejectCode RiskEngine::on_liquidation_fill(const Event& e, std::uint32_t taker,
   const TradeSettlement t =
       ledger_.trade(taker, maker, e.instrument, Qty{delta}, f.price, f.taker_fee, f.maker_fee);
   if (wf_config_.audit_balances) waterfall_.record_trade(t, 0);
+  share_fees(waterfall_, e.instrument, f.taker_fee.raw() + f.maker_fee.raw());
   settle_liquidation_fill(waterfall_, taker, e.instrument, -delta, f.price.raw(), equity_before);
   refresh_traders(taker, maker);
   return RejectCode::kOk;
@@ -156,13 +158,18 @@ RejectCode RiskEngine::on_fund_deposit(const Event& e) noexcept {
   return fund_deposit(waterfall_, e);
 }
 
+RejectCode RiskEngine::on_risk_control(const Event& e) noexcept {
+  return apply_risk_control(waterfall_, e);
+}
+
 std::string RiskEngine::finish_restore() {
   const std::uint32_t accounts = account_count();
   if (wf_state_.member_count > accounts) return "bad member list";
   for (std::uint32_t k = 0; k < wf_state_.member_count; ++k) {
     if (wf_state_.members[k] >= accounts) return "bad member list";
   }
-  std::string error = quantiles_.finish_restore();
+  std::string error = wf_state_.controls.finish_restore(instrument_count());
+  if (error.empty()) error = quantiles_.finish_restore();
   if (error.empty()) error = ledger_.rebuild_derived(waterfall_);
   if (!error.empty()) return error;
   adl_.rebuild();

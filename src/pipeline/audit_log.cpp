@@ -64,6 +64,20 @@ std::string_view to_string(WaterfallKind kind) noexcept {
       return "socialized_charge";
     case WaterfallKind::kCoverPaid:
       return "cover_paid";
+    case WaterfallKind::kControl:
+      return "control";
+    case WaterfallKind::kFeeShare:
+      return "fee_share";
+    case WaterfallKind::kContribution:
+      return "contribution";
+    case WaterfallKind::kDrawdownOn:
+      return "drawdown_on";
+    case WaterfallKind::kDrawdownOff:
+      return "drawdown_off";
+    case WaterfallKind::kExposureCap:
+      return "exposure_cap";
+    case WaterfallKind::kLiquidationHold:
+      return "liquidation_hold";
   }
   return "unknown";
 }
@@ -86,6 +100,8 @@ std::string_view to_string(WaterfallReason reason) noexcept {
       return "settlement";
     case WaterfallReason::kWithdrawal:
       return "withdrawal";
+    case WaterfallReason::kControl:
+      return "control";
   }
   return "unknown";
 }

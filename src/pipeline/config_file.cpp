@@ -280,6 +280,11 @@ void read_waterfall_section(const toml::table& t, WaterfallConfig& w, std::strin
   r.boolean("audit_balances", w.audit_balances);
   r.integer("adl_quantile_interval_ns", w.adl_quantile_interval_ns, 0, INT64_MAX);
   r.integer("adl_quantile_capacity", w.adl_quantile_capacity, 0, std::int64_t{1} << 30);
+  r.integer("exposure_cap_ppm", w.exposure_cap_ppm, 0, INT64_MAX);
+  r.integer("drawdown_ppm", w.drawdown_ppm, 0, kRateScale - 1);
+  r.integer("drawdown_window_ns", w.drawdown_window_ns, 1, INT64_MAX);
+  r.integer("drawdown_release_ppm", w.drawdown_release_ppm, 0, kRateScale);
+  r.integer("drawdown_capacity", w.drawdown_capacity, 1, std::int64_t{1} << 24);
   r.reject_unknown();
 }
 

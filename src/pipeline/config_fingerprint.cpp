@@ -112,6 +112,15 @@ void add_waterfall(Lines& lines, const WaterfallConfig& w) {
   lines.add("waterfall.price", static_cast<std::int64_t>(w.price));
   lines.add("waterfall.adl_quantile_interval_ns", w.adl_quantile_interval_ns);
   lines.add("waterfall.adl_quantile_capacity", w.adl_quantile_capacity);
+  // The fund triggers only when set, so that fingerprints written before they existed stay the
+  // same.
+  if (w.exposure_cap_ppm != 0) lines.add("waterfall.exposure_cap_ppm", w.exposure_cap_ppm);
+  if (w.drawdown_ppm != 0) {
+    lines.add("waterfall.drawdown_ppm", w.drawdown_ppm);
+    lines.add("waterfall.drawdown_window_ns", w.drawdown_window_ns);
+    lines.add("waterfall.drawdown_release_ppm", w.drawdown_release_ppm);
+    lines.add("waterfall.drawdown_capacity", w.drawdown_capacity);
+  }
 }
 
 // `key=value` lines as a map; a line without '=' (only in a damaged text) keys itself.

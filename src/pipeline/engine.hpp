@@ -97,6 +97,8 @@ class Engine {
         return e.transfer.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
       case EventType::kFundDeposit:
         return e.fund.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
+      case EventType::kRiskControl:
+        return control_kind_known(e) ? RejectCode::kOk : RejectCode::kUnknownControl;
       case EventType::kFundingRate:
       case EventType::kAccountConfig:
       case EventType::kInstrumentConfig:

@@ -17,8 +17,9 @@ namespace backstop {
 struct RiskStateIo {
   // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count; 5: the
   // periodic ADL-quantile output's clock and last published quantiles; 6: per instrument the
-  // socialized charges per side (were per-lot indices)
-  static constexpr std::uint32_t kFormat = 6;
+  // socialized charges per side (were per-lot indices); 7: the risk controls' state and the
+  // drawdown window (control_state.hpp). An older format is refused ("format N unknown").
+  static constexpr std::uint32_t kFormat = 7;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

@@ -90,6 +90,27 @@ struct DigestVisitor {
   void operator()(PublishedQuantileRecord r, const std::uint8_t& q) {
     if (q != 0) h.add(std::uint64_t{r.slot} << 24 | std::uint64_t{r.instrument} << 8 | q);
   }
+  // The risk controls' records are left out while all zero, so that runs without controls or
+  // triggers keep their digests.
+  void operator()(ControlAssetRecord r, const I64& fee_share_ppm, const I64& drawdown_adl,
+                  const std::uint32_t& samples) {
+    if ((fee_share_ppm | drawdown_adl | samples) == 0) return;
+    h.add(std::uint64_t{r.asset} | std::uint64_t{0xC0} << 8);
+    h.add(fee_share_ppm);
+    h.add(drawdown_adl);
+    h.add(std::uint64_t{samples});
+  }
+  void operator()(DrawdownSampleRecord, const I64& time_ns, const I64& level) {
+    h.add(time_ns);
+    h.add(level);
+  }
+  void operator()(ControlInstrumentRecord r, const std::uint8_t& adl_mode,
+                  const std::uint8_t& hold_mode, const I64& hold_until_ns) {
+    if ((adl_mode | hold_mode | hold_until_ns) == 0) return;
+    h.add(std::uint64_t{r.instrument} | std::uint64_t{0xC1} << 16);
+    h.add(std::uint64_t{adl_mode} | std::uint64_t{hold_mode} << 8);
+    h.add(hold_until_ns);
+  }
   template <class... Field>
   void operator()(StatisticRecord, const Field&...) {}
   void operator()(MemberCountRecord, const std::uint32_t&) {}

@@ -130,6 +130,7 @@ void PolicyLab::add_cover(AssetState& s, const WaterfallRecord& r) {
       s.members.insert(r.account);
       break;
     case WaterfallKind::kAssessment:
+      if (r.reason != WaterfallReason::kCover) break;  // a risk control's receivable
       m.assessment_charged_amount += r.amount;
       m.assessment += r.amount;
       s.members.insert(r.account);

@@ -335,7 +335,10 @@ void ReportData::on_waterfall(const WaterfallRecord& r) {
       record_payment(defaulter_, PaymentTier::kSocialized, 0, r.amount);
       break;
     case WaterfallKind::kAssessment:
-      record_payment(defaulter_, PaymentTier::kAssessment, r.account, r.amount);
+      // A replenishment call or a contribution's receivable (reason `control`) covers no deficit.
+      if (r.reason == WaterfallReason::kCover) {
+        record_payment(defaulter_, PaymentTier::kAssessment, r.account, r.amount);
+      }
       break;
     case WaterfallKind::kBadDebt:
       record_payment(defaulter_, PaymentTier::kBadDebt, 0, r.amount);

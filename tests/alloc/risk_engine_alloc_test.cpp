@@ -89,8 +89,9 @@ TEST(RiskEngineAllocation, OneMillionEventsAllocateNothing) {
 // loss, 300,000 events after start-up, no allocation. With `partial`, liquidatable accounts that
 // are not bankrupt are reduced to initial margin instead (partial_liquidations > 0), and the
 // periodic ADL-quantile output publishes every 1,000 events. With `balances`, every balance
-// movement is an audit record too (WaterfallConfig::audit_balances).
-void run_waterfall_without_allocation(bool partial, bool balances = false) {
+// movement is an audit record too (WaterfallConfig::audit_balances). With `controls`, the exposure
+// cap and the drawdown trigger are on and every 97th event is a RiskControl of each kind in turn.
+void run_waterfall_without_allocation(bool partial, bool balances = false, bool controls = false) {
   test::StreamGenerator gen(91, 3, 2000);
   RiskConfig config = gen.config();
   // A backstop must have a position slot for each of its asset's instruments (validate_config).
@@ -106,6 +107,12 @@ void run_waterfall_without_allocation(bool partial, bool balances = false) {
   config.waterfall.audit_balances = balances;
   // The periodic ADL-quantile output too (a ranking rebuild and a publication every 1,000 events).
   if (partial) config.waterfall.adl_quantile_interval_ns = 1'000;
+  if (controls) {
+    config.waterfall.exposure_cap_ppm = 1'000'000;
+    config.waterfall.drawdown_ppm = 300'000;
+    config.waterfall.drawdown_window_ns = 5'000;
+    config.waterfall.drawdown_capacity = 64;
+  }
   RiskEngine engine(config);
   for (const Event& e : setup)
     ASSERT_EQ(engine.process(e).code, RejectCode::kOk);
@@ -120,13 +127,43 @@ void run_waterfall_without_allocation(bool partial, bool balances = false) {
   std::uint64_t records = 0;
   std::uint64_t quantiles = 0;
   const std::uint64_t before = allocation_count();
+  std::uint64_t accepted_controls = 0;
   for (std::uint32_t k = 0; k < 300'000; ++k) {
-    engine.process(gen.next());
+    const Event e = gen.next();
+    engine.process(e);
+    if (controls && k % 97 == 0) {
+      const std::uint64_t id = gen.account_id(k % 2000);
+      const std::uint16_t instrument = static_cast<std::uint16_t>(k % 3);
+      Event c;
+      switch ((k / 97) % 5) {
+        case 0:
+          c = make_fee_share(static_cast<std::uint8_t>(k % 2), k % 500'000, e.time_ns);
+          break;
+        case 1:
+          c = make_adl_mode(instrument, static_cast<AdlMode>(k % 3), e.time_ns);
+          break;
+        case 2:
+          c = make_liquidation_hold(instrument, static_cast<HoldMode>(k % 3), e.time_ns + 50,
+                                    e.time_ns);
+          break;
+        case 3:
+          c = make_contribution_target(id, Money{static_cast<std::int64_t>(k % 100'000)},
+                                       e.time_ns);
+          break;
+        default:
+          c = make_replenishment_call(id, Money{1 + k % 1'000}, e.time_ns);
+          break;
+      }
+      accepted_controls += engine.process(c).code == RejectCode::kOk;
+    }
     records += engine.waterfall_records().size();
     quantiles += engine.adl_quantile_records().size();
   }
   EXPECT_EQ(allocation_count() - before, 0u);
   EXPECT_GT(engine.waterfall_state().liquidations, 0u);
+  if (controls) {
+    EXPECT_GT(accepted_controls, 2'000u);
+  }
   EXPECT_GT(records, 0u);
   EXPECT_TRUE(checks::verify_index(engine));
   if (partial) {
@@ -150,6 +187,10 @@ TEST(RiskEngineAllocation, PartialLiquidationAllocatesNothing) {
 
 TEST(RiskEngineAllocation, BalanceAuditRecordsAllocateNothing) {
   run_waterfall_without_allocation(false, true);
+}
+
+TEST(RiskEngineAllocation, RiskControlsAndFundTriggersAllocateNothing) {
+  run_waterfall_without_allocation(false, true, true);
 }
 
 }  // namespace

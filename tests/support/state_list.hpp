@@ -60,6 +60,13 @@ class StateLister {
   static std::string name(PublishedQuantileRecord r) {
     return "adl quantile " + std::to_string(r.slot) + "." + std::to_string(r.instrument);
   }
+  static std::string name(ControlAssetRecord r) { return "controls " + std::to_string(r.asset); }
+  static std::string name(DrawdownSampleRecord r) {
+    return "drawdown sample " + std::to_string(r.asset) + "." + std::to_string(r.index);
+  }
+  static std::string name(ControlInstrumentRecord r) {
+    return "controls instrument " + std::to_string(r.instrument);
+  }
   static std::string name(StatisticRecord) { return "statistics"; }
 };
 

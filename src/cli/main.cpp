@@ -14,6 +14,7 @@
 #include "journal_commands.hpp"
 #include "numeric_flags.hpp"
 #include "replay_command.hpp"
+#include "risk_report_command.hpp"
 
 namespace {
 
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
 
   backstop::cli::CompareCliOptions compare;
   CLI::App* compare_cmd = backstop::cli::add_compare_command(app, compare);
+  backstop::cli::RiskReportCliOptions risk_report;
+  CLI::App* risk_report_cmd = backstop::cli::add_risk_report_command(app, risk_report);
 
   backstop::cli::JournalCliOptions journal;
   const backstop::cli::JournalCommands journal_cmds =
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   if (bench_cmd->parsed()) return run_bench(bench_name, bench);
   if (replay_cmd->parsed()) return backstop::cli::run_replay_command(replay);
   if (compare_cmd->parsed()) return backstop::cli::run_compare_command(compare);
+  if (risk_report_cmd->parsed()) return backstop::cli::run_risk_report_command(risk_report);
   if (audit_cmd->parsed()) return backstop::cli::run_audit_command(audit);
   if (journal_cmds.snapshot->parsed()) return backstop::cli::run_snapshot_command(journal);
   if (journal_cmds.digest->parsed()) return backstop::cli::run_digest_command(journal);

@@ -122,7 +122,12 @@ class EventBuilder {
   void generate_next();
   // One engine output the generator may now react to (see kReactionDelayNs).
   void react(const OutputEvent& out);
+  // The sizing stage that sees every output handed over and decides before each item (optional;
+  // it must outlive the builder's run).
+  void set_sizing(class SizingStage* sizing) { sizing_ = sizing; }
   std::vector<Event>& events() { return events_; }
+  // The time of the last event generated (INT64_MIN before any).
+  [[nodiscard]] std::int64_t last_event_time() const { return last_event_ts_; }
 
   [[nodiscard]] const std::vector<ReplayInstrument>& instruments() const { return instruments_; }
   [[nodiscard]] const std::vector<Trader>& traders() const { return book_.traders(); }
@@ -206,6 +211,7 @@ class EventBuilder {
   std::size_t setup_events_ = 0;
   std::vector<std::int64_t> backstop_position_;  // per instrument: the backstop's, as known
   std::vector<Event> events_;
+  class SizingStage* sizing_ = nullptr;
   std::size_t next_item_ = 0;
   bool order_mode_ = false;
   std::int64_t order_timeout_ns_ = 0;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "replay/event_builder.hpp"
+#include "replay/sizing_stage.hpp"
 
 namespace backstop::replay {
 
@@ -40,6 +41,9 @@ std::int64_t median_of(const std::array<std::int64_t, kMarkMedianWindow>& w, std
 
 void EventBuilder::generate_next() {
   Item it = items_[next_item_++];
+  // The sizing stage's decisions enter before the item's own events, at its time.
+  if (sizing_ != nullptr) sizing_->before_item(it.ts_ns, events_);
+  const std::size_t first_of_item = events_.size();
   if (!orders_.empty()) answer_orders(it.ts_ns);
   ReplayInstrument& inst = instruments_[it.instrument];
   switch (it.kind) {
@@ -58,6 +62,8 @@ void EventBuilder::generate_next() {
       break;
   }
   if (!events_.empty()) last_event_ts_ = events_.back().time_ns;
+  if (sizing_ != nullptr)
+    sizing_->on_generated(std::span<const Event>(events_).subspan(first_of_item));
 }
 
 std::int64_t EventBuilder::shocked(std::int64_t ticks, std::int64_t ts) const {

@@ -28,6 +28,7 @@ struct OutputTally {
   std::vector<std::uint8_t>& seen;
   const std::function<void(const OutputEvent&)>& forward;
   std::deque<OutputEvent>* reactions = nullptr;  // the outputs the generator reacts to
+  bool keep_state = false;      // the state feed's records too, for the sizing stage
   std::uint64_t processed = 0;  // inputs applied and their outputs counted (threaded mode)
   std::array<std::int64_t, kReplayAssetCount> fees{};
   std::array<std::int64_t, kReplayAssetCount> insurance_drawn{};
@@ -97,10 +98,13 @@ struct OutputTally {
         return;
       case OutputKind::kWaterfall:
         on_waterfall(out.waterfall);
-        if (reactions != nullptr && reacts_to(out.waterfall.kind)) reactions->push_back(out);
+        if (reactions != nullptr && (keep_state || reacts_to(out.waterfall.kind)))
+          reactions->push_back(out);
         return;
       case OutputKind::kAdlQuantile:
-      case OutputKind::kState:  // for the sizing stage, which reads them through `forward`
+        return;
+      case OutputKind::kState:  // the sizing stage's, through the gate
+        if (keep_state && reactions != nullptr) reactions->push_back(out);
         return;
       case OutputKind::kRisk:
         on_risk(out.risk);

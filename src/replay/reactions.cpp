@@ -5,10 +5,12 @@
 #include <cmath>
 
 #include "replay/event_builder.hpp"
+#include "replay/sizing_stage.hpp"
 
 namespace backstop::replay {
 
 void EventBuilder::react(const OutputEvent& out) {
+  if (sizing_ != nullptr) sizing_->on_output(out);
   auto drop_orders = [this](std::uint64_t account) {
     std::erase_if(orders_, [account](const PendingOrder& o) { return o.account == account; });
   };

@@ -9,6 +9,7 @@
 
 #include "replay/event_builder.hpp"
 #include "replay/replay_run.hpp"
+#include "replay/sizing_stage.hpp"
 
 namespace backstop::replay {
 
@@ -73,6 +74,7 @@ EngineConfig engine_config(const ReplayOptions& options, const EventBuilder& bui
   config.risk.max_accounts =
       std::max(config.risk.max_accounts, static_cast<std::uint32_t>(builder.max_account_id()));
   configure_waterfall(config.risk.waterfall, options, builder, order_mode, summary);
+  config.risk.state_feed = config.risk.state_feed || options.sizing.has_value();
   // Every account holds at most one position per replayed instrument; without a --config the pool
   // is sized to exactly that, so that each account's positions share one or two cache lines
   // instead of spreading over the default capacity's (the state and digest do not depend on it).
@@ -124,6 +126,28 @@ std::string invalid_option(const ReplayOptions& o) {
   return {};
 }
 
+// The settlement assets' names, by index, for the sizing report.
+std::vector<std::string> asset_names() {
+  std::vector<std::string> names;
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
+    names.emplace_back(asset_name(a));
+  return names;
+}
+
+// Per asset, the clearing members the setup opened (setup_events.cpp), which a replenishment call
+// is spread over.
+std::vector<std::vector<std::uint64_t>> clearing_members(const ReplayOptions& o,
+                                                         const EventBuilder& builder) {
+  std::vector<std::vector<std::uint64_t>> members(kReplayAssetCount);
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (builder.setup()[a].default_fund == 0) continue;
+    for (std::uint32_t k = 0; k < kClearingMembers; ++k)
+      members[a].push_back(o.accounts + 1u + kReplayAssetCount +
+                           std::uint64_t{a} * kClearingMembers + k);
+  }
+  return members;
+}
+
 }  // namespace
 
 std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::string& error) {
@@ -166,6 +190,17 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   if (engine->recovery().last_sequence >= 0 || engine->recovery().snapshot_sequence >= 0)
     summary.journal_recovery = pipeline::describe_recovery(engine->recovery());
 
+  std::optional<SizingStage> sizing;
+  if (options.sizing) {
+    try {
+      sizing.emplace(config.risk, *options.sizing, asset_names(),
+                     clearing_members(options, builder));
+    } catch (const std::exception& e) {
+      error = e.what();
+      return std::nullopt;
+    }
+    builder.set_sizing(&*sizing);
+  }
   ReplayRun run(options, summary, builder, *engine, config.risk.waterfall);
   if (options.threaded) {
     run.run_threaded();
@@ -173,6 +208,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     run.run_synchronous();
   }
   run.finish();
+  if (sizing) summary.sizing = sizing->finish(builder.last_event_time());
   const Clock::time_point finished = Clock::now();
   run.summarize();
   summary.parse_s = seconds_between(start, parsed);

@@ -109,6 +109,7 @@
 #include "backstop/waterfall_config.hpp"
 #include "marketdata/reader.hpp"
 #include "pipeline/engine.hpp"
+#include "replay/sizing_options.hpp"
 #include "replay/summary.hpp"
 
 namespace backstop::replay {
@@ -191,6 +192,10 @@ struct ReplayOptions {
   std::function<void(const RiskEngine&, const Event&)> after_event;
   // Every engine output, in order, before its event's after_event (the HTML report's data).
   std::function<void(const OutputEvent&)> on_output;
+  // Fund sizing during the replay (sizing_stage.hpp): the engine's state feed on, coverage
+  // sampled every interval, tier changes sent to the engine as RiskControl inputs, VaR / ES at
+  // the end into the summary's `sizing`.
+  std::optional<SizingOptions> sizing;
   // Once, with the engine's final state, after the last event (synchronous mode).
   std::function<void(const RiskEngine&)> on_finish;
 };

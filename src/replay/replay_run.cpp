@@ -36,6 +36,7 @@ ReplayRun::ReplayRun(const ReplayOptions& options, ReplaySummary& summary, Event
       progress_(options.engine_progress, builder) {
   summary_.reaction_delay_ns = reaction_delay_ns(waterfall);
   tally_.reactions = &gate_.reactions();
+  tally_.keep_state = options.sizing.has_value();
 }
 
 void ReplayRun::check_conservation() {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "replay/sizing_report.hpp"
+
 namespace backstop::replay {
 
 struct FileSummary {
@@ -82,6 +84,7 @@ struct AssetSummary {
 
 struct ReplaySummary {
   std::string scenario;  // "default" or "files"
+  SizingReport sizing;   // with ReplayOptions::sizing
   std::uint64_t seed = 0;
   bool threaded = false;
   std::uint64_t events = 0;

@@ -1,0 +1,31 @@
+// `backstop risk-report`: a replay with fund sizing on (docs/sizing.md) - VaR / ES per account and
+// for the venue, Cover-1 / Cover-2 and the coverage ratio over time, the tier changes and the
+// controls they sent to the engine. Declares the subcommand's options and the two calls main.cpp
+// makes. Cold; the main thread.
+#pragma once
+
+#include <string>
+
+#include "replay_command.hpp"
+
+namespace backstop::cli {
+
+struct RiskReportCliOptions {
+  ReplayCliOptions replay;  // the options shared with `replay` (--policy, --threaded used)
+  double interval_s = 60;
+  std::string method = "historical";
+  double var_level = 0.99;
+  double es_level = 0.975;
+  double mpor_days = 2;
+  double participation = 0.10;
+  std::string scenarios;  // a TOML file of named scenarios
+  double scan_range = 0.50;
+  bool no_controls = false;
+  bool json = false;
+};
+
+CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& options);
+// 0: done and conserved; 2: invalid arguments; 1: the replay failed; 3: conservation broken.
+int run_risk_report_command(const RiskReportCliOptions& options);
+
+}  // namespace backstop::cli

@@ -1,0 +1,40 @@
+// What the replay's fund sizing is asked to do (sizing_stage.hpp, docs/sizing.md): the return
+// interval and decision cadence, the VaR / ES method and levels, the liquidation horizon, the
+// stress scenarios and the coverage tiers. Plain data; cold.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sizing/coverage_tiers.hpp"
+#include "sizing/liquidation_horizon.hpp"
+#include "sizing/return_history.hpp"
+#include "sizing/scenario_set.hpp"
+#include "sizing/var_es.hpp"
+
+namespace backstop::replay {
+
+enum class VarMethod : std::uint8_t { kHistorical = 0, kFiltered = 1, kParametric = 2 };
+
+inline constexpr std::size_t kTopAccounts = 20;  // accounts the report lists, by VaR
+
+struct SizingOptions {
+  std::int64_t interval_ns = sizing::kDefaultReturnIntervalNs;  // returns and decisions
+  std::size_t history_capacity = 1 << 20;                       // returns per instrument
+  VarMethod method = VarMethod::kHistorical;
+  sizing::VarEsConfig var;
+  sizing::EwmaConfig ewma;
+  sizing::LiquidationHorizonConfig horizon;
+  // Horizon windows the history must hold for overlapping h-interval returns; with fewer, the
+  // one-interval returns are scaled by sqrt(h) (the square-root-of-time rule).
+  std::size_t min_horizon_windows = 250;
+  sizing::GridOptions grid;
+  std::string scenarios_toml;  // named scenarios (a TOML document); empty: none
+  std::string scenarios_source = "scenarios";
+  sizing::CoverageTierConfig tiers;
+  double recentre_band = 0.01;
+  bool send_controls = true;  // publish the tier changes' RiskControl inputs
+};
+
+}  // namespace backstop::replay

@@ -1,0 +1,323 @@
+#include "replay/sizing_stage.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "backstop/margin.hpp"
+
+namespace backstop::replay {
+
+namespace {
+
+sizing::ScenarioSet build_scenarios(const std::vector<InstrumentSpec>& instruments,
+                                    const SizingOptions& o) {
+  sizing::ScenarioSet set(sizing::underlyings_by_base_asset(instruments));
+  std::string error = set.add_grid(o.grid);
+  if (error.empty() && !o.scenarios_toml.empty())
+    error = set.add_toml(o.scenarios_toml, o.scenarios_source, instruments);
+  if (!error.empty()) throw std::invalid_argument("sizing: " + error);
+  return set;
+}
+
+std::string validated(const SizingOptions& o) {
+  if (o.interval_ns <= 0) return "interval must be positive";
+  if (sizing::validate(o.var) != sizing::VarEsConfigError{}) return "invalid VaR / ES levels";
+  if (sizing::validate(o.ewma) != sizing::EwmaConfigError{}) return "invalid EWMA settings";
+  if (sizing::validate(o.horizon) != sizing::HorizonConfigError{}) return "invalid horizon";
+  if (sizing::validate(o.tiers) != sizing::TriggerConfigError{}) return "invalid tier thresholds";
+  return {};
+}
+
+}  // namespace
+
+SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
+                         std::vector<std::string> asset_names,
+                         std::vector<std::vector<std::uint64_t>> members)
+    : options_(options),
+      asset_names_(std::move(asset_names)),
+      members_(std::move(members)),
+      instruments_(risk.instruments),
+      mirror_(risk),
+      history_(risk.instruments.size(), options.history_capacity, options.interval_ns,
+               sizing::WhenFull::kDropOldest),
+      scenarios_(build_scenarios(risk.instruments, options)),
+      traded_lots_(risk.instruments.size(), 0.0) {
+  if (const std::string e = validated(options); !e.empty())
+    throw std::invalid_argument("sizing: " + e);
+  for (std::uint32_t a = 0; a < risk.asset_count; ++a) {
+    sizing::CoverageOptions co;
+    co.asset = static_cast<std::uint8_t>(a);
+    co.recentre_band = options.recentre_band;
+    if (const std::string e = sizing::CoverageBook::validate(mirror_, scenarios_, co); !e.empty())
+      throw std::invalid_argument("sizing: " + e);
+    books_.push_back(std::make_unique<sizing::CoverageBook>(mirror_, scenarios_, co));
+    tiers_.emplace_back(options.tiers);
+  }
+  report_.enabled = true;
+  report_.method = options.method == VarMethod::kHistorical ? "historical"
+                   : options.method == VarMethod::kFiltered ? "filtered"
+                                                            : "parametric";
+  report_.var_level = options.var.var_confidence;
+  report_.es_level = options.var.es_confidence;
+  report_.scenarios = static_cast<std::uint32_t>(scenarios_.size());
+}
+
+void SizingStage::on_generated(std::span<const Event> events) {
+  for (const Event& e : events) {
+    if (e.type == EventType::kFill && e.instrument < traded_lots_.size())
+      traded_lots_[e.instrument] += static_cast<double>(e.fill.qty.raw());
+  }
+}
+
+// The notional a liquidation closed, at the mark the mirror holds: what the cascade counts.
+std::int64_t SizingStage::liquidated_notional(const WaterfallRecord& r) const {
+  if (r.instrument >= mirror_.instrument_count()) return 0;
+  const InstrumentRisk& risk = mirror_.risk(r.instrument);
+  const std::int64_t lots = r.amount < 0 ? -r.amount : r.amount;
+  const Int128 v = value_up(risk, lots, mirror_.state(r.instrument).mark);
+  const Int128 n = v < 0 ? -v : v;
+  return n > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(n);
+}
+
+void SizingStage::on_output(const OutputEvent& out) {
+  if (first_time_ns_ < 0) first_time_ns_ = out.input_time_ns;
+  if (out.kind == OutputKind::kState) {
+    const StateRecord& s = out.state;
+    if (s.kind == StateKind::kFunds) {
+      if (s.asset < kMaxAssets) funds_[s.asset] = s.funds;
+      return;
+    }
+    if (mirror_.apply(s) != sizing::MirrorError::kNone) ++report_.feed_errors;
+    if (s.kind == StateKind::kInstrument && s.marks.mark > 0) {
+      (void)history_.try_add(s.instrument, out.input_time_ns, static_cast<double>(s.marks.mark));
+    }
+    return;
+  }
+  if (out.kind == OutputKind::kWaterfall && out.waterfall.kind == WaterfallKind::kTakeover) {
+    const std::uint8_t a = out.waterfall.asset;
+    if (a < tiers_.size()) {
+      const auto r = tiers_[a].observe_liquidation(out.input_time_ns,
+                                                   Money{liquidated_notional(out.waterfall)});
+      if (r.change) pending_.push_back({a, *r.change});
+    }
+  }
+}
+
+void SizingStage::before_item(std::int64_t time_ns, std::vector<Event>& out) {
+  if (next_due_ns_ < 0) {
+    next_due_ns_ = (time_ns / options_.interval_ns + 1) * options_.interval_ns;
+    return;
+  }
+  for (const auto& [asset, change] : pending_)
+    on_change(asset, change, out);
+  pending_.clear();
+  if (time_ns < next_due_ns_) return;
+  sample(time_ns, out);
+  next_due_ns_ = (time_ns / options_.interval_ns + 1) * options_.interval_ns;
+}
+
+void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
+  for (auto& book : books_)
+    book->sync();
+  mirror_.clear_changes();
+  for (std::size_t a = 0; a < books_.size(); ++a) {
+    const sizing::Requirements& req = books_[a]->requirements();
+    const FundLevels& f = funds_[a];
+    const std::int64_t available = f.insurance + f.default_fund;
+    const Int128 requirement = req.cover2.amount;
+    const sizing::CoverageRatio ratio =
+        sizing::coverage_ratio(f.insurance, f.default_fund, requirement);
+    const auto clamp = [](Int128 v) {
+      return v > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(v);
+    };
+    if (const auto r = tiers_[a].advance_time(time_ns); r.change) on_change(a, *r.change, out);
+    if (const auto r = tiers_[a].observe_coverage(
+            time_ns, Money{std::max<std::int64_t>(0, available)}, Money{clamp(requirement)});
+        r.change) {
+      on_change(static_cast<std::uint8_t>(a), *r.change, out);
+    }
+    if (requirement == 0 && available == 0) continue;  // an asset nobody uses
+    CoverageSample s;
+    s.time_ns = time_ns;
+    s.asset = static_cast<std::uint8_t>(a);
+    s.cover1 = clamp(req.cover1.amount);
+    s.cover2 = clamp(req.cover2.amount);
+    s.emir = clamp(req.emir.amount);
+    s.funds = available;
+    s.insurance = f.insurance;
+    s.ratio = ratio.has_requirement ? ratio.ratio : kNoRequirement;
+    s.tier = sizing::tier_name(tiers_[a].tier());
+    report_.coverage.push_back(s);
+  }
+}
+
+void SizingStage::on_change(std::uint8_t asset, const sizing::TierChange& c,
+                            std::vector<Event>& out) {
+  TriggerChange t;
+  t.time_ns = c.time_ns;
+  t.trigger = sizing::cause_name(c.cause);
+  t.subject = asset < asset_names_.size() ? asset_names_[asset] : std::to_string(asset);
+  t.from = sizing::tier_name(c.from);
+  t.to = sizing::tier_name(c.to);
+  t.value = c.cause == sizing::TierCause::kCoverage ? static_cast<double>(c.ratio_ppm) / 1e6
+                                                    : static_cast<double>(c.cascade_count);
+  t.threshold =
+      static_cast<double>(c.threshold) / (c.cause == sizing::TierCause::kCoverage ? 1e6 : 1.0);
+  t.detail = std::string(sizing::threshold_name(c.crossed)) + ", requirement " +
+             std::to_string(c.requirement.raw()) + ", funds " + std::to_string(c.funds.raw()) +
+             ", fee share " + std::to_string(c.contribution_ppm) + " ppm";
+  report_.triggers.push_back(t);
+  if (!options_.send_controls) return;
+  // The decision enters the engine at this item's time, before the item's own events.
+  const std::int64_t when = c.time_ns;
+  out.push_back(make_fee_share(asset, c.contribution_ppm, when));
+  ++report_.controls_sent;
+  const std::int64_t call = c.replenishment_call.raw();
+  if (call <= 0 || asset >= members_.size() || members_[asset].empty()) return;
+  // Pro rata over the members, the remainder to the lowest ids first (exact sum).
+  const std::vector<std::uint64_t>& m = members_[asset];
+  const auto n = static_cast<std::int64_t>(m.size());
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int64_t share = call / n + (k < call % n ? 1 : 0);
+    if (share <= 0) continue;
+    out.push_back(make_replenishment_call(m[static_cast<std::size_t>(k)], Money{share}, when));
+    ++report_.controls_sent;
+  }
+}
+
+namespace {
+
+// The scenario losses of one portfolio: overlapping h-interval returns when the history holds at
+// least `min_windows` of them, else the one-interval returns scaled by sqrt(h).
+void portfolio_losses(std::span<const sizing::Exposure> p, const sizing::JointReturns& paths,
+                      std::size_t h, std::size_t min_windows, std::vector<double>& losses) {
+  if (paths.horizon_count(h) >= min_windows) {
+    losses.assign(paths.horizon_count(h), 0.0);
+    sizing::add_scenario_losses(p, paths, h, losses);
+    return;
+  }
+  const double scale = std::sqrt(static_cast<double>(h));
+  losses.assign(paths.count(), 0.0);
+  for (std::size_t k = 0; k < paths.count(); ++k) {
+    for (const sizing::Exposure& e : p)
+      losses[k] += sizing::exposure_loss(e, paths.log_return(e.instrument, k) * scale);
+  }
+}
+
+std::int64_t money_up(double figure) {
+  const std::optional<Money> m = sizing::requirement_money(figure);
+  return m ? m->raw() : INT64_MAX;
+}
+
+}  // namespace
+
+// VaR / ES per account over its own horizon, and per asset for the venue: per scenario (each
+// interval's joint return, scaled to each account's horizon), the sum over accounts of what they
+// lose beyond their equity.
+void SizingStage::account_figures(SizingReport& report) {
+  const sizing::JointReturns paths = history_.joint();
+  report.history_returns = paths.count();
+  if (paths.count() < 2) return;
+  const double elapsed_days = std::max(
+      1.0 / 1440,
+      static_cast<double>(std::max<std::int64_t>(1, history_.count() * options_.interval_ns)) /
+          86'400e9);
+  std::vector<std::vector<double>> venue(books_.size());
+  std::vector<sizing::Exposure> portfolio;
+  std::vector<double> losses;
+  std::vector<AccountRisk> all;
+  for (std::uint32_t slot = 0; slot < mirror_.account_count(); ++slot) {
+    portfolio.clear();
+    double horizon_ns = 0;
+    for (const Position& p : mirror_.positions(slot)) {
+      const InstrumentRisk& r = mirror_.risk(p.instrument);
+      const std::int64_t mark = mirror_.state(p.instrument).mark;
+      portfolio.push_back({p.instrument, r.kind,
+                           sizing::exposure_value(r.kind, Qty{p.qty}, Price{mark}, r.multiplier)});
+      const double adv = traded_lots_[p.instrument] / elapsed_days;
+      horizon_ns = std::max<double>(
+          horizon_ns, static_cast<double>(sizing::liquidation_horizon_ns(
+                          options_.horizon, std::fabs(static_cast<double>(p.qty)), adv)));
+    }
+    if (portfolio.empty()) continue;
+    const std::size_t h = static_cast<std::size_t>(
+        sizing::horizon_intervals(static_cast<std::int64_t>(horizon_ns), options_.interval_ns));
+    const std::uint8_t asset = mirror_.asset(slot);
+    std::optional<sizing::TailFigures> f;
+    if (options_.method == VarMethod::kParametric) {
+      const sizing::EwmaCovariance cov(paths, options_.ewma);
+      f = sizing::parametric_var_es(portfolio, cov, h, options_.var);
+    } else if (options_.method == VarMethod::kFiltered) {
+      const sizing::FilteredReturns filtered(paths, options_.ewma);
+      portfolio_losses(portfolio, filtered.joint(), h, options_.min_horizon_windows, losses);
+      f = sizing::historical_var_es(losses, options_.var);
+    } else {
+      portfolio_losses(portfolio, paths, h, options_.min_horizon_windows, losses);
+      f = sizing::historical_var_es(losses, options_.var);
+    }
+    if (asset < venue.size()) {
+      // The venue's sample: what each account loses beyond its equity - the loss its collateral
+      // does not cover, which falls to the funds - added scenario by scenario. (The accounts'
+      // plain losses would net to the venue's own book: every long has a short.)
+      const double scale = std::sqrt(static_cast<double>(h));
+      const double equity = static_cast<double>(mirror_.equity(slot));
+      venue[asset].resize(std::max(venue[asset].size(), paths.count()), 0.0);
+      for (std::size_t k = 0; k < paths.count(); ++k) {
+        double loss = 0;
+        for (const sizing::Exposure& e : portfolio)
+          loss += sizing::exposure_loss(e, paths.log_return(e.instrument, k) * scale);
+        venue[asset][k] += std::max(0.0, loss - equity);
+      }
+    }
+    if (!f) continue;
+    AccountRisk a;
+    a.account = mirror_.id_of(slot);
+    a.asset = asset;
+    a.var = money_up(f->var);
+    a.es = money_up(f->es);
+    a.horizon_days = horizon_ns / 86'400e9;
+    all.push_back(a);
+  }
+  std::sort(all.begin(), all.end(), [](const AccountRisk& x, const AccountRisk& y) {
+    return x.var != y.var ? x.var > y.var : x.account < y.account;
+  });
+  if (all.size() > kTopAccounts) all.resize(kTopAccounts);
+  report.top_accounts = std::move(all);
+  for (std::size_t a = 0; a < venue.size(); ++a) {
+    if (venue[a].empty()) continue;
+    const std::optional<sizing::TailFigures> f = sizing::historical_var_es(venue[a], options_.var);
+    if (!f) continue;
+    report.assets[a].var = money_up(f->var);
+    report.assets[a].es = money_up(f->es);
+  }
+}
+
+SizingReport SizingStage::finish(std::int64_t time_ns) {
+  std::vector<Event> ignored;  // decisions after the last item have no input to precede
+  sample(time_ns, ignored);
+  SizingReport report = report_;
+  report.assets.clear();
+  for (std::size_t a = 0; a < books_.size(); ++a) {
+    SizingReport::AssetFigures f;
+    f.asset = static_cast<std::uint8_t>(a);
+    const sizing::Requirements& req = books_[a]->requirements();
+    const auto clamp = [](Int128 v) {
+      return v > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(v);
+    };
+    f.cover1 = clamp(req.cover1.amount);
+    f.cover2 = clamp(req.cover2.amount);
+    for (const CoverageSample& s : report.coverage) {
+      if (s.asset != a || s.ratio == kNoRequirement) continue;
+      if (f.coverage_ratio_min == kNoRequirement || s.ratio < f.coverage_ratio_min) {
+        f.coverage_ratio_min = s.ratio;
+        f.coverage_ratio_min_time_ns = s.time_ns;
+      }
+    }
+    report.assets.push_back(f);
+  }
+  account_figures(report);
+  return report;
+}
+
+}  // namespace backstop::replay

@@ -1,0 +1,88 @@
+// The replay's sizing stage (docs/sizing.md, docs/coverage.md, docs/triggers.md): the fund-sizing
+// consumer of a replay. It keeps an exact copy of the risk state from the engine's state feed
+// (AccountMirror), the return history of every instrument's mark, and per settlement asset the
+// live Cover-1 / Cover-2 coverage book and its coverage tier; at every sizing interval of event
+// time it samples the coverage and turns each tier change into RiskControl inputs (the fund's share
+// of fees, a replenishment call on the clearing members), which the replay publishes like every
+// other input, so that they are journaled and a replay gives the same digest in both modes. At the
+// end it computes VaR / ES per account and for the venue.
+//
+// Determinism: it sees the engine's outputs only through the replay's reaction gate (in input
+// order, the same in the synchronous and the threaded mode) and decides only before an item, at
+// the item's time: the same inputs give the same decisions. Internal to the replay; the generating
+// thread. Cost: O(records) per output batch, O(S) per touched account at each interval (the book's
+// incremental update), a full recompute when a mark leaves the re-centring band.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backstop/events.hpp"
+#include "backstop/risk_config.hpp"
+#include "pipeline/output_event.hpp"
+#include "replay/sizing_options.hpp"
+#include "replay/sizing_report.hpp"
+#include "sizing/account_mirror.hpp"
+#include "sizing/coverage_book.hpp"
+#include "sizing/coverage_tiers.hpp"
+#include "sizing/liquidation_horizon.hpp"
+#include "sizing/return_history.hpp"
+#include "sizing/scenario_set.hpp"
+#include "sizing/var_es.hpp"
+
+namespace backstop::replay {
+
+class SizingStage {
+ public:
+  // `members`: per asset, the clearing members a replenishment call is spread over (ids).
+  // Throws std::invalid_argument("sizing: reason") on invalid options.
+  SizingStage(const RiskConfig& risk, const SizingOptions& options,
+              std::vector<std::string> asset_names,
+              std::vector<std::vector<std::uint64_t>> members);
+
+  // One engine output, in input order, once the gate hands it over.
+  void on_output(const OutputEvent& out);
+  // The inputs the generator just built (fills give each instrument's traded volume).
+  void on_generated(std::span<const Event> events);
+  // Before the item at `time_ns`: at each interval boundary passed, samples the coverage and
+  // appends the RiskControl inputs its decisions need to `out`.
+  void before_item(std::int64_t time_ns, std::vector<Event>& out);
+  // The final figures: VaR / ES per account and for the venue, the requirement at the end.
+  SizingReport finish(std::int64_t time_ns);
+
+  const sizing::AccountMirror& mirror() const noexcept { return mirror_; }
+
+ private:
+  void sample(std::int64_t time_ns, std::vector<Event>& out);
+  void on_change(std::uint8_t asset, const sizing::TierChange& c, std::vector<Event>& out);
+  std::int64_t liquidated_notional(const WaterfallRecord& r) const;
+  void account_figures(SizingReport& report);
+
+  SizingOptions options_;
+  std::vector<std::string> asset_names_;
+  std::vector<std::vector<std::uint64_t>> members_;
+  std::vector<InstrumentSpec> instruments_;
+  sizing::AccountMirror mirror_;
+  sizing::ReturnHistory history_;
+  sizing::ScenarioSet scenarios_;
+  std::vector<std::unique_ptr<sizing::CoverageBook>> books_;  // per asset
+  std::vector<sizing::CoverageTiers> tiers_;                  // per asset
+  std::array<FundLevels, kMaxAssets> funds_{};
+  std::vector<double> traded_lots_;  // per instrument: Σ lots of the generated fills
+  std::int64_t first_time_ns_ = -1;
+  std::int64_t next_due_ns_ = -1;
+  struct PendingChange {
+    std::uint8_t asset;
+    sizing::TierChange change;
+  };
+  std::vector<PendingChange>
+      pending_;  // cascade changes seen in outputs, sent before the next item
+  SizingReport report_;
+};
+
+}  // namespace backstop::replay

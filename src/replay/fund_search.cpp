@@ -34,8 +34,8 @@ class Search {
     // The first upper bound: twice what fund 0's run covered, which a fund that size would have
     // covered had the path stayed the same.
     const std::int64_t guess =
-        std::clamp<std::int64_t>(2 * std::max<std::int64_t>(zero->covered, 1), granularity,
-                                 std::max(options_.max_fund, granularity));
+        std::clamp<std::int64_t>(2 * std::clamp<std::int64_t>(zero->covered, 1, options_.max_fund),
+                                 granularity, std::max(options_.max_fund, granularity));
     std::int64_t res = options_.resolution > 0
                            ? options_.resolution
                            : power_of_ten_below(std::max<std::int64_t>(guess / 1000, 1));

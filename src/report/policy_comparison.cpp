@@ -38,6 +38,29 @@ std::string ppm_as_percent(std::int64_t ppm) {
   return format_fixed(ppm, -4);
 }
 
+using FundMoney = std::array<std::optional<std::int64_t>, kReplayAssetCount>;
+
+// A fund's size as the runs seeded it: the absolute amounts given per asset, else the percentage.
+std::string fund_size(std::int64_t ppm, const FundMoney& money) {
+  std::string o;
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (!money[a]) continue;
+    o += fmt::format("{}{} {}", o.empty() ? "" : " / ",
+                     format_fixed(*money[a], replay::asset_money_exponent(a)), asset_name(a));
+  }
+  return o.empty() ? ppm_as_percent(ppm) + " %" : o;
+}
+
+// {"USD": raw, ...} of the assets given an absolute amount.
+std::string fund_money_json(const FundMoney& money) {
+  std::string o = "{";
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (!money[a]) continue;
+    o += fmt::format("{}\"{}\": {}", o.size() > 1 ? ", " : "", asset_name(a), *money[a]);
+  }
+  return o + "}";
+}
+
 // The comparison as a text table: a label column, then one column per run.
 class RunTable {
  public:
@@ -234,6 +257,8 @@ std::optional<PolicyComparison> run_policy_comparison(
   c.accounts = base.accounts;
   c.insurance_fund_ppm = base.insurance_fund_ppm;
   c.default_fund_ppm = base.default_fund_ppm;
+  c.insurance_fund_money = base.insurance_fund_money;
+  c.default_fund_money = base.default_fund_money;
   c.liquidation_fee_e6 = base.liquidation_fee_e6;
   for (std::size_t i = 0; i < policies.size(); ++i) {
     if (on_run) on_run(i, policies[i]);
@@ -268,14 +293,15 @@ bool all_conserved(const PolicyComparison& c) noexcept {
 }
 
 std::string comparison_text(const PolicyComparison& c) {
-  RunTable t(
-      c, fmt::format("Backstop compare: {}, seed {}, {} accounts{}; insurance fund {} %, default "
-                     "fund {} %, liquidation fee {} bp; {} events per run\n",
-                     c.scenario == "default" ? std::string("default scenario")
-                                             : fmt::format("{} file(s)", c.files.size()),
-                     c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
-                     ppm_as_percent(c.insurance_fund_ppm), ppm_as_percent(c.default_fund_ppm),
-                     format_fixed(c.liquidation_fee_e6, -2), c.events));
+  RunTable t(c,
+             fmt::format("Backstop compare: {}, seed {}, {} accounts{}; insurance fund {}, default "
+                         "fund {}, liquidation fee {} bp; {} events per run\n",
+                         c.scenario == "default" ? std::string("default scenario")
+                                                 : fmt::format("{} file(s)", c.files.size()),
+                         c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
+                         fund_size(c.insurance_fund_ppm, c.insurance_fund_money),
+                         fund_size(c.default_fund_ppm, c.default_fund_money),
+                         format_fixed(c.liquidation_fee_e6, -2), c.events));
   add_run_counts(t);
   if (c.runs.empty()) return std::move(t).take();
   for (std::size_t k = 0; k < c.runs[0].summary.assets.size(); ++k) {
@@ -301,10 +327,12 @@ std::string comparison_json(const PolicyComparison& c) {
   files += "]";
   std::string o = fmt::format(
       "{{\"scenario\": {}, \"files\": {}, \"seed\": {}, \"accounts\": {}, \"shock\": {}, "
-      "\"insurance_fund_ppm\": {}, \"default_fund_ppm\": {}, \"liquidation_fee_e6\": {}, "
+      "\"insurance_fund_ppm\": {}, \"default_fund_ppm\": {}, \"insurance_fund_money\": {}, "
+      "\"default_fund_money\": {}, \"liquidation_fee_e6\": {}, "
       "\"events\": {}, \"policies\": [",
       str(c.scenario), files, c.seed, c.accounts, c.shock.empty() ? "null" : str(c.shock),
-      c.insurance_fund_ppm, c.default_fund_ppm, c.liquidation_fee_e6, c.events);
+      c.insurance_fund_ppm, c.default_fund_ppm, fund_money_json(c.insurance_fund_money),
+      fund_money_json(c.default_fund_money), c.liquidation_fee_e6, c.events);
   for (std::size_t i = 0; i < c.runs.size(); ++i) {
     const PolicyRun& r = c.runs[i];
     const ReplaySummary& s = r.summary;

@@ -267,6 +267,19 @@ TEST(PolicyLab, ASplitThatMissesLotsReportsThemUnattributed) {
   EXPECT_EQ(m.payers, 1u);
 }
 
+TEST(PolicyLab, AnAbsoluteFundIsShownAsGivenNotAsAPercentage) {
+  PolicyComparison c;
+  c.insurance_fund_ppm = 20'000;
+  c.default_fund_ppm = 10'000;
+  c.insurance_fund_money[replay::kBtcAsset] = 150'000'000;
+  const std::string text = comparison_text(c);
+  EXPECT_NE(text.find("insurance fund 1.50000000 BTC, default fund 1.0000 %"), std::string::npos)
+      << text;
+  const std::string json = comparison_json(c);
+  EXPECT_NE(json.find("\"insurance_fund_money\": {\"BTC\": 150000000}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"default_fund_money\": {}"), std::string::npos) << json;
+}
+
 TEST(PolicyLab, PolicyArgumentsAreChecked) {
   std::string error;
   const std::vector<std::string> one{"ranked"};

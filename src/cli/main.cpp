@@ -10,6 +10,7 @@
 #include "backstop/version.hpp"
 #include "bench_options.hpp"
 #include "compare_command.hpp"
+#include "fund_sweep_command.hpp"
 #include "harnesses.hpp"
 #include "journal_commands.hpp"
 #include "numeric_flags.hpp"
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   backstop::cli::RiskReportCliOptions risk_report;
   CLI::App* risk_report_cmd = backstop::cli::add_risk_report_command(app, risk_report);
 
+  backstop::cli::FundSweepCliOptions fund_sweep;
+  CLI::App* fund_sweep_cmd = backstop::cli::add_fund_sweep_command(app, fund_sweep);
+
   backstop::cli::JournalCliOptions journal;
   const backstop::cli::JournalCommands journal_cmds =
       backstop::cli::add_journal_commands(app, journal);
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
   if (replay_cmd->parsed()) return backstop::cli::run_replay_command(replay);
   if (compare_cmd->parsed()) return backstop::cli::run_compare_command(compare);
   if (risk_report_cmd->parsed()) return backstop::cli::run_risk_report_command(risk_report);
+  if (fund_sweep_cmd->parsed()) return backstop::cli::run_fund_sweep_command(fund_sweep);
   if (audit_cmd->parsed()) return backstop::cli::run_audit_command(audit);
   if (journal_cmds.snapshot->parsed()) return backstop::cli::run_snapshot_command(journal);
   if (journal_cmds.digest->parsed()) return backstop::cli::run_digest_command(journal);

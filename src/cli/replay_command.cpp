@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
+#include "marketdata/decimal.hpp"
 #include "numeric_flags.hpp"
 #include "pipeline/config_file.hpp"
 #include "replay/audit_output.hpp"
@@ -21,6 +24,43 @@ namespace {
 // Fees are at most the whole notional; funds at most ten times the traders' collateral.
 constexpr double kMaxFeeBp = 10'000;
 constexpr double kMaxFundPct = 1'000;
+
+// "[ASSET:]AMOUNT" of `flag` into `out`: AMOUNT a decimal in units of the asset (BTC, USD),
+// converted exactly to its Money; without ASSET, the amount for every settlement asset (each in
+// its own Money). Refused: a negative or malformed amount, more decimals than the asset's Money
+// holds, an unknown asset, an amount above replay::kMaxFundMoney.
+bool try_fund_amount(const std::string& text, std::string_view flag,
+                     std::array<std::optional<std::int64_t>, replay::kReplayAssetCount>& out,
+                     std::string& error) {
+  const std::size_t colon = text.find(':');
+  const std::string asset = colon == std::string::npos ? "" : text.substr(0, colon);
+  const std::string amount = colon == std::string::npos ? text : text.substr(colon + 1);
+  marketdata::Decimal d;
+  if (marketdata::try_parse_decimal(amount, d) != marketdata::DecimalError::kOk || d.mantissa < 0) {
+    error = fmt::format("{} '{}': the amount must be a decimal number >= 0", flag, text);
+    return false;
+  }
+  bool named = asset.empty();
+  for (std::uint8_t a = 0; a < replay::kReplayAssetCount; ++a) {
+    if (!asset.empty() && asset != replay::asset_name(a)) continue;
+    named = true;
+    const int e = replay::asset_money_exponent(a);
+    const marketdata::FixedResult r = marketdata::to_fixed(d, -e, marketdata::Rounding::kDown);
+    if (r.status != marketdata::FixedStatus::kExact || r.value > replay::kMaxFundMoney) {
+      error = fmt::format("{} '{}': not a whole number of {} {} units up to {}{}", flag, text,
+                          marketdata::format_fixed(1, e), replay::asset_name(a),
+                          marketdata::format_fixed(replay::kMaxFundMoney, e),
+                          asset.empty() ? " (name the asset: BTC:AMOUNT or USD:AMOUNT)" : "");
+      return false;
+    }
+    out[a] = r.value;
+  }
+  if (!named) {
+    error = fmt::format("{} '{}': unknown asset '{}' (USD or BTC)", flag, text, asset);
+    return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -51,6 +91,13 @@ void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& o) {
       ->check(decimal_in(0, kMaxFeeBp));
   cmd->add_flag("--thin-fund", o.thin_fund,
                 "insurance fund 0.01 % and no default fund, so that ADL / socialization fires");
+  cmd->add_option("--insurance-fund", o.insurance_fund,
+                  "[ASSET:]AMOUNT: insurance fund seeded at the start in units of the settlement "
+                  "asset (e.g. 2.5 or BTC:2.5), exact; in place of --insurance-fund-pct");
+  cmd->add_option("--default-fund", o.default_fund,
+                  "[ASSET:]AMOUNT: default fund of the 5 clearing members in units of the "
+                  "settlement asset, exact (each contributes a fifth, rounded down); in place of "
+                  "--default-fund-pct");
   cmd->add_option("--check-every", o.check_every,
                   "conservation check every N events (synchronous mode; 0: at the end only)")
       ->check(unsigned_up_to(UINT64_MAX));
@@ -105,6 +152,12 @@ bool try_shared_replay_options(const ReplayCliOptions& o, replay::ReplayOptions&
     options.insurance_fund_ppm = replay::kThinFundPpm;
     options.default_fund_ppm = 0;
   }
+  if (!o.insurance_fund.empty() &&
+      !try_fund_amount(o.insurance_fund, "--insurance-fund", options.insurance_fund_money, error))
+    return false;
+  if (!o.default_fund.empty() &&
+      !try_fund_amount(o.default_fund, "--default-fund", options.default_fund_money, error))
+    return false;
   if (!o.shock.empty()) {
     replay::Shock shock;
     if (!replay::try_parse_shock(o.shock, shock, error)) return false;

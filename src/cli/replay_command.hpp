@@ -30,6 +30,10 @@ struct ReplayCliOptions {
   double default_fund_pct = 1.0;
   double liquidation_fee_bp = 50.0;
   bool thin_fund = false;
+  // --insurance-fund / --default-fund [ASSET:]AMOUNT: absolute sizes in the settlement asset, in
+  // place of the percentages (empty: none).
+  std::string insurance_fund;
+  std::string default_fund;
   bool no_liquidation = false;
   std::uint64_t check_every = 1 << 16;
   bool json = false;
@@ -42,10 +46,11 @@ struct ReplayCliOptions {
 CLI::App* add_replay_command(CLI::App& app, ReplayCliOptions& options);
 int run_replay_command(const ReplayCliOptions& options);
 
-// The options `replay` and `compare` share - files, --config, --seed, --accounts, --shock, fees,
-// fund sizes, --thin-fund, --check-every, --strict - registered on `cmd`, and their conversion to
+// The options `replay`, `compare` and `fund-sweep` share - files, --config, --seed, --accounts,
+// --shock, fees, fund sizes, --thin-fund, --check-every, --strict - registered on `cmd`, and their
+// conversion to
 // ReplayOptions (the policy, report, threading and liquidation switch are each command's own).
-// False with `error` set when --shock or --config is invalid.
+// False with `error` set when --shock, --config or a fund amount is invalid.
 void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& options);
 [[nodiscard]] bool try_shared_replay_options(const ReplayCliOptions& options,
                                              replay::ReplayOptions& out, std::string& error);

@@ -123,6 +123,12 @@ std::string invalid_option(const ReplayOptions& o) {
   }
   if (outside(o.insurance_fund_ppm, kMaxFundPpm)) return "insurance fund: must be in [0, 1e7] ppm";
   if (outside(o.default_fund_ppm, kMaxFundPpm)) return "default fund: must be in [0, 1e7] ppm";
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (o.insurance_fund_money[a] && outside(*o.insurance_fund_money[a], kMaxFundMoney))
+      return "insurance fund: the amount must be in [0, 2^56] units of the asset's Money";
+    if (o.default_fund_money[a] && outside(*o.default_fund_money[a], kMaxFundMoney))
+      return "default fund: the amount must be in [0, 2^56] units of the asset's Money";
+  }
   return {};
 }
 

@@ -98,6 +98,7 @@
 // Ignored records (counted): index prices, open interest.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -109,6 +110,7 @@
 #include "backstop/waterfall_config.hpp"
 #include "marketdata/reader.hpp"
 #include "pipeline/engine.hpp"
+#include "replay/instrument_map.hpp"
 #include "replay/sizing_options.hpp"
 #include "replay/summary.hpp"
 
@@ -126,6 +128,8 @@ inline constexpr std::int64_t kBackstopCollateralPpm = 100'000;  // 10 % of the 
 inline constexpr std::uint32_t kClearingMembers = 5;             // per settlement asset
 inline constexpr std::int64_t kBackstopUnwindPpm = 250'000;      // 25 % of each later trade
 inline constexpr std::int64_t kThinFundPpm = 100;                // --thin-fund: 0.01 %
+// The largest absolute fund a replay seeds (well inside the engine's kMaxAmount per deposit).
+inline constexpr std::int64_t kMaxFundMoney = std::int64_t{1} << 56;
 // The generator's reaction delay: an item at exchange time t is generated knowing the engine's
 // outputs for every input with time <= t - kReactionDelayNs, and no others (both modes). In order
 // mode it is at most the order timeout.
@@ -167,6 +171,12 @@ struct ReplayOptions {
   std::int64_t liquidation_fee_e6 = 5'000;   // 0.5 % of the closed notional
   std::int64_t insurance_fund_ppm = 20'000;  // 2 %
   std::int64_t default_fund_ppm = 10'000;    // 1 %, split over kClearingMembers members
+  // Absolute fund sizes per settlement asset (index: the asset), in its Money, in place of the
+  // ppm sizes for that asset when set (--insurance-fund, --default-fund, fund-sweep). The default
+  // fund is split over kClearingMembers members, each contributing amount / kClearingMembers
+  // rounded down. Each in [0, kMaxFundMoney].
+  std::array<std::optional<std::int64_t>, kReplayAssetCount> insurance_fund_money{};
+  std::array<std::optional<std::int64_t>, kReplayAssetCount> default_fund_money{};
   AdlPolicy policy = AdlPolicy::kRanked;
   AdlScore score = AdlScore::kBitmex;
   AdlPrice adl_price = AdlPrice::kBankruptcy;

@@ -48,14 +48,17 @@ void EventBuilder::open_asset_accounts(std::uint8_t a, std::int64_t t0) {
     events_.push_back(make_open_account(f.backstop, a, MarginMode::kCross, t0));
     events_.push_back(make_deposit(f.backstop, Money{f.backstop_collateral}, t0));
   }
+  const std::optional<std::int64_t> default_fund = options_.default_fund_money[a];
   const std::int64_t member_share =
-      share_of(f.collateral, options_.default_fund_ppm) / kClearingMembers;
+      (default_fund ? *default_fund : share_of(f.collateral, options_.default_fund_ppm)) /
+      kClearingMembers;
   if (member_share > 0) open_clearing_members(a, member_share, t0);
   bool depth_here = false;
   for (const ReplayInstrument& inst : instruments_)
     depth_here = depth_here || (!inst.depth.empty() && inst.mapped.spec.settlement_asset == a);
   if (order_mode_ && depth_here) open_market_account(a, t0);
-  f.insurance = share_of(f.collateral, options_.insurance_fund_ppm);
+  const std::optional<std::int64_t> insurance = options_.insurance_fund_money[a];
+  f.insurance = insurance ? *insurance : share_of(f.collateral, options_.insurance_fund_ppm);
   if (f.insurance > 0)
     events_.push_back(make_fund_deposit(FundKind::kInsurance, a, Money{f.insurance}, 0, t0));
 }

@@ -38,6 +38,29 @@ std::string ppm_as_percent(std::int64_t ppm) {
   return format_fixed(ppm, -4);
 }
 
+using FundMoney = std::array<std::optional<std::int64_t>, kReplayAssetCount>;
+
+// A fund's size as the runs seeded it: the absolute amounts given per asset, else the percentage.
+std::string fund_size(std::int64_t ppm, const FundMoney& money) {
+  std::string o;
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (!money[a]) continue;
+    o += fmt::format("{}{} {}", o.empty() ? "" : " / ",
+                     format_fixed(*money[a], replay::asset_money_exponent(a)), asset_name(a));
+  }
+  return o.empty() ? ppm_as_percent(ppm) + " %" : o;
+}
+
+// {"USD": raw, ...} of the assets given an absolute amount.
+std::string fund_money_json(const FundMoney& money) {
+  std::string o = "{";
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a) {
+    if (!money[a]) continue;
+    o += fmt::format("{}\"{}\": {}", o.size() > 1 ? ", " : "", asset_name(a), *money[a]);
+  }
+  return o + "}";
+}
+
 // The comparison as a text table: a label column, then one column per run.
 class RunTable {
  public:
@@ -85,6 +108,51 @@ std::string count(std::uint64_t v) {
 std::string share(double v) {
   return fmt::format("{:.4f}", v);
 }
+std::string ratio(const std::optional<double>& v) {
+  return v ? fmt::format("{:.2f}", *v) : std::string("-");
+}
+std::string json_ratio(const std::optional<double>& v) {
+  return v ? fmt::format("{:.6f}", *v) : std::string("null");
+}
+
+constexpr std::size_t kTopAdlAccounts = 5;
+
+// Per run and asset, the accounts ADL closed the most notional of: what was closed, what they
+// paid, and their leverage and profit just before their first ADL.
+void add_adl_accounts(std::string& o, const PolicyComparison& c) {
+  for (const PolicyRun& r : c.runs) {
+    for (std::size_t k = 0; k < r.assets.size() && k < r.summary.assets.size(); ++k) {
+      const LabAssetMetrics& m = r.assets[k];
+      if (m.adl_accounts.empty()) continue;
+      const int e = r.summary.assets[k].money_exponent;
+      o += fmt::format("\nADL'd accounts under {} ({}): {}, the top {} by notional closed\n",
+                       r.policy, r.summary.assets[k].name, m.adl_accounts.size(),
+                       std::min(kTopAdlAccounts, m.adl_accounts.size()));
+      o += fmt::format("  {:>9} {:>8} {:>16} {:>16} {:>16} {:>9} {:>16}\n", "account", "lots",
+                       "notional closed", "profit closed", "paid", "leverage", "profit before");
+      for (std::size_t i = 0; i < std::min(kTopAdlAccounts, m.adl_accounts.size()); ++i) {
+        const AdlAccount& a = m.adl_accounts[i];
+        o += fmt::format("  {:>9} {:>8} {:>16} {:>16} {:>16} {:>9.2f} {:>16}\n", a.account, a.lots,
+                         format_fixed(a.notional, e), format_fixed(a.profit, e),
+                         format_fixed(a.paid, e), a.leverage, format_fixed(a.profit_before, e));
+      }
+    }
+  }
+}
+
+std::string adl_accounts_json(const std::vector<AdlAccount>& accounts) {
+  std::string o = "[";
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const AdlAccount& a = accounts[i];
+    o += fmt::format(
+        "{}{{\"account\": {}, \"closes\": {}, \"lots\": {}, \"notional\": {}, \"profit\": {}, "
+        "\"paid\": {}, \"notional_before\": {}, \"equity_before\": {}, \"profit_before\": {}, "
+        "\"leverage\": {:.6f}}}",
+        i == 0 ? "" : ", ", a.account, a.closes, a.lots, a.notional, a.profit, a.paid,
+        a.notional_before, a.equity_before, a.profit_before, a.leverage);
+  }
+  return o + "]";
+}
 
 void add_run_counts(RunTable& t) {
   t.row("", [](const PolicyRun& r) { return r.policy; });
@@ -125,6 +193,12 @@ void add_winners(RunTable& t, std::size_t k, const AssetSummary& a) {
     return count(static_cast<std::uint64_t>(m.closed_lots));
   });
   t.money("  notional closed at the mark", k, e, &LabAssetMetrics::closed_notional);
+  t.money("  profit closed at the mark", k, e, &LabAssetMetrics::closed_profit);
+  t.heading("ADL overshoot (closed / deficit ADL covered)");
+  t.metric("  notional / covered", k,
+           [](const LabAssetMetrics& m) { return ratio(m.notional_overshoot); });
+  t.metric("  profit / covered", k,
+           [](const LabAssetMetrics& m) { return ratio(m.profit_overshoot); });
   t.heading("concentration of the winners' payments");
   t.metric("  accounts that paid", k, [](const LabAssetMetrics& m) { return count(m.payers); });
   t.money("  largest payer", k, e, &LabAssetMetrics::top1);
@@ -183,6 +257,8 @@ std::optional<PolicyComparison> run_policy_comparison(
   c.accounts = base.accounts;
   c.insurance_fund_ppm = base.insurance_fund_ppm;
   c.default_fund_ppm = base.default_fund_ppm;
+  c.insurance_fund_money = base.insurance_fund_money;
+  c.default_fund_money = base.default_fund_money;
   c.liquidation_fee_e6 = base.liquidation_fee_e6;
   for (std::size_t i = 0; i < policies.size(); ++i) {
     if (on_run) on_run(i, policies[i]);
@@ -217,14 +293,15 @@ bool all_conserved(const PolicyComparison& c) noexcept {
 }
 
 std::string comparison_text(const PolicyComparison& c) {
-  RunTable t(
-      c, fmt::format("Backstop compare: {}, seed {}, {} accounts{}; insurance fund {} %, default "
-                     "fund {} %, liquidation fee {} bp; {} events per run\n",
-                     c.scenario == "default" ? std::string("default scenario")
-                                             : fmt::format("{} file(s)", c.files.size()),
-                     c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
-                     ppm_as_percent(c.insurance_fund_ppm), ppm_as_percent(c.default_fund_ppm),
-                     format_fixed(c.liquidation_fee_e6, -2), c.events));
+  RunTable t(c,
+             fmt::format("Backstop compare: {}, seed {}, {} accounts{}; insurance fund {}, default "
+                         "fund {}, liquidation fee {} bp; {} events per run\n",
+                         c.scenario == "default" ? std::string("default scenario")
+                                                 : fmt::format("{} file(s)", c.files.size()),
+                         c.seed, c.accounts, c.shock.empty() ? "" : ", shock " + c.shock,
+                         fund_size(c.insurance_fund_ppm, c.insurance_fund_money),
+                         fund_size(c.default_fund_ppm, c.default_fund_money),
+                         format_fixed(c.liquidation_fee_e6, -2), c.events));
   add_run_counts(t);
   if (c.runs.empty()) return std::move(t).take();
   for (std::size_t k = 0; k < c.runs[0].summary.assets.size(); ++k) {
@@ -237,7 +314,9 @@ std::string comparison_text(const PolicyComparison& c) {
     return std::string(r.summary.conservation_ok ? "ok" : "VIOLATED");
   });
   t.row("digest", [](const PolicyRun& r) { return r.summary.digest; });
-  return std::move(t).take();
+  std::string o = std::move(t).take();
+  add_adl_accounts(o, c);
+  return o;
 }
 
 std::string comparison_json(const PolicyComparison& c) {
@@ -248,10 +327,12 @@ std::string comparison_json(const PolicyComparison& c) {
   files += "]";
   std::string o = fmt::format(
       "{{\"scenario\": {}, \"files\": {}, \"seed\": {}, \"accounts\": {}, \"shock\": {}, "
-      "\"insurance_fund_ppm\": {}, \"default_fund_ppm\": {}, \"liquidation_fee_e6\": {}, "
+      "\"insurance_fund_ppm\": {}, \"default_fund_ppm\": {}, \"insurance_fund_money\": {}, "
+      "\"default_fund_money\": {}, \"liquidation_fee_e6\": {}, "
       "\"events\": {}, \"policies\": [",
       str(c.scenario), files, c.seed, c.accounts, c.shock.empty() ? "null" : str(c.shock),
-      c.insurance_fund_ppm, c.default_fund_ppm, c.liquidation_fee_e6, c.events);
+      c.insurance_fund_ppm, c.default_fund_ppm, fund_money_json(c.insurance_fund_money),
+      fund_money_json(c.default_fund_money), c.liquidation_fee_e6, c.events);
   for (std::size_t i = 0; i < c.runs.size(); ++i) {
     const PolicyRun& r = c.runs[i];
     const ReplaySummary& s = r.summary;
@@ -282,11 +363,16 @@ std::string comparison_json(const PolicyComparison& c) {
           "\"closed_notional\": {}, \"payers\": {}, \"top1\": {}, \"top10\": {}, "
           "\"top1_share\": {:.6f}, \"top10_share\": {:.6f}, \"hhi\": {:.6f}, \"gini\": {:.6f}, "
           "\"winners_closed\": {}, \"winners_touched\": {}, \"members_charged\": {}, "
-          "\"insurance_fund_end\": {}, \"bad_debt_end\": {}}}",
+          "\"insurance_fund_end\": {}, \"bad_debt_end\": {}, ",
           m.winners_charged, m.winners_excess, m.socialized_backstop, m.socialized_unattributed,
           m.adl_closes, m.closed_lots, m.closed_notional, m.payers, m.top1, m.top10, m.top1_share,
           m.top10_share, m.hhi, m.gini, m.winners_closed, m.winners_touched, m.members_charged,
           a.insurance_fund_end, a.bad_debt);
+      o += fmt::format(
+          "\"closed_profit\": {}, \"notional_overshoot\": {}, \"profit_overshoot\": {}, "
+          "\"adl_accounts\": {}}}",
+          m.closed_profit, json_ratio(m.notional_overshoot), json_ratio(m.profit_overshoot),
+          adl_accounts_json(m.adl_accounts));
     }
     o += "]}";
   }

@@ -5,6 +5,7 @@
 // the other (the runs share nothing, so their digests are each a plain replay's digest).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -32,6 +33,9 @@ struct PolicyComparison {
   std::string shock;  // as given, "" when none
   std::int64_t insurance_fund_ppm = 0;
   std::int64_t default_fund_ppm = 0;
+  // Absolute sizes in place of the ppm for an asset (--insurance-fund, --default-fund).
+  std::array<std::optional<std::int64_t>, replay::kReplayAssetCount> insurance_fund_money{};
+  std::array<std::optional<std::int64_t>, replay::kReplayAssetCount> default_fund_money{};
   std::int64_t liquidation_fee_e6 = 0;
   std::uint64_t events = 0;
   std::vector<PolicyRun> runs;  // in the order the policies were given

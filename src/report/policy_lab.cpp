@@ -92,6 +92,12 @@ void PolicyLab::add(const WaterfallRecord& r) {
     case WaterfallKind::kRemainder:
       add_remainder(state(r.asset).m, r);
       return;
+    case WaterfallKind::kRealizedPnl:
+      // An ADL close's settlement leg comes just before its kAdlClose (WaterfallContext::trade).
+      if (r.tier == 6 && !is_backstop(r.account)) {
+        close_profit_[r.account] = from_party(r) == Party::kPositions ? r.amount : -r.amount;
+      }
+      return;
     default:
       add_cover(state(r.asset), r);
       return;
@@ -147,17 +153,14 @@ void PolicyLab::add_cover(AssetState& s, const WaterfallRecord& r) {
 void PolicyLab::add_winners(AssetState& s, const WaterfallRecord& r) {
   LabAssetMetrics& m = s.m;
   switch (r.kind) {
-    case WaterfallKind::kAdlClose: {
-      ++m.adl_closes;
-      m.closed_lots += r.amount;
-      if (r.instrument < instruments_.size()) {
-        const Int128 v = value_down(instruments_[r.instrument], r.amount, r.before);
-        m.closed_notional = saturating_add(m.closed_notional, v < 0 ? -v : v);
-      }
-      s.closed.insert(r.account);
+    case WaterfallKind::kAdlClose:
+      add_adl_close(s, r);
       break;
-    }
     case WaterfallKind::kAdlFill:
+      if (!event_adl_.empty() && event_adl_.back().account == r.account) {
+        event_adl_.back().paid += r.amount;
+        s.adl_accounts[r.account].paid += r.amount;
+      }
       last_tier6_ = WaterfallKind::kAdlFill;
       m.adl += r.amount;
       m.winners_charged += r.amount;
@@ -178,6 +181,72 @@ void PolicyLab::add_winners(AssetState& s, const WaterfallRecord& r) {
     default:
       break;
   }
+}
+
+// One ADL close: the lots, their value at the mark and the profit its settlement leg realized.
+void PolicyLab::add_adl_close(AssetState& s, const WaterfallRecord& r) {
+  LabAssetMetrics& m = s.m;
+  ++m.adl_closes;
+  m.closed_lots += r.amount;
+  std::int64_t notional = 0;
+  if (r.instrument < instruments_.size()) {
+    const Int128 v = value_down(instruments_[r.instrument], r.amount, r.before);
+    notional = clamp_to_int64(v < 0 ? -v : v);
+    m.closed_notional = saturating_add(m.closed_notional, notional);
+  }
+  std::int64_t profit = 0;
+  if (const auto it = close_profit_.find(r.account); it != close_profit_.end()) {
+    profit = it->second;
+    close_profit_.erase(it);
+  }
+  m.closed_profit = saturating_add(m.closed_profit, profit);
+  s.closed.insert(r.account);
+  AdlAccount& a = s.adl_accounts[r.account];
+  a.account = r.account;
+  ++a.closes;
+  a.lots += r.amount;
+  a.notional = saturating_add(a.notional, notional);
+  a.profit = saturating_add(a.profit, profit);
+  event_adl_.push_back(EventAdl{r.asset, r.account, notional, profit, 0});
+}
+
+// Each account ADL'd for the first time in this event, as it stood just before its closes: the
+// engine after the event, with the event's closed notional, realized profit and payments added
+// back (closing at the mark moves profit from unrealized to the balance and leaves equity as it
+// was, so the payment is the only change in equity).
+void PolicyLab::snapshot_adl_accounts(const RiskEngine& risk) {
+  for (std::size_t i = 0; i < event_adl_.size(); ++i) {
+    const EventAdl& e = event_adl_[i];
+    AssetState& s = state(e.asset);
+    AdlAccount& a = s.adl_accounts[e.account];
+    if (!s.snapped.insert(e.account).second) continue;
+    Int128 notional = 0;
+    Int128 profit = 0;
+    Int128 equity = 0;
+    const std::uint32_t slot = risk.find_account(e.account);
+    if (slot != kNoSlot) {
+      equity = risk.slot_margin(slot).equity;
+      for (const Position& p : risk.positions(slot)) {
+        if (p.instrument >= instruments_.size()) continue;
+        const Int128 v =
+            value_down(instruments_[p.instrument], p.qty, risk.instrument_state(p.instrument).mark);
+        notional += v < 0 ? -v : v;
+        profit += v - p.cost;
+      }
+    }
+    for (std::size_t j = i; j < event_adl_.size(); ++j) {
+      if (event_adl_[j].account != e.account) continue;
+      notional += event_adl_[j].notional;
+      profit += event_adl_[j].profit;
+      equity += event_adl_[j].paid;
+    }
+    a.notional_before = clamp_to_int64(notional);
+    a.profit_before = clamp_to_int64(profit);
+    a.equity_before = clamp_to_int64(equity);
+    a.leverage = equity > 0 ? static_cast<double>(notional) / static_cast<double>(equity) : 0;
+  }
+  event_adl_.clear();
+  close_profit_.clear();
 }
 
 // Rounding up of a pro-rata split: charged beyond what that tier covered.
@@ -244,13 +313,27 @@ std::vector<LabAssetMetrics> PolicyLab::metrics() const {
       if (amount > 0) touched.insert(account);
     m.winners_touched = touched.size();
     m.members_charged = s.members.size();
+    if (m.adl > 0) {
+      m.notional_overshoot = static_cast<double>(m.closed_notional) / static_cast<double>(m.adl);
+      m.profit_overshoot = static_cast<double>(m.closed_profit) / static_cast<double>(m.adl);
+    }
+    for (const auto& [account, a] : s.adl_accounts)
+      m.adl_accounts.push_back(a);
+    std::sort(m.adl_accounts.begin(), m.adl_accounts.end(),
+              [](const AdlAccount& x, const AdlAccount& y) {
+                return x.notional != y.notional ? x.notional > y.notional : x.account < y.account;
+              });
     out.push_back(m);
   }
   return out;
 }
 
 void PolicyLab::on_output(const OutputEvent& out) {
-  if (out.kind == OutputKind::kWaterfall) pending_.push_back(out.waterfall);
+  if (out.kind != OutputKind::kWaterfall) return;
+  const WaterfallRecord& r = out.waterfall;
+  // Of the settlement legs (audit_balances) only an ADL close's realized PnL is read.
+  const bool leg = r.kind >= WaterfallKind::kRealizedPnl;
+  if (!leg || (r.kind == WaterfallKind::kRealizedPnl && r.tier == 6)) pending_.push_back(r);
 }
 
 void PolicyLab::after_event(const RiskEngine& risk) {
@@ -269,6 +352,7 @@ void PolicyLab::after_event(const RiskEngine& risk) {
   for (const WaterfallRecord& r : pending_)
     add(r);
   pending_.clear();
+  snapshot_adl_accounts(risk);
   // The split of each socialized charge: every position on the winning side after the event.
   std::vector<Holder> holders;
   for (const Socialization& z : take_socializations()) {
@@ -284,6 +368,7 @@ void PolicyLab::after_event(const RiskEngine& risk) {
 }
 
 void attach_policy_lab(ReplayOptions& options, PolicyLab& lab) {
+  options.audit_balances = true;
   options.on_output = [&lab](const OutputEvent& out) { lab.on_output(out); };
   options.after_event = [&lab](const RiskEngine& risk, const Event&) { lab.after_event(risk); };
 }

@@ -48,6 +48,19 @@
 //   accounts touched            winners_closed: distinct accounts an ADL close hit;
 //                               winners_touched: distinct trader accounts closed or charged at
 //                               tier 6; members_charged: distinct members charged at tier 5 or 7.
+//   ADL overshoot               what ADL took from winners against what it covered: closed
+//                               notional (above) and closed_profit (Σ the realized PnL of the
+//                               ADL closes at the mark: the unrealized profit the winners lost,
+//                               from the closes' settlement legs) each divided by `adl`, the
+//                               deficit ADL covered. Empty when ADL covered nothing (at the mark,
+//                               or no ADL).
+//   ADL'd accounts              per winner closed by ADL (adl_accounts): lots, notional, profit
+//                               closed and what it paid, summed over its closes; and at its first
+//                               ADL, its gross notional at the marks, its equity and unrealized
+//                               profit just before the closes (read from the engine after that
+//                               event, with the event's ADL closes, payments and realized profit
+//                               added back), and leverage = notional / equity (0 when equity
+//                               <= 0).
 // A socialized charge's split is read from the engine after the event: a winning position that
 // moved later in the same event (a cascade's takeover netting against the backstop) shifts the
 // split; what the split misses (the total charged - the shares found, if positive) is
@@ -55,6 +68,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -70,6 +84,21 @@ struct ReplayOptions;
 }
 
 namespace backstop::report {
+
+// One winner closed by ADL (see the header comment).
+struct AdlAccount {
+  std::uint64_t account = 0;
+  std::uint64_t closes = 0;
+  std::int64_t lots = 0;
+  std::int64_t notional = 0;  // closed, at the mark
+  std::int64_t profit = 0;    // closed: the realized PnL of its closes
+  std::int64_t paid = 0;
+  // At its first ADL, just before the closes.
+  std::int64_t notional_before = 0;
+  std::int64_t equity_before = 0;
+  std::int64_t profit_before = 0;  // unrealized PnL of all its positions at the marks
+  double leverage = 0;
+};
 
 struct LabAssetMetrics {
   std::uint8_t asset = 0;
@@ -96,6 +125,11 @@ struct LabAssetMetrics {
   std::uint64_t adl_closes = 0;
   std::int64_t closed_lots = 0;
   std::int64_t closed_notional = 0;  // saturates at INT64_MAX
+  std::int64_t closed_profit = 0;
+  // ADL overshoot: closed_notional / adl and closed_profit / adl (empty when adl <= 0).
+  std::optional<double> notional_overshoot;
+  std::optional<double> profit_overshoot;
+  std::vector<AdlAccount> adl_accounts;  // by closed notional, largest first; ties by account
   std::int64_t socialized_backstop = 0;
   std::int64_t socialized_unattributed = 0;
   // Concentration of the winners' payments.
@@ -169,6 +203,8 @@ class PolicyLab {
  private:
   struct AssetState {
     LabAssetMetrics m;
+    std::unordered_map<std::uint64_t, AdlAccount> adl_accounts;
+    std::unordered_set<std::uint64_t> snapped;             // accounts whose first ADL is recorded
     std::unordered_map<std::uint64_t, std::int64_t> paid;  // trader account -> tier-6 payments
     std::unordered_set<std::uint64_t> closed;
     std::unordered_set<std::uint64_t> members;
@@ -177,6 +213,8 @@ class PolicyLab {
   void add_cover(AssetState& s, const WaterfallRecord& r);
   void add_winners(AssetState& s, const WaterfallRecord& r);
   void add_remainder(LabAssetMetrics& m, const WaterfallRecord& r) const;
+  void add_adl_close(AssetState& s, const WaterfallRecord& r);
+  void snapshot_adl_accounts(const RiskEngine& risk);
   [[nodiscard]] bool is_backstop(std::uint64_t account) const noexcept;
 
   std::vector<InstrumentRisk> instruments_;
@@ -186,11 +224,25 @@ class PolicyLab {
   WaterfallKind last_tier6_ = WaterfallKind::kAdlFill;
   std::vector<Socialization> socializations_;
   std::vector<WaterfallRecord> pending_;  // this event's records, until after_event
+  // Tier-6 realized PnL of the close being recorded, by account, until its kAdlClose.
+  std::unordered_map<std::uint64_t, std::int64_t> close_profit_;
+  // This event's ADL closes per (asset, account), for the first-ADL snapshot: lots, notional,
+  // profit and payment to add back.
+  struct EventAdl {
+    std::uint8_t asset = 0;
+    std::uint64_t account = 0;
+    std::int64_t notional = 0;
+    std::int64_t profit = 0;
+    std::int64_t paid = 0;
+  };
+  std::vector<EventAdl> event_adl_;
   bool configured_ = false;
 };
 
 // Points `options`' on_output and after_event hooks at `lab` (synchronous replays only; `lab`
-// must outlive the run). The instruments and backstops come from the engine at the first event.
+// must outlive the run), and turns on the engine's settlement legs (audit_balances: outputs only,
+// the state and digest are the same), which give the profit an ADL close realizes. The
+// instruments and backstops come from the engine at the first event.
 void attach_policy_lab(replay::ReplayOptions& options, PolicyLab& lab);
 
 }  // namespace backstop::report

@@ -173,6 +173,83 @@ TEST(PolicyLab, ConcentrationAndAccountsTouchedOfTheWorkedExample) {
   EXPECT_EQ(m.members_charged, 2u);
 }
 
+// ADL overshoot by hand: a long of 10 lots taken over with D = 1000, all of it covered by ADL at
+// the bankruptcy price on a linear instrument (multiplier 1) at mark 400. Account 20 closes 6
+// lots realizing a profit of 1500 and pays 600; account 21 closes 4 lots at a loss of 100 (its
+// leg runs from the account to the positions) and pays 400. Notional closed 10 x 400 = 4000:
+// 4.0 times the deficit covered; profit closed 1500 - 100 = 1400: 1.4 times.
+TEST(PolicyLab, AdlOvershootIsWhatTheClosesTookOverWhatTheyCovered) {
+  PolicyLab lab;
+  InstrumentRisk linear{};
+  linear.kind = ContractKind::kLinearPerpetual;
+  linear.settlement_asset = 1;
+  linear.multiplier = 1;
+  lab.set_instruments({linear});
+  lab.set_backstop_accounts({99});
+  using K = WaterfallKind;
+  const auto leg = [](std::uint64_t account, Party from, Party to, std::int64_t amount) {
+    return WaterfallRecord{K::kRealizedPnl,
+                           6,
+                           WaterfallReason::kSettlement,
+                           1,
+                           0,
+                           pack_parties(from, to),
+                           Shown::kTo,
+                           account,
+                           amount,
+                           0,
+                           0};
+  };
+  for (const WaterfallRecord& r : {
+           rec(K::kTakeover, 0, 7, 10),
+           rec(K::kDeficit, 0, 7, 1000),
+           leg(99, Party::kAccount, Party::kPositions, 77),  // the backstop's side: not a winner
+           leg(20, Party::kPositions, Party::kAccount, 1500),
+           rec(K::kAdlClose, 6, 20, 6, 400, 600),
+           rec(K::kAdlFill, 6, 20, 600),
+           leg(21, Party::kAccount, Party::kPositions, 100),
+           rec(K::kAdlClose, 6, 21, 4, 400, 400),
+           rec(K::kAdlFill, 6, 21, 400),
+       }) {
+    lab.add(r);
+  }
+  const LabAssetMetrics m = lab.metrics()[1];
+  EXPECT_EQ(m.adl, 1000);
+  EXPECT_EQ(m.closed_notional, 4000);
+  EXPECT_EQ(m.closed_profit, 1400);
+  ASSERT_TRUE(m.notional_overshoot.has_value());
+  ASSERT_TRUE(m.profit_overshoot.has_value());
+  EXPECT_DOUBLE_EQ(*m.notional_overshoot, 4.0);
+  EXPECT_DOUBLE_EQ(*m.profit_overshoot, 1.4);
+  ASSERT_EQ(m.adl_accounts.size(), 2u);
+  const AdlAccount& first = m.adl_accounts[0];
+  EXPECT_EQ(first.account, 20u);
+  EXPECT_EQ(first.lots, 6);
+  EXPECT_EQ(first.notional, 2400);
+  EXPECT_EQ(first.profit, 1500);
+  EXPECT_EQ(first.paid, 600);
+  const AdlAccount& second = m.adl_accounts[1];
+  EXPECT_EQ(second.account, 21u);
+  EXPECT_EQ(second.notional, 1600);
+  EXPECT_EQ(second.profit, -100);
+  EXPECT_EQ(second.paid, 400);
+}
+
+TEST(PolicyLab, NoOvershootWhenAdlCoveredNothing) {
+  // ADL at the mark: the winners are closed but pay nothing; the ratio has no denominator.
+  PolicyLab lab;
+  InstrumentRisk linear{};
+  linear.kind = ContractKind::kLinearPerpetual;
+  linear.multiplier = 1;
+  lab.set_instruments({linear});
+  lab.add(rec(WaterfallKind::kAdlClose, 6, 20, 3, 50, 0));
+  lab.add(rec(WaterfallKind::kAdlFill, 6, 20, 0));
+  const LabAssetMetrics m = lab.metrics()[1];
+  EXPECT_EQ(m.closed_notional, 150);
+  EXPECT_FALSE(m.notional_overshoot.has_value());
+  EXPECT_FALSE(m.profit_overshoot.has_value());
+}
+
 TEST(PolicyLab, ASplitThatMissesLotsReportsThemUnattributed) {
   PolicyLab lab;
   lab.add(rec(WaterfallKind::kTakeover, 0, 8, 5));  // a long taken over: the shorts pay
@@ -188,6 +265,19 @@ TEST(PolicyLab, ASplitThatMissesLotsReportsThemUnattributed) {
   EXPECT_EQ(m.socialized_unattributed, 30 - 21);
   EXPECT_EQ(m.top1, 21);
   EXPECT_EQ(m.payers, 1u);
+}
+
+TEST(PolicyLab, AnAbsoluteFundIsShownAsGivenNotAsAPercentage) {
+  PolicyComparison c;
+  c.insurance_fund_ppm = 20'000;
+  c.default_fund_ppm = 10'000;
+  c.insurance_fund_money[replay::kBtcAsset] = 150'000'000;
+  const std::string text = comparison_text(c);
+  EXPECT_NE(text.find("insurance fund 1.50000000 BTC, default fund 1.0000 %"), std::string::npos)
+      << text;
+  const std::string json = comparison_json(c);
+  EXPECT_NE(json.find("\"insurance_fund_money\": {\"BTC\": 150000000}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"default_fund_money\": {}"), std::string::npos) << json;
 }
 
 TEST(PolicyLab, PolicyArgumentsAreChecked) {
@@ -261,6 +351,31 @@ TEST(PolicyLab, CompareOnTheMarkFileWithAThinFund) {
   EXPECT_GT(ranked.adl, 0);
   EXPECT_GT(ranked.payers, 0u);
   EXPECT_GT(ranked.closed_notional, 0);
+  // The ADL'd accounts add up to the totals; the profit they lost comes from the closes' legs.
+  ASSERT_TRUE(ranked.notional_overshoot.has_value());
+  EXPECT_GT(*ranked.notional_overshoot, 0.0);
+  ASSERT_EQ(ranked.adl_accounts.size(), ranked.winners_closed);
+  std::int64_t lots = 0, notional = 0, profit = 0, paid = 0;
+  bool levered = false;
+  for (const AdlAccount& a : ranked.adl_accounts) {
+    lots += a.lots;
+    notional += a.notional;
+    profit += a.profit;
+    paid += a.paid;
+    levered = levered || a.leverage > 0;
+    // A winner ADL'd in several events may have closed more in all than it held at the first.
+    EXPECT_GT(a.notional_before, 0) << a.account;
+    EXPECT_DOUBLE_EQ(a.leverage, a.equity_before > 0 ? static_cast<double>(a.notional_before) /
+                                                           static_cast<double>(a.equity_before)
+                                                     : 0.0)
+        << a.account;
+  }
+  EXPECT_EQ(lots, ranked.closed_lots);
+  EXPECT_EQ(notional, ranked.closed_notional);
+  EXPECT_EQ(profit, ranked.closed_profit);
+  EXPECT_NE(ranked.closed_profit, 0);
+  EXPECT_EQ(paid, c->runs[0].summary.assets[0].adl_paid);
+  EXPECT_TRUE(levered);
   // At the mark the winners are closed but pay nothing: the deficit falls to bad debt.
   EXPECT_EQ(at_mark.winners_charged, 0);
   EXPECT_GT(at_mark.winners_closed, 0u);
@@ -275,6 +390,9 @@ TEST(PolicyLab, CompareOnTheMarkFileWithAThinFund) {
     EXPECT_NE(text.find(p), std::string::npos) << p;
   const std::string json = comparison_json(*c);
   EXPECT_NE(json.find("\"policies\": [{\"policy\": \"ranked\""), std::string::npos);
+  EXPECT_NE(json.find("\"notional_overshoot\": "), std::string::npos);
+  EXPECT_NE(json.find("\"adl_accounts\": [{\"account\": "), std::string::npos);
+  EXPECT_NE(text.find("ADL'd accounts under ranked"), std::string::npos);
 }
 
 TEST(PolicyLab, PoliciesThatNeverFireLeaveOneDigest) {

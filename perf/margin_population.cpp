@@ -40,11 +40,13 @@ RiskConfig margin_population_config(std::uint32_t accounts, std::uint32_t positi
 }
 
 MarginPopulation build_margin_population(std::uint32_t accounts,
-                                         std::uint32_t positions_per_account, std::uint64_t seed) {
+                                         std::uint32_t positions_per_account, std::uint64_t seed,
+                                         bool state_feed) {
   if (accounts < 2 || accounts % 2 != 0) throw std::invalid_argument("accounts: even, >= 2");
   MarginPopulation pop;
   pop.accounts = accounts;
-  const RiskConfig config = margin_population_config(accounts, positions_per_account);
+  RiskConfig config = margin_population_config(accounts, positions_per_account);
+  config.state_feed = state_feed;
   pop.engine = std::make_unique<RiskEngine>(config);
   RiskEngine& e = *pop.engine;
   std::mt19937_64 rng(seed);

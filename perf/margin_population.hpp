@@ -22,8 +22,10 @@ inline constexpr std::uint16_t kTickedInstrument = 0;
 
 // Account ids are 1..accounts; accounts 2k+1 and 2k+2 traded with each other, so they hold the
 // same instruments (one long, one short) and can trade again without opening new positions.
+// With `state_feed`, the engine keeps the account-state feed on (RiskConfig::state_feed).
 MarginPopulation build_margin_population(std::uint32_t accounts,
-                                         std::uint32_t positions_per_account, std::uint64_t seed);
+                                         std::uint32_t positions_per_account, std::uint64_t seed,
+                                         bool state_feed = false);
 
 // The config the population uses (3 instruments), for memory estimates.
 RiskConfig margin_population_config(std::uint32_t accounts, std::uint32_t positions_per_account);

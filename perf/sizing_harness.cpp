@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -113,6 +114,8 @@ struct SizingResults {
   std::int64_t cover1 = 0;
   std::int64_t cover2 = 0;
   std::int64_t emir = 0;
+  LatencyHistogram fill_off;  // the engine's fill, state feed off
+  LatencyHistogram fill_on;   // the same fill plus emitting its state records, feed on
   bool equity_ok = false;
   bool requirements_ok = false;
 
@@ -131,17 +134,20 @@ struct SizingResults {
 void print_json(const SizingResults& r) {
   fmt::print(
       "{{\"accounts\":{},\"scenarios\":{},\"positions\":{},"
-      "\"full_recompute_ms\":{:.2f},\"full_recompute_ms_min\":{:.2f},\"full_recompute_cpu_ms\":{:."
-      "2f},"
+      "\"full_recompute_ms\":{:.2f},\"full_recompute_ms_min\":{:.2f},"
+      "\"full_recompute_cpu_ms\":{:.2f},"
       "\"incremental_update_ns_p50\":{},\"incremental_update_ns_p99\":{},"
       "\"incremental_update_ns_p999\":{},\"incremental_update_ns_max\":{},"
       "\"requirements_query_ns_p50\":{},\"requirements_query_ns_p99\":{},\"scenario_rescans\":{},"
-      "\"cover1\":{},\"cover2\":{},\"emir\":{},\"build_s\":{:.2f},\"pinned\":{},\"check_ok\":{}}}"
+      "\"fill_ns_p50_sizing_off\":{},\"fill_ns_p50_sizing_on\":{},"
+      "\"fill_ns_p99_sizing_off\":{},\"fill_ns_p99_sizing_on\":{},\"cover1\":{},\"cover2\":{},"
+      "\"emir\":{},\"build_s\":{:.2f},\"pinned\":{},\"check_ok\":{}}}"
       "\n",
       r.accounts, r.scenarios, r.positions, r.full_median_ms(), r.full_min_ms(),
       r.full_cpu_median_ms(), r.update.percentile(0.5), r.update.percentile(0.99),
       r.update.percentile(0.999), r.update.max(), r.query.percentile(0.5), r.query.percentile(0.99),
-      r.rescans, r.cover1, r.cover2, r.emir, r.build_s, r.pinned, r.ok());
+      r.rescans, r.fill_off.percentile(0.5), r.fill_on.percentile(0.5), r.fill_off.percentile(0.99),
+      r.fill_on.percentile(0.99), r.cover1, r.cover2, r.emir, r.build_s, r.pinned, r.ok());
 }
 
 void print_text(const SizingResults& r) {
@@ -159,10 +165,36 @@ void print_text(const SizingResults& r) {
   };
   row("incremental update of one account", r.update);
   row("requirements query after it", r.query);
+  row("engine fill, state feed off", r.fill_off);
+  row("engine fill + its state records, feed on", r.fill_on);
   fmt::print("  scenario rescans {}; Cover-1 {}, Cover-2 {}, EMIR {}\n", r.rescans, r.cover1,
              r.cover2, r.emir);
   fmt::print("  check: mirror equity equals the engine's {}, incremental equals from scratch {}\n",
              r.equity_ok, r.requirements_ok);
+}
+
+// Fills between pairs (accounts 2k+1, 2k+2 hold the same instruments), alternating direction so
+// the population stays as built; with the feed on each fill's records are handed to a fixed
+// buffer, as the pipeline copies them into its output ring.
+void measure_fills(RiskEngine& e, std::uint32_t accounts, std::uint64_t empty,
+                   LatencyHistogram& h) {
+  std::array<StateRecord, 64> buffer{};
+  std::size_t emitted = 0;
+  std::uint64_t x = 2463534242ull;
+  for (std::uint32_t k = 0; k < 300'000; ++k) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const auto a = static_cast<std::uint32_t>((x >> 8) % (accounts / 2)) * 2;
+    const Position& p = e.positions(a)[0];
+    const Event ev = make_fill(p.instrument, (k & 1) ? Side::kBuy : Side::kSell, a + 1, a + 2,
+                               Price{e.instrument_state(p.instrument).mark}, Qty{1});
+    const std::uint64_t t0 = now_ns();
+    e.process(ev);
+    e.emit_state([&](const StateRecord& r) { buffer[emitted++ & 63] = r; });
+    const std::uint64_t t1 = now_ns();
+    if (k >= 50'000) h.record(t1 - t0 > empty ? t1 - t0 - empty : 0);  // after a warm-up
+  }
 }
 
 }  // namespace
@@ -258,6 +290,17 @@ int run_sizing_harness(const BenchOptions& options) {
     r.cover1 = static_cast<std::int64_t>(req.cover1.amount);
   }
   r.rescans = book.scenario_rescans();
+
+  // The hot path's fill with the state feed off and on, in this run: two engines with the same
+  // population, measured in alternating blocks so that both see the same machine.
+  {
+    MarginPopulation with_feed =
+        build_margin_population(static_cast<std::uint32_t>(r.accounts), 3, 20251010, true);
+    for (int block = 0; block < 2; ++block) {
+      measure_fills(e, pop.accounts, empty, r.fill_off);
+      measure_fills(*with_feed.engine, with_feed.accounts, empty, r.fill_on);
+    }
+  }
   const Requirements& req = book.requirements();
   r.cover1 = static_cast<std::int64_t>(req.cover1.amount);
   r.cover2 = static_cast<std::int64_t>(req.cover2.amount);

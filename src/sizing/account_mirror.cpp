@@ -28,6 +28,8 @@ std::string_view to_string(MirrorError e) noexcept {
       return "account record's positions incomplete";
     case MirrorError::kMarkOutOfRange:
       return "mark below 1";
+    case MirrorError::kUnknownAsset:
+      return "unknown asset";
   }
   return "unknown";
 }
@@ -38,6 +40,7 @@ AccountMirror::AccountMirror(const RiskConfig& config) : capacity_(config.positi
     states_.push_back(InstrumentState{spec.initial_mark.raw(), 0, 0, 0});
   }
   instrument_changed_.assign(risk_.size(), false);
+  funds_.assign(config.asset_count, FundLevels{0, 0, 0});
   pending_positions_.reserve(capacity_);
 }
 
@@ -133,6 +136,12 @@ MirrorError AccountMirror::apply(const StateRecord& record) {
         instrument_changed_[record.instrument] = true;
         changed_instruments_.push_back(record.instrument);
       }
+      return MirrorError::kNone;
+    }
+    case StateKind::kFunds: {
+      if (pending_) return MirrorError::kGroupInterrupted;
+      if (record.asset >= funds_.size()) return MirrorError::kUnknownAsset;
+      funds_[record.asset] = record.funds;
       return MirrorError::kNone;
     }
   }

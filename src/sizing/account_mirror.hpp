@@ -37,6 +37,7 @@ enum class MirrorError : std::uint8_t {
   kDuplicateInstrument = 7,  // two positions of one account on one instrument
   kGroupInterrupted = 8,     // a new kAccount / kInstrument before the announced positions
   kMarkOutOfRange = 9,       // a mark below 1
+  kUnknownAsset = 10,        // a kFunds record of an asset beyond RiskConfig::asset_count
 };
 std::string_view to_string(MirrorError e) noexcept;
 
@@ -65,6 +66,8 @@ class AccountMirror {
   const InstrumentState& state(std::uint16_t instrument) const noexcept {
     return states_[instrument];
   }
+  // The asset's funds as last fed (all 0 before its first kFunds record).
+  const FundLevels& funds(std::uint8_t asset) const noexcept { return funds_[asset]; }
 
   // Balance + Σ evaluate_position(...).contribution at the current marks: the engine's equity.
   Int128 equity(std::uint32_t slot) const noexcept;
@@ -83,7 +86,8 @@ class AccountMirror {
 
   std::vector<InstrumentRisk> risk_;
   std::vector<InstrumentState> states_;
-  std::uint32_t capacity_;  // positions per account
+  std::vector<FundLevels> funds_;  // per asset
+  std::uint32_t capacity_;         // positions per account
 
   std::unordered_map<std::uint64_t, std::uint32_t> slot_by_id_;
   std::vector<std::uint64_t> ids_;

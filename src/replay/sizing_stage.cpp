@@ -84,10 +84,6 @@ void SizingStage::on_output(const OutputEvent& out) {
   if (first_time_ns_ < 0) first_time_ns_ = out.input_time_ns;
   if (out.kind == OutputKind::kState) {
     const StateRecord& s = out.state;
-    if (s.kind == StateKind::kFunds) {
-      if (s.asset < kMaxAssets) funds_[s.asset] = s.funds;
-      return;
-    }
     if (mirror_.apply(s) != sizing::MirrorError::kNone) ++report_.feed_errors;
     if (s.kind == StateKind::kInstrument && s.marks.mark > 0) {
       (void)history_.try_add(s.instrument, out.input_time_ns, static_cast<double>(s.marks.mark));
@@ -123,7 +119,7 @@ void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
   mirror_.clear_changes();
   for (std::size_t a = 0; a < books_.size(); ++a) {
     const sizing::Requirements& req = books_[a]->requirements();
-    const FundLevels& f = funds_[a];
+    const FundLevels& f = mirror_.funds(static_cast<std::uint8_t>(a));
     const std::int64_t available = f.insurance + f.default_fund;
     const Int128 requirement = req.cover2.amount;
     const sizing::CoverageRatio ratio =

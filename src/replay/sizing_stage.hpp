@@ -72,7 +72,6 @@ class SizingStage {
   sizing::ScenarioSet scenarios_;
   std::vector<std::unique_ptr<sizing::CoverageBook>> books_;  // per asset
   std::vector<sizing::CoverageTiers> tiers_;                  // per asset
-  std::array<FundLevels, kMaxAssets> funds_{};
   std::vector<double> traded_lots_;  // per instrument: Σ lots of the generated fills
   std::int64_t first_time_ns_ = -1;
   std::int64_t next_due_ns_ = -1;

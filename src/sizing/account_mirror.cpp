@@ -122,8 +122,6 @@ MirrorError AccountMirror::apply(const StateRecord& record) {
       if (pending_positions_.size() == pending_expected_) commit_pending();
       return MirrorError::kNone;
     }
-    case StateKind::kFunds:  // the funds are the coverage's input, not account state
-      return pending_ ? MirrorError::kGroupInterrupted : MirrorError::kNone;
     case StateKind::kInstrument: {
       if (pending_) return MirrorError::kGroupInterrupted;
       if (record.instrument >= risk_.size()) return MirrorError::kUnknownInstrument;

@@ -91,6 +91,16 @@ void add_shared_replay_options(CLI::App* cmd, ReplayCliOptions& o) {
       ->check(decimal_in(0, kMaxFeeBp));
   cmd->add_flag("--thin-fund", o.thin_fund,
                 "insurance fund 0.01 % and no default fund, so that ADL / socialization fires");
+  cmd->add_option("--exposure-cap", o.exposure_cap_pct,
+                  "cap the backstop's taken-over notional at PCT % of the insurance fund; beyond "
+                  "it, liquidations go to ADL (Binance: 100; 0: no cap)")
+      ->check(decimal_in(0, 1e6));
+  cmd->add_option("--drawdown", o.drawdown_pct,
+                  "the insurance fund losing PCT % of its high within --drawdown-hours switches "
+                  "the asset to ADL before the fund (Bybit: 30 in 8 h; 0: off)")
+      ->check(decimal_in(0, 100));
+  cmd->add_option("--drawdown-hours", o.drawdown_hours, "the drawdown trigger's window (default 8)")
+      ->check(decimal_in(1.0 / 3600, 24.0 * 365));
   cmd->add_option("--insurance-fund", o.insurance_fund,
                   "[ASSET:]AMOUNT: insurance fund seeded at the start in units of the settlement "
                   "asset (e.g. 2.5 or BTC:2.5), exact; in place of --insurance-fund-pct");
@@ -152,6 +162,10 @@ bool try_shared_replay_options(const ReplayCliOptions& o, replay::ReplayOptions&
     options.insurance_fund_ppm = replay::kThinFundPpm;
     options.default_fund_ppm = 0;
   }
+  // Percent to ppm: the cap rounded down, the drawdown rounded down (each acts no later).
+  options.exposure_cap_ppm = static_cast<std::int64_t>(std::floor(o.exposure_cap_pct * 1e4));
+  options.drawdown_ppm = static_cast<std::int64_t>(std::floor(o.drawdown_pct * 1e4));
+  options.drawdown_window_ns = static_cast<std::int64_t>(std::llround(o.drawdown_hours * 3600e9));
   if (!o.insurance_fund.empty() &&
       !try_fund_amount(o.insurance_fund, "--insurance-fund", options.insurance_fund_money, error))
     return false;

@@ -30,6 +30,9 @@ struct ReplayCliOptions {
   double default_fund_pct = 1.0;
   double liquidation_fee_bp = 50.0;
   bool thin_fund = false;
+  double exposure_cap_pct = 0;  // --exposure-cap: the backstop's taken-over notional, % of the fund
+  double drawdown_pct = 0;      // --drawdown: the insurance fund's loss that switches to ADL
+  double drawdown_hours = 8;    // --drawdown-hours: its rolling window
   // --insurance-fund / --default-fund [ASSET:]AMOUNT: absolute sizes in the settlement asset, in
   // place of the percentages (empty: none).
   std::string insurance_fund;

@@ -55,6 +55,11 @@ void configure_waterfall(WaterfallConfig& wf, const ReplayOptions& options,
   wf.score = options.score;
   wf.price = options.adl_price;
   wf.audit_balances = wf.audit_balances || options.audit_balances;
+  if (options.exposure_cap_ppm != 0) wf.exposure_cap_ppm = options.exposure_cap_ppm;
+  if (options.drawdown_ppm != 0) {
+    wf.drawdown_ppm = options.drawdown_ppm;
+    wf.drawdown_window_ns = options.drawdown_window_ns;
+  }
   wf.backstop_accounts.assign(kReplayAssetCount, 0);
   for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
     wf.backstop_accounts[a] = builder.setup()[a].backstop;

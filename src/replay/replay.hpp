@@ -178,6 +178,10 @@ struct ReplayOptions {
   std::array<std::optional<std::int64_t>, kReplayAssetCount> insurance_fund_money{};
   std::array<std::optional<std::int64_t>, kReplayAssetCount> default_fund_money{};
   AdlPolicy policy = AdlPolicy::kRanked;
+  // The engine's fund triggers (WaterfallConfig; docs/waterfall.md): 0 leaves --config's setting.
+  std::int64_t exposure_cap_ppm = 0;  // of the insurance fund
+  std::int64_t drawdown_ppm = 0;
+  std::int64_t drawdown_window_ns = 8 * 3'600'000'000'000;
   AdlScore score = AdlScore::kBitmex;
   AdlPrice adl_price = AdlPrice::kBankruptcy;
   // The engine records every balance movement too (WaterfallConfig::audit_balances), for a

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sizing/contributions.hpp"
 #include "sizing/coverage_tiers.hpp"
 #include "sizing/liquidation_horizon.hpp"
 #include "sizing/return_history.hpp"
@@ -35,6 +36,13 @@ struct SizingOptions {
   sizing::CoverageTierConfig tiers;
   double recentre_band = 0.01;
   bool send_controls = true;  // publish the tier changes' RiskControl inputs
+  // Default-fund contributions (docs/triggers.md): recomputed every this much event time and on
+  // each tier change, the requirement being the part of Cover-2 the insurance fund does not
+  // cover, split over the clearing members by `contribution_basis`, each at least
+  // `contribution_floor`; sent as contribution targets. 0: never.
+  std::int64_t contribution_interval_ns = 3'600'000'000'000;
+  sizing::ContributionBasis contribution_basis = sizing::ContributionBasis::kStressedDeficit;
+  std::int64_t contribution_floor = 0;
 };
 
 }  // namespace backstop::replay

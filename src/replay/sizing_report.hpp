@@ -55,8 +55,10 @@ struct SizingReport {
   std::uint64_t history_returns = 0;  // returns per instrument in the history used
   std::vector<CoverageSample> coverage;
   std::vector<TriggerChange> triggers;
-  std::uint64_t controls_sent = 0;  // control events published into the engine
-  std::uint64_t feed_errors = 0;    // state records the mirror refused (0 unless a defect)
+  std::uint64_t controls_sent = 0;              // control events published into the engine
+  std::uint64_t contribution_targets_sent = 0;  // of controls_sent: members' new contributions
+  std::uint64_t exposure_cap_hits = 0;          // takeovers the engine's exposure cap sent to ADL
+  std::uint64_t feed_errors = 0;  // state records the mirror refused (0 unless a defect)
   // Per asset at the end: the venue's VaR / ES (its accounts' losses summed per scenario), the
   // requirement and the lowest coverage ratio seen.
   struct AssetFigures {

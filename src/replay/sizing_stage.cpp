@@ -42,7 +42,8 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
       history_(risk.instruments.size(), options.history_capacity, options.interval_ns,
                sizing::WhenFull::kDropOldest),
       scenarios_(build_scenarios(risk.instruments, options)),
-      traded_lots_(risk.instruments.size(), 0.0) {
+      traded_lots_(risk.instruments.size(), 0.0),
+      contribution_calc_(kClearingMembersMax, options.contribution_basis) {
   if (const std::string e = validated(options); !e.empty())
     throw std::invalid_argument("sizing: " + e);
   for (std::uint32_t a = 0; a < risk.asset_count; ++a) {
@@ -53,6 +54,10 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
       throw std::invalid_argument("sizing: " + e);
     books_.push_back(std::make_unique<sizing::CoverageBook>(mirror_, scenarios_, co));
     tiers_.emplace_back(options.tiers);
+  }
+  for (const auto& m : members_) {
+    if (m.size() > kClearingMembersMax) throw std::invalid_argument("sizing: too many members");
+    targets_.emplace_back(m.size(), -1);
   }
   report_.enabled = true;
   report_.method = options.method == VarMethod::kHistorical ? "historical"
@@ -80,6 +85,48 @@ std::int64_t SizingStage::liquidated_notional(const WaterfallRecord& r) const {
   return n > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(n);
 }
 
+// The engine's own fund triggers (docs/waterfall.md): the drawdown switch and each takeover the
+// exposure cap sent to ADL, into the report with their numbers (ratios of the asset's money).
+void SizingStage::engine_trigger(const OutputEvent& out) {
+  const WaterfallRecord& r = out.waterfall;
+  if (r.kind != WaterfallKind::kDrawdownOn && r.kind != WaterfallKind::kDrawdownOff &&
+      r.kind != WaterfallKind::kExposureCap) {
+    return;
+  }
+  TriggerChange t;
+  t.time_ns = out.input_time_ns;
+  const bool cap = r.kind == WaterfallKind::kExposureCap;
+  t.trigger = cap ? "exposure_cap" : "drawdown";
+  t.subject = r.asset < asset_names_.size() ? asset_names_[r.asset] : std::to_string(r.asset);
+  if (cap) {
+    ++report_.exposure_cap_hits;
+    t.from = "takeover";
+    t.to = "adl";
+    t.value = static_cast<double>(r.before) + static_cast<double>(r.amount);  // with this one
+    t.threshold = static_cast<double>(r.after);
+    t.detail = "account " + std::to_string(r.account) + ", position notional " +
+               std::to_string(r.amount) + ", taken over before " + std::to_string(r.before) +
+               ", cap " + std::to_string(r.after);
+    // Every takeover beyond the cap is one record: the report keeps the first of each run of them.
+    if (last_cap_hit_ns_ >= 0 && out.input_time_ns - last_cap_hit_ns_ < options_.interval_ns) {
+      last_cap_hit_ns_ = out.input_time_ns;
+      return;
+    }
+    last_cap_hit_ns_ = out.input_time_ns;
+  } else {
+    const bool on = r.kind == WaterfallKind::kDrawdownOn;
+    t.from = on ? "fund_first" : "adl_first";
+    t.to = on ? "adl_first" : "fund_first";
+    t.value = r.before > 0 ? 1.0 - static_cast<double>(r.amount) / static_cast<double>(r.before)
+                           : 0.0;  // the drawdown from the window's high
+    t.threshold =
+        r.before > 0 ? 1.0 - static_cast<double>(r.after) / static_cast<double>(r.before) : 0.0;
+    t.detail = "fund " + std::to_string(r.amount) + ", window high " + std::to_string(r.before) +
+               ", level " + std::to_string(r.after);
+  }
+  report_.triggers.push_back(t);
+}
+
 void SizingStage::on_output(const OutputEvent& out) {
   if (first_time_ns_ < 0) first_time_ns_ = out.input_time_ns;
   if (out.kind == OutputKind::kState) {
@@ -90,6 +137,7 @@ void SizingStage::on_output(const OutputEvent& out) {
     }
     return;
   }
+  if (out.kind == OutputKind::kWaterfall) engine_trigger(out);
   if (out.kind == OutputKind::kWaterfall && out.waterfall.kind == WaterfallKind::kTakeover) {
     const std::uint8_t a = out.waterfall.asset;
     if (a < tiers_.size()) {
@@ -111,6 +159,10 @@ void SizingStage::before_item(std::int64_t time_ns, std::vector<Event>& out) {
   if (time_ns < next_due_ns_) return;
   sample(time_ns, out);
   next_due_ns_ = (time_ns / options_.interval_ns + 1) * options_.interval_ns;
+  if (options_.contribution_interval_ns > 0 && time_ns >= next_contribution_ns_) {
+    next_contribution_ns_ =
+        (time_ns / options_.contribution_interval_ns + 1) * options_.contribution_interval_ns;
+  }
 }
 
 void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
@@ -128,10 +180,16 @@ void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
       return v > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(v);
     };
     if (const auto r = tiers_[a].advance_time(time_ns); r.change) on_change(a, *r.change, out);
+    const std::size_t changes_before = report_.triggers.size();
     if (const auto r = tiers_[a].observe_coverage(
             time_ns, Money{std::max<std::int64_t>(0, available)}, Money{clamp(requirement)});
         r.change) {
       on_change(static_cast<std::uint8_t>(a), *r.change, out);
+    }
+    const bool tier_moved = report_.triggers.size() != changes_before;
+    if (options_.contribution_interval_ns > 0 && options_.send_controls &&
+        (tier_moved || time_ns >= next_contribution_ns_)) {
+      contributions(static_cast<std::uint8_t>(a), time_ns, out);
     }
     if (requirement == 0 && available == 0) continue;  // an asset nobody uses
     CoverageSample s;
@@ -145,6 +203,58 @@ void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
     s.ratio = ratio.has_requirement ? ratio.ratio : kNoRequirement;
     s.tier = sizing::tier_name(tiers_[a].tier());
     report_.coverage.push_back(s);
+  }
+}
+
+// A member's largest stressed deficit over the scenarios (0 when it holds nothing).
+std::int64_t SizingStage::worst_deficit(std::uint8_t asset, std::uint64_t account) const {
+  const std::uint32_t slot = mirror_.slot_of(account);
+  if (slot == kNoSlot || asset >= books_.size()) return 0;
+  const sizing::CoverageBook& book = *books_[asset];
+  if (slot >= book.account_count()) return 0;
+  std::int64_t worst = 0;
+  for (std::size_t s = 0; s < book.scenario_count(); ++s)
+    worst = std::max(worst, book.deficit(slot, s));
+  return worst;
+}
+
+// A member's initial margin at the mirror's marks, rounded up.
+std::int64_t SizingStage::initial_margin(std::uint64_t account) const {
+  const std::uint32_t slot = mirror_.slot_of(account);
+  if (slot == kNoSlot) return 0;
+  Int128 im = 0;
+  for (const Position& p : mirror_.positions(slot)) {
+    im += backstop::initial_margin(mirror_.risk(p.instrument), p.qty, p.cost,
+                                   mirror_.state(p.instrument).mark);
+  }
+  return im > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(im);
+}
+
+// The default fund's requirement - the part of Cover-2 the insurance fund does not cover - split
+// over the asset's members (contributions.hpp), each new target sent as a RiskControl input.
+void SizingStage::contributions(std::uint8_t asset, std::int64_t time_ns, std::vector<Event>& out) {
+  if (asset >= members_.size() || members_[asset].empty()) return;
+  const sizing::Requirements& req = books_[asset]->requirements();
+  const Int128 uncovered = req.cover2.amount - mirror_.funds(asset).insurance;
+  const std::int64_t requirement = uncovered <= 0          ? 0
+                                   : uncovered > INT64_MAX ? INT64_MAX
+                                                           : static_cast<std::int64_t>(uncovered);
+  exposures_.clear();
+  for (const std::uint64_t id : members_[asset]) {
+    exposures_.push_back({AccountId{id}, Money{worst_deficit(asset, id)}, Money{initial_margin(id)},
+                          Money{options_.contribution_floor}});
+  }
+  const sizing::ContributionResult r = contribution_calc_.compute(Money{requirement}, exposures_);
+  if (r.status != sizing::ApportionStatus::kOk) return;
+  for (const sizing::MemberContribution& c : contribution_calc_.contributions()) {
+    const auto id = static_cast<std::uint64_t>(c.account);
+    const auto k = static_cast<std::size_t>(
+        std::find(members_[asset].begin(), members_[asset].end(), id) - members_[asset].begin());
+    if (k >= targets_[asset].size() || targets_[asset][k] == c.amount.raw()) continue;
+    targets_[asset][k] = c.amount.raw();
+    out.push_back(make_contribution_target(id, c.amount, time_ns));
+    ++report_.controls_sent;
+    ++report_.contribution_targets_sent;
   }
 }
 

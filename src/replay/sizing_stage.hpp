@@ -37,6 +37,8 @@
 
 namespace backstop::replay {
 
+inline constexpr std::size_t kClearingMembersMax = 64;  // members per asset a stage splits over
+
 class SizingStage {
  public:
   // `members`: per asset, the clearing members a replenishment call is spread over (ids).
@@ -59,6 +61,10 @@ class SizingStage {
 
  private:
   void sample(std::int64_t time_ns, std::vector<Event>& out);
+  void engine_trigger(const OutputEvent& out);
+  void contributions(std::uint8_t asset, std::int64_t time_ns, std::vector<Event>& out);
+  std::int64_t worst_deficit(std::uint8_t asset, std::uint64_t account) const;
+  std::int64_t initial_margin(std::uint64_t account) const;
   void on_change(std::uint8_t asset, const sizing::TierChange& c, std::vector<Event>& out);
   std::int64_t liquidated_notional(const WaterfallRecord& r) const;
   void account_figures(SizingReport& report);
@@ -75,6 +81,11 @@ class SizingStage {
   std::vector<double> traded_lots_;  // per instrument: Σ lots of the generated fills
   std::int64_t first_time_ns_ = -1;
   std::int64_t next_due_ns_ = -1;
+  std::int64_t last_cap_hit_ns_ = -1;
+  std::int64_t next_contribution_ns_ = -1;
+  sizing::ContributionCalculator contribution_calc_;
+  std::vector<sizing::MemberExposure> exposures_;   // scratch
+  std::vector<std::vector<std::int64_t>> targets_;  // per asset, per member: the last target sent
   struct PendingChange {
     std::uint8_t asset;
     sizing::TierChange change;

@@ -57,8 +57,10 @@ std::string risk_report_text(const replay::ReplaySummary& s) {
         name, money(a.var, a.asset), money(a.es, a.asset), money(a.cover1, a.asset),
         money(a.cover2, a.asset), ratio_text(a.coverage_ratio_min), samples);
   }
-  out += fmt::format("  trigger changes: {}  (controls sent to the engine: {})\n",
-                     r.triggers.size(), r.controls_sent);
+  out += fmt::format(
+      "  trigger changes: {}  (controls sent to the engine: {}; takeovers the "
+      "exposure cap sent to ADL: {})\n",
+      r.triggers.size(), r.controls_sent, r.exposure_cap_hits);
   for (const replay::TriggerChange& t : r.triggers) {
     out += fmt::format("    t={} {} {}: {} -> {} at {:.4f} (threshold {:.4f}; {})\n", t.time_ns,
                        t.trigger, t.subject, t.from, t.to, t.value, t.threshold, t.detail);
@@ -94,6 +96,8 @@ std::string risk_report_json(const replay::ReplaySummary& s) {
   add("scenarios", fmt::format("{}", r.scenarios));
   add("history_returns", fmt::format("{}", r.history_returns));
   add("controls_sent", fmt::format("{}", r.controls_sent));
+  add("contribution_targets_sent", fmt::format("{}", r.contribution_targets_sent));
+  add("exposure_cap_hits", fmt::format("{}", r.exposure_cap_hits));
   add("feed_errors", fmt::format("{}", r.feed_errors));
   std::string changes = "[";
   for (const replay::TriggerChange& t : r.triggers) {

@@ -94,5 +94,58 @@ TEST(SizingReplay, CoverageTurnsRedBeforeTheCrashBottom) {
   EXPECT_LT(first->time_ns, red->time_ns);
 }
 
+// The engine's own fund triggers reach the report with their numbers, on the thin-fund crash:
+// the exposure cap (Binance's 100 % of the fund) sends takeovers to ADL; alone, the fund's
+// drawdown (Bybit's 30 % in 8 h) switches the asset to ADL first, and back once the fund recovers.
+std::size_t count(const ReplaySummary& s, const char* trigger) {
+  return static_cast<std::size_t>(
+      std::count_if(s.sizing.triggers.begin(), s.sizing.triggers.end(),
+                    [&](const TriggerChange& t) { return t.trigger == trigger; }));
+}
+
+ReplayOptions thin(std::int64_t cap_ppm, std::int64_t drawdown_ppm) {
+  ReplayOptions o = sized(false, false);
+  o.insurance_fund_ppm = kThinFundPpm;
+  o.default_fund_ppm = 0;
+  o.exposure_cap_ppm = cap_ppm;
+  o.drawdown_ppm = drawdown_ppm;
+  return o;
+}
+
+TEST(SizingReplay, TheExposureCapFiresOnTheCrashAndIsReported) {
+  const ReplaySummary s = run(thin(1'000'000, 0));
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+  EXPECT_GT(s.sizing.exposure_cap_hits, 0u);
+  EXPECT_GT(count(s, "exposure_cap"), 0u);
+  EXPECT_EQ(count(run(thin(0, 0)), "exposure_cap"), 0u);
+}
+
+TEST(SizingReplay, TheFundDrawdownSwitchesToAdlFirstOnTheCrashAndIsReported) {
+  const ReplaySummary s = run(thin(0, 300'000));
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+  ASSERT_GT(count(s, "drawdown"), 0u);
+  const auto on = std::find_if(s.sizing.triggers.begin(), s.sizing.triggers.end(),
+                               [](const TriggerChange& t) { return t.trigger == "drawdown"; });
+  EXPECT_EQ(on->to, "adl_first");
+  EXPECT_GE(on->value, on->threshold);  // the fund had lost at least the trigger's share
+  EXPECT_GT(on->threshold, 0.29);
+  EXPECT_EQ(count(run(thin(0, 0)), "drawdown"), 0u);
+}
+
+// Contributions follow the requirement: with them on, members' targets are sent and the engine's
+// default fund is no longer the seeded one; off, it is.
+TEST(SizingReplay, ContributionTargetsAreSentAndMoveTheDefaultFund) {
+  ReplayOptions on = sized(false, true);
+  ReplayOptions off = sized(false, true);
+  off.sizing->contribution_interval_ns = 0;
+  const ReplaySummary with = run(on);
+  const ReplaySummary without = run(off);
+  EXPECT_GT(with.sizing.contribution_targets_sent, 0u);
+  EXPECT_EQ(without.sizing.contribution_targets_sent, 0u);
+  ASSERT_FALSE(with.assets.empty());
+  EXPECT_NE(with.assets[0].default_fund_end, without.assets[0].default_fund_end);
+  EXPECT_TRUE(with.conservation_ok) << with.conservation_detail;
+}
+
 }  // namespace
 }  // namespace backstop::replay

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "replay/replay.hpp"
+#include "report/html_report.hpp"
+#include "report/report_data.hpp"
 #include "report/risk_report.hpp"
 
 namespace backstop::cli {
@@ -36,8 +38,20 @@ CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& o) {
   cmd->add_option("--scenarios", o.scenarios, "a TOML file of named stress scenarios");
   cmd->add_option("--scan-range", o.scan_range, "the stress grid's largest move, both ways")
       ->check(CLI::Range(0.01, 0.99));
+  cmd->add_option("--deviation", o.deviation_pct,
+                  "hold an instrument's liquidations while its mark is more than PCT % from the "
+                  "last trade (released within 2/5 of it, or after --deviation-hold-min; 0: off)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--deviation-hold-min", o.deviation_hold_min,
+                  "the longest a deviation hold lasts, minutes (default 5)")
+      ->check(CLI::Range(1.0 / 60, 24.0 * 60));
+  cmd->add_option("--deviation-action", o.deviation_action,
+                  "hold (liquidations wait) or takeover (no orders to the book: takeover only)");
   cmd->add_flag("--no-controls", o.no_controls,
                 "observe only: send no tier decision to the engine");
+  cmd->add_option("--report", o.replay.report,
+                  "write the self-contained HTML report, with the live coverage and the trigger "
+                  "changes (synchronous mode)");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the text");
   return cmd;
 }
@@ -63,6 +77,19 @@ bool try_sizing_options(const RiskReportCliOptions& o, replay::SizingOptions& s,
   s.horizon.participation = o.participation;
   s.grid.scan_range = o.scan_range;
   s.send_controls = !o.no_controls;
+  if (o.deviation_pct > 0) {
+    sizing::PriceDeviationConfig d;
+    d.enter_ppm = static_cast<std::int64_t>(std::llround(o.deviation_pct * 1e4));
+    d.leave_ppm = d.enter_ppm * 2 / 5;
+    d.max_hold_ns = static_cast<std::int64_t>(std::llround(o.deviation_hold_min * 60e9));
+    if (o.deviation_action == "takeover") {
+      d.action = sizing::DeviationAction::kTakeoverOnly;
+    } else if (o.deviation_action != "hold") {
+      error = "--deviation-action: " + o.deviation_action + ": expected hold or takeover";
+      return false;
+    }
+    s.deviation = d;
+  }
   if (!o.scenarios.empty()) {
     std::ifstream in(o.scenarios);
     if (!in) {
@@ -91,10 +118,26 @@ int run_risk_report_command(const RiskReportCliOptions& o) {
   }
   options.threaded = o.replay.threaded;
   options.sizing = sizing;
+  // The report samples the engine after every event, which only the synchronous mode allows.
+  report::ReportData report_data;
+  if (!o.replay.report.empty()) {
+    if (options.threaded) {
+      fmt::print(stderr, "backstop risk-report: --report needs the synchronous mode\n");
+      return 2;
+    }
+    report::attach_report(options, report_data);
+  }
   const std::optional<replay::ReplaySummary> s = replay::run_replay(options, error);
   if (!s) {
     fmt::print(stderr, "backstop risk-report: {}\n", error);
     return 1;
+  }
+  if (!o.replay.report.empty()) {
+    if (!report::try_write_html_report(o.replay.report, report_data, *s, error)) {
+      fmt::print(stderr, "backstop risk-report: {}\n", error);
+      return 1;
+    }
+    fmt::print(stderr, "report written to {}\n", o.replay.report);
   }
   fmt::print("{}", o.json ? report::risk_report_json(*s) + "\n" : report::risk_report_text(*s));
   return s->conservation_ok ? 0 : 3;

@@ -21,6 +21,9 @@ struct RiskReportCliOptions {
   std::string scenarios;  // a TOML file of named scenarios
   double scan_range = 0.50;
   bool no_controls = false;
+  double deviation_pct = 0;  // --deviation: the mark's band around the last trade (0: off)
+  double deviation_hold_min = 5;
+  std::string deviation_action = "hold";
   bool json = false;
 };
 

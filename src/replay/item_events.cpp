@@ -78,6 +78,7 @@ std::int64_t EventBuilder::shocked(std::int64_t ticks, std::int64_t ts) const {
 
 void EventBuilder::place_trade(const Item& item) {
   ReplayInstrument& inst = instruments_[item.instrument];
+  if (sizing_ != nullptr) sizing_->on_trade_print(item.instrument, item.value);
   const InstrumentSpec& spec = inst.mapped.spec;
   const std::size_t pool_size = book_.pool(spec.settlement_asset).size();
   const bool buy = item.side == Side::kBuy;
@@ -156,6 +157,7 @@ void EventBuilder::emit_mark(ReplayInstrument& inst, std::uint16_t index, std::i
   if (ticks == inst.last_mark) return;
   inst.last_mark = ticks;
   inst.last_mark_ts = ts;
+  if (sizing_ != nullptr) sizing_->before_mark(index, ticks, ts, events_);
   events_.push_back(make_mark(index, Price{ticks}, ts));
   InstrumentSummary& s = inst.summary;
   if (s.marks == 0) s.first_mark = s.min_mark = ticks;

@@ -5,11 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sizing/contributions.hpp"
 #include "sizing/coverage_tiers.hpp"
 #include "sizing/liquidation_horizon.hpp"
+#include "sizing/price_deviation.hpp"
 #include "sizing/return_history.hpp"
 #include "sizing/scenario_set.hpp"
 #include "sizing/var_es.hpp"
@@ -43,6 +45,10 @@ struct SizingOptions {
   std::int64_t contribution_interval_ns = 3'600'000'000'000;
   sizing::ContributionBasis contribution_basis = sizing::ContributionBasis::kStressedDeficit;
   std::int64_t contribution_floor = 0;
+  // The price-deviation guard (docs/triggers.md): a mark beyond the band from the last trade
+  // print holds the instrument's liquidations (or sends them to takeover only) for a bounded time,
+  // the hold sent just before that mark. Empty: off.
+  std::optional<sizing::PriceDeviationConfig> deviation;
 };
 
 }  // namespace backstop::replay

@@ -55,6 +55,15 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
     books_.push_back(std::make_unique<sizing::CoverageBook>(mirror_, scenarios_, co));
     tiers_.emplace_back(options.tiers);
   }
+  if (options.deviation) {
+    if (sizing::validate(*options.deviation) != sizing::TriggerConfigError{})
+      throw std::invalid_argument("sizing: invalid price-deviation band");
+    sizing::PriceDeviationConfig c = *options.deviation;
+    c.reference = sizing::DeviationReference::kLastTrade;
+    for (std::size_t i = 0; i < risk.instruments.size(); ++i)
+      guards_.emplace_back(static_cast<std::uint16_t>(i), c);
+  }
+  last_print_.assign(risk.instruments.size(), 0);
   for (const auto& m : members_) {
     if (m.size() > kClearingMembersMax) throw std::invalid_argument("sizing: too many members");
     targets_.emplace_back(m.size(), -1);
@@ -66,6 +75,39 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
   report_.var_level = options.var.var_confidence;
   report_.es_level = options.var.es_confidence;
   report_.scenarios = static_cast<std::uint32_t>(scenarios_.size());
+}
+
+void SizingStage::on_trade_print(std::uint16_t instrument, std::int64_t ticks) {
+  if (instrument < last_print_.size() && ticks > 0) last_print_[instrument] = ticks;
+}
+
+void SizingStage::before_mark(std::uint16_t instrument, std::int64_t ticks, std::int64_t time_ns,
+                              std::vector<Event>& out) {
+  if (instrument >= guards_.size() || last_print_[instrument] <= 0) return;
+  const auto r = guards_[instrument].observe(time_ns, Price{ticks}, Price{last_print_[instrument]});
+  if (!r.change) return;
+  const sizing::PriceDeviationChange& c = *r.change;
+  TriggerChange t;
+  t.time_ns = time_ns;
+  t.trigger = "deviation";
+  t.subject = instrument < instruments_.size() ? instruments_[instrument].symbol
+                                               : std::to_string(instrument);
+  const bool started = c.event == sizing::DeviationEvent::kStarted;
+  t.from = started ? "free" : sizing::action_name(c.action);
+  t.to = started ? sizing::action_name(c.action) : "free";
+  t.value = static_cast<double>(c.deviation_ppm) / 1e6;
+  t.threshold = static_cast<double>(c.threshold_ppm) / 1e6;
+  t.detail = std::string(sizing::event_name(c.event)) + ", mark " + std::to_string(c.mark.raw()) +
+             ", last trade " + std::to_string(c.reference_price.raw());
+  report_.triggers.push_back(t);
+  if (!options_.send_controls) return;
+  const HoldMode mode = !started ? HoldMode::kNone
+                        : c.action == sizing::DeviationAction::kTakeoverOnly
+                            ? HoldMode::kTakeoverOnly
+                            : HoldMode::kHold;
+  const std::int64_t until = started ? time_ns + options_.deviation->max_hold_ns : 0;
+  out.push_back(make_liquidation_hold(instrument, mode, until, time_ns));
+  ++report_.controls_sent;
 }
 
 void SizingStage::on_generated(std::span<const Event> events) {

@@ -49,6 +49,13 @@ class SizingStage {
 
   // One engine output, in input order, once the gate hands it over.
   void on_output(const OutputEvent& out);
+  // A trade print of `instrument` at `ticks` (real, or synthesized around a candle): the
+  // price-deviation guard's reference.
+  void on_trade_print(std::uint16_t instrument, std::int64_t ticks);
+  // Before the generator emits a mark: with the price-deviation guard on, a hold (or its release)
+  // the mark calls for is appended to `out` first, so that it applies before the mark does.
+  void before_mark(std::uint16_t instrument, std::int64_t ticks, std::int64_t time_ns,
+                   std::vector<Event>& out);
   // The inputs the generator just built (fills give each instrument's traded volume).
   void on_generated(std::span<const Event> events);
   // Before the item at `time_ns`: at each interval boundary passed, samples the coverage and
@@ -78,7 +85,9 @@ class SizingStage {
   sizing::ScenarioSet scenarios_;
   std::vector<std::unique_ptr<sizing::CoverageBook>> books_;  // per asset
   std::vector<sizing::CoverageTiers> tiers_;                  // per asset
-  std::vector<double> traded_lots_;  // per instrument: Σ lots of the generated fills
+  std::vector<sizing::PriceDeviationGuard> guards_;           // per instrument, with the guard on
+  std::vector<std::int64_t> last_print_;  // per instrument: the last trade print
+  std::vector<double> traded_lots_;       // per instrument: Σ lots of the generated fills
   std::int64_t first_time_ns_ = -1;
   std::int64_t next_due_ns_ = -1;
   std::int64_t last_cap_hit_ns_ = -1;

@@ -162,14 +162,61 @@ std::string funds(const Frame& frame, const ReportData& data,
     o += coverage_chart(frame, fmt::format("chart-coverage-{}", a), "coverage ratio " + name,
                         data.coverage_ppm(a));
   }
-  o += "<p class=\"muted\">Coverage, until fund sizing (docs/design.md §6) exists: requirement = "
-       "the "
-       "larger of the largest single-account deficit seen so far and the sum of the two largest "
-       "deficits open at the moment (Cover-2 style); coverage = (insurance fund + default fund "
-       "available) &divide; requirement, rounded down, drawn from 0 up to 5 (higher values sit on "
-       "the top edge) and undefined while no account is below zero equity. The default fund counts "
-       "the clearing members' shares still undrawn (none with --thin-fund).</p>\n</section>\n";
+  o +=
+      "<p class=\"muted\">Coverage in hindsight, from the deficits the replay realized (fund "
+      "sizing's live coverage under stress, when on, is in its own section below): requirement = "
+      "the larger of the largest single-account deficit seen so far and the sum of the two largest "
+      "deficits open at the moment (Cover-2 style); coverage = (insurance fund + default fund "
+      "available) &divide; requirement, rounded down, drawn from 0 up to 5 (higher values sit on "
+      "the top edge) and undefined while no account is below zero equity. The default fund counts "
+      "the clearing members' shares still undrawn (none with --thin-fund).</p>\n</section>\n";
   return o;
+}
+
+// Fund sizing's live coverage (docs/sizing.md), when the replay ran with it: per asset the
+// coverage ratio against the live Cover-2, bucketed (the lowest sample of each bucket), its tier
+// bands, and every trigger change on the timeline with its numbers.
+std::string sizing_section(const Frame& frame, const ReplaySummary& s) {
+  const replay::SizingReport& r = s.sizing;
+  if (!r.enabled) return {};
+  std::string o = "<section id=\"sizing\"><h2>Fund sizing: live coverage and triggers</h2>\n";
+  o += fmt::format(
+      "<p>Cover-2 over {} stress scenarios, sampled every interval; VaR {:.1f} % / ES {:.1f} % "
+      "({}). Tier changes were sent to the engine as risk controls ({} in all).</p>\n",
+      r.scenarios, 100 * r.var_level, 100 * r.es_level, html_escape(r.method), r.controls_sent);
+  for (const replay::SizingReport::AssetFigures& a : r.assets) {
+    std::vector<Extent> ppm(frame.buckets);
+    std::size_t samples = 0;
+    for (const replay::CoverageSample& c : r.coverage) {
+      if (c.asset != a.asset || c.ratio == replay::kNoRequirement || c.time_ns < frame.origin_ns)
+        continue;
+      const auto b = static_cast<std::size_t>((c.time_ns - frame.origin_ns) / frame.width_ns);
+      if (b >= frame.buckets) continue;
+      ppm[b].add(static_cast<std::int64_t>(std::min(c.ratio, 1e6) * 1e6));
+      ++samples;
+    }
+    if (samples == 0) continue;
+    const std::string name(asset_name(a.asset));
+    o += fmt::format(
+        "<h3>Live coverage ratio &mdash; {} (insurance fund + default fund) &divide; "
+        "Cover-2</h3>\n",
+        html_escape(name));
+    o += legend({{"coverage", "lowest coverage in the bucket"}, {"bk", "below 1: red tier"}});
+    o += coverage_chart(frame, fmt::format("chart-live-coverage-{}", a.asset),
+                        "live coverage ratio " + name, ppm);
+  }
+  o += "<h3>Trigger changes</h3>\n";
+  if (r.triggers.empty()) return o + "<p class=\"muted\">none</p>\n</section>\n";
+  o += "<table><tr><th>time (UTC)</th><th>trigger</th><th>subject</th><th>from</th><th>to</th>"
+       "<th>value</th><th>threshold</th><th>detail</th></tr>\n";
+  for (const replay::TriggerChange& t : r.triggers) {
+    o += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4f}</td><td>{:.4f}</td>"
+        "<td>{}</td></tr>\n",
+        format_utc(t.time_ns), html_escape(t.trigger), html_escape(t.subject), html_escape(t.from),
+        html_escape(t.to), t.value, t.threshold, html_escape(t.detail));
+  }
+  return o + "</table>\n</section>\n";
 }
 
 std::string liquidations(const Frame& frame, const ReportData& data) {
@@ -240,6 +287,7 @@ std::string render_html_report(const ReportData& data, const ReplaySummary& s) {
   o += figures(s);
   o += markets(frame, data, s);
   o += funds(frame, data, assets);
+  o += sizing_section(frame, s);
   o += liquidations(frame, data);
   o += losses_section(data, s);
   o += who_paid_section(data, s, assets);

@@ -147,5 +147,33 @@ TEST(SizingReplay, ContributionTargetsAreSentAndMoveTheDefaultFund) {
   EXPECT_TRUE(with.conservation_ok) << with.conservation_detail;
 }
 
+// The price-deviation guard on the crash: when a mark lands more than 1 % from the last trade
+// print, the instrument's liquidations are held (the hold sent just before that mark), and released
+// inside 0.4 % or after five minutes; the same in both modes.
+TEST(SizingReplay, APriceDeviationHoldsLiquidationsOnTheCrashAndReleasesThem) {
+  const auto with_guard = [](bool threaded) {
+    ReplayOptions o = sized(threaded, true);
+    sizing::PriceDeviationConfig d;
+    d.enter_ppm = 10'000;
+    d.leave_ppm = 4'000;
+    o.sizing->deviation = d;
+    return o;
+  };
+  const ReplaySummary s = run(with_guard(false));
+  EXPECT_TRUE(s.conservation_ok) << s.conservation_detail;
+  ASSERT_GT(count(s, "deviation"), 0u);
+  const auto started =
+      std::find_if(s.sizing.triggers.begin(), s.sizing.triggers.end(),
+                   [](const TriggerChange& t) { return t.trigger == "deviation"; });
+  EXPECT_EQ(started->from, "free");
+  EXPECT_GT(started->value, started->threshold);
+  const auto released = std::find_if(
+      started + 1, s.sizing.triggers.end(),
+      [](const TriggerChange& t) { return t.trigger == "deviation" && t.to == "free"; });
+  ASSERT_NE(released, s.sizing.triggers.end()) << "the hold never ended";
+  EXPECT_LE(released->time_ns - started->time_ns, 5LL * 60 * 1'000'000'000 + 60'000'000'000);
+  EXPECT_EQ(run(with_guard(true)).digest, s.digest);
+}
+
 }  // namespace
 }  // namespace backstop::replay

@@ -95,6 +95,35 @@ TEST(HtmlReport, SaysWhenLiquidationIsOff) {
   EXPECT_NE(r.page.find("Liquidation is off in this run"), std::string::npos);
 }
 
+// With fund sizing on, the page gains the live coverage chart of each asset with a requirement and
+// one table row per trigger change, each with its time; without, neither.
+TEST(HtmlReport, FundSizingAddsTheLiveCoverageAndEveryTriggerChange) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
+  ReplayOptions o;
+  o.accounts = 500;
+  o.files = {kCrashFile};
+  Rendered plain;
+  ASSERT_NO_FATAL_FAILURE(render(o, plain));
+  EXPECT_EQ(plain.page.find("id=\"sizing\""), std::string::npos);
+  o.sizing = replay::SizingOptions{};
+  o.exposure_cap_ppm = 1'000'000;
+  Rendered sized;
+  ASSERT_NO_FATAL_FAILURE(render(o, sized));
+  const std::string& p = sized.page;
+  ASSERT_NE(p.find("id=\"sizing\""), std::string::npos);
+  EXPECT_NE(p.find("id=\"chart-live-coverage-1\""), std::string::npos);
+  const auto& triggers = sized.summary.sizing.triggers;
+  ASSERT_FALSE(triggers.empty());
+  for (const replay::TriggerChange& t : triggers)
+    EXPECT_NE(p.find("<td>" + format_utc(t.time_ns) + "</td><td>" + t.trigger), std::string::npos)
+        << t.trigger << " at " << t.time_ns;
+  for (const char* tag : {"svg", "section", "table", "tr"}) {
+    SCOPED_TRACE(tag);
+    EXPECT_EQ(count(p, std::string("<") + tag + ">") + count(p, std::string("<") + tag + " "),
+              count(p, std::string("</") + tag + ">"));
+  }
+}
+
 TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {
   if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
   ReplayOptions o;

@@ -106,13 +106,9 @@ TEST_P(StateFeed, ACopyFedOnlyByTheRecordsMatchesTheEngineAfterEveryEvent) {
   const auto seed = static_cast<std::uint64_t>(GetParam());
   const std::uint32_t instruments = 1 + static_cast<std::uint32_t>(seed % 3);
   test::StreamGenerator gen(seed, instruments, 40);
-  RiskConfig config = gen.config();
-  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
   const std::vector<Event> setup = gen.setup();
-  test::first_accounts_as_backstops(config.waterfall, setup);
+  RiskConfig config = test::takeover_stream_config(gen, setup, instruments);
   WaterfallConfig& w = config.waterfall;
-  w.mode = LiquidationMode::kTakeover;
-  w.liquidation_fee_rate = 5'000;
   w.policy = static_cast<AdlPolicy>(seed % 3);  // ranked, pro-rata, socialized
   w.assessment = true;
   config.state_feed = true;

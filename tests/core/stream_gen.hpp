@@ -246,4 +246,17 @@ inline void first_accounts_as_backstops(WaterfallConfig& w, const std::vector<Ev
   }
 }
 
+// The configuration of a stream followed through liquidations: takeover mode (fee 0.5 %), the
+// first accounts as backstops, a position slot for every instrument the backstop may take over.
+inline RiskConfig takeover_stream_config(const StreamGenerator& gen,
+                                         const std::vector<Event>& setup,
+                                         std::uint32_t instruments) {
+  RiskConfig config = gen.config();
+  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
+  first_accounts_as_backstops(config.waterfall, setup);
+  config.waterfall.mode = LiquidationMode::kTakeover;
+  config.waterfall.liquidation_fee_rate = 5'000;
+  return config;
+}
+
 }  // namespace backstop::test

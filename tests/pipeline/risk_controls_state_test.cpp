@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backstop/risk_engine.hpp"
+#include "core/test_support.hpp"
 #include "pipeline/config_file.hpp"
 #include "pipeline/config_fingerprint.hpp"
 #include "pipeline/engine.hpp"
@@ -18,18 +19,7 @@
 namespace backstop {
 namespace {
 
-InstrumentSpec toy() {
-  InstrumentSpec s;
-  s.symbol = "TOY";
-  s.kind = ContractKind::kLinearPerpetual;
-  s.multiplier = 1;
-  s.min_price = Price{1};
-  s.max_price = Price{1'000'000'000};
-  s.initial_mark = Price{10'000};
-  s.max_position = Qty{1'000'000};
-  s.brackets = {{Money{0}, 100'000, 50'000}};
-  return s;
-}
+using test::toy;
 
 RiskConfig config(std::int64_t drawdown_ppm) {
   RiskConfig c;

@@ -27,12 +27,8 @@ TEST_P(MirrorFeed, EquityEqualsTheEnginesAfterEveryEventAndCoverageStaysExact) {
   const auto seed = static_cast<std::uint64_t>(GetParam());
   const std::uint32_t instruments = 1 + static_cast<std::uint32_t>(seed % 3);
   test::StreamGenerator gen(seed, instruments, 40);
-  RiskConfig config = gen.config();
-  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, instruments);
   const std::vector<Event> setup = gen.setup();
-  test::first_accounts_as_backstops(config.waterfall, setup);
-  config.waterfall.mode = LiquidationMode::kTakeover;
-  config.waterfall.liquidation_fee_rate = 5'000;
+  RiskConfig config = test::takeover_stream_config(gen, setup, instruments);
   config.waterfall.assessment = true;
   config.state_feed = true;
   RiskEngine engine(config);

@@ -159,6 +159,14 @@ std::vector<std::vector<std::uint64_t>> clearing_members(const ReplayOptions& o,
   return members;
 }
 
+// Per asset, what each clearing member contributed at the setup (setup_events.cpp: equal shares).
+std::vector<std::int64_t> member_contributions(const EventBuilder& builder) {
+  std::vector<std::int64_t> shares(kReplayAssetCount, 0);
+  for (std::uint8_t a = 0; a < kReplayAssetCount; ++a)
+    shares[a] = builder.setup()[a].default_fund / kClearingMembers;
+  return shares;
+}
+
 }  // namespace
 
 std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::string& error) {
@@ -205,7 +213,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
   if (options.sizing) {
     try {
       sizing.emplace(config.risk, *options.sizing, asset_names(),
-                     clearing_members(options, builder));
+                     clearing_members(options, builder), member_contributions(builder));
     } catch (const std::exception& e) {
       error = e.what();
       return std::nullopt;

@@ -33,7 +33,8 @@ std::string validated(const SizingOptions& o) {
 
 SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
                          std::vector<std::string> asset_names,
-                         std::vector<std::vector<std::uint64_t>> members)
+                         std::vector<std::vector<std::uint64_t>> members,
+                         std::vector<std::int64_t> contributions)
     : options_(options),
       asset_names_(std::move(asset_names)),
       members_(std::move(members)),
@@ -43,7 +44,8 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
                sizing::WhenFull::kDropOldest),
       scenarios_(build_scenarios(risk.instruments, options)),
       traded_lots_(risk.instruments.size(), 0.0),
-      contribution_calc_(kClearingMembersMax, options.contribution_basis) {
+      contribution_calc_(kClearingMembersMax, options.contribution_basis),
+      replenishment_calc_(kClearingMembersMax, sizing::ReplenishmentCap{}) {
   if (const std::string e = validated(options); !e.empty())
     throw std::invalid_argument("sizing: " + e);
   for (std::uint32_t a = 0; a < risk.asset_count; ++a) {
@@ -66,7 +68,8 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
   last_print_.assign(risk.instruments.size(), 0);
   for (const auto& m : members_) {
     if (m.size() > kClearingMembersMax) throw std::invalid_argument("sizing: too many members");
-    targets_.emplace_back(m.size(), -1);
+    const std::size_t a = targets_.size();
+    targets_.emplace_back(m.size(), a < contributions.size() ? contributions[a] : 0);
   }
   report_.enabled = true;
   report_.method = options.method == VarMethod::kHistorical ? "historical"
@@ -323,14 +326,25 @@ void SizingStage::on_change(std::uint8_t asset, const sizing::TierChange& c,
   ++report_.controls_sent;
   const std::int64_t call = c.replenishment_call.raw();
   if (call <= 0 || asset >= members_.size() || members_[asset].empty()) return;
-  // Pro rata over the members, the remainder to the lowest ids first (exact sum).
-  const std::vector<std::uint64_t>& m = members_[asset];
-  const auto n = static_cast<std::int64_t>(m.size());
-  for (std::int64_t k = 0; k < n; ++k) {
-    const std::int64_t share = call / n + (k < call % n ? 1 : 0);
-    if (share <= 0) continue;
-    out.push_back(make_replenishment_call(m[static_cast<std::size_t>(k)], Money{share}, when));
+  // Pro rata to each member's stressed deficit (an equal split when none has one), each capped at
+  // its contribution (contributions.hpp): the parts add up exactly to what is called.
+  calls_.clear();
+  for (std::size_t k = 0; k < members_[asset].size(); ++k) {
+    const std::uint64_t id = members_[asset][k];
+    calls_.push_back({AccountId{id}, Money{worst_deficit(asset, id)},
+                      Money{std::max<std::int64_t>(0, targets_[asset][k])}});
+  }
+  const sizing::ReplenishmentResult r = replenishment_calc_.compute(Money{call}, calls_);
+  if (r.status != sizing::ApportionStatus::kOk) return;
+  for (const sizing::MemberCall& m : replenishment_calc_.calls()) {
+    if (m.amount.raw() <= 0) continue;
+    const auto id = static_cast<std::uint64_t>(m.account);
+    out.push_back(make_replenishment_call(id, m.amount, when));
     ++report_.controls_sent;
+    // The engine adds a call to the member's contribution (owed until paid).
+    const auto k = static_cast<std::size_t>(
+        std::find(members_[asset].begin(), members_[asset].end(), id) - members_[asset].begin());
+    if (k < targets_[asset].size()) targets_[asset][k] += m.amount.raw();
   }
 }
 

@@ -41,11 +41,12 @@ inline constexpr std::size_t kClearingMembersMax = 64;  // members per asset a s
 
 class SizingStage {
  public:
-  // `members`: per asset, the clearing members a replenishment call is spread over (ids).
+  // `members`: per asset, the clearing members a replenishment call is spread over (ids);
+  // `contributions`: per asset, each one's default-fund contribution at the start.
   // Throws std::invalid_argument("sizing: reason") on invalid options.
   SizingStage(const RiskConfig& risk, const SizingOptions& options,
-              std::vector<std::string> asset_names,
-              std::vector<std::vector<std::uint64_t>> members);
+              std::vector<std::string> asset_names, std::vector<std::vector<std::uint64_t>> members,
+              std::vector<std::int64_t> contributions);
 
   // One engine output, in input order, once the gate hands it over.
   void on_output(const OutputEvent& out);
@@ -93,8 +94,11 @@ class SizingStage {
   std::int64_t last_cap_hit_ns_ = -1;
   std::int64_t next_contribution_ns_ = -1;
   sizing::ContributionCalculator contribution_calc_;
-  std::vector<sizing::MemberExposure> exposures_;   // scratch
-  std::vector<std::vector<std::int64_t>> targets_;  // per asset, per member: the last target sent
+  std::vector<sizing::MemberExposure> exposures_;       // scratch
+  sizing::ReplenishmentCalculator replenishment_calc_;  // capped at 1x each contribution
+  std::vector<sizing::MemberCallShare> calls_;          // scratch
+  // Per asset, per member: its contribution as last set (the seeded share, then each target sent).
+  std::vector<std::vector<std::int64_t>> targets_;
   struct PendingChange {
     std::uint8_t asset;
     sizing::TierChange change;

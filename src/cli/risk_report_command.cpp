@@ -36,6 +36,10 @@ CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& o) {
                   "share of the average daily volume a liquidation may take")
       ->check(CLI::Range(1e-6, 1.0));
   cmd->add_option("--scenarios", o.scenarios, "a TOML file of named stress scenarios");
+  cmd->add_option("--history", o.history,
+                  "a market-data file of earlier days (the replayed instruments' marks, candles or "
+                  "trades) for the return history; repeat for more")
+      ->allow_extra_args(false);
   cmd->add_option("--scan-range", o.scan_range, "the stress grid's largest move, both ways")
       ->check(CLI::Range(0.01, 0.99));
   cmd->add_option("--deviation", o.deviation_pct,
@@ -77,6 +81,7 @@ bool try_sizing_options(const RiskReportCliOptions& o, replay::SizingOptions& s,
   s.horizon.participation = o.participation;
   s.grid.scan_range = o.scan_range;
   s.send_controls = !o.no_controls;
+  s.history_files = o.history;
   if (o.deviation_pct > 0) {
     sizing::PriceDeviationConfig d;
     d.enter_ppm = static_cast<std::int64_t>(std::llround(o.deviation_pct * 1e4));

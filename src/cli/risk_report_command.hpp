@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "replay_command.hpp"
 
@@ -18,7 +19,8 @@ struct RiskReportCliOptions {
   double es_level = 0.975;
   double mpor_days = 2;
   double participation = 0.10;
-  std::string scenarios;  // a TOML file of named scenarios
+  std::string scenarios;             // a TOML file of named scenarios
+  std::vector<std::string> history;  // --history FILE: earlier days' marks
   double scan_range = 0.50;
   bool no_controls = false;
   double deviation_pct = 0;  // --deviation: the mark's band around the last trade (0: off)

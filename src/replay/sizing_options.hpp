@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sizing/contributions.hpp"
 #include "sizing/coverage_tiers.hpp"
@@ -25,6 +26,9 @@ inline constexpr std::size_t kTopAccounts = 20;  // accounts the report lists, b
 struct SizingOptions {
   std::int64_t interval_ns = sizing::kDefaultReturnIntervalNs;  // returns and decisions
   std::size_t history_capacity = 1 << 20;                       // returns per instrument
+  // Market-data files of earlier days (the replayed instruments' marks, candles or trades) loaded
+  // into the return history before the replay's own marks; they should end before it starts.
+  std::vector<std::string> history_files;
   VarMethod method = VarMethod::kHistorical;
   sizing::VarEsConfig var;
   sizing::EwmaConfig ewma;

@@ -53,6 +53,8 @@ struct SizingReport {
   double es_level = 0.975;
   std::uint32_t scenarios = 0;
   std::uint64_t history_returns = 0;  // returns per instrument in the history used
+  std::uint64_t history_loaded = 0;   // samples loaded from --history files
+  std::uint64_t history_refused = 0;  // of those and the replay's marks: refused (out of order)
   std::vector<CoverageSample> coverage;
   std::vector<TriggerChange> triggers;
   std::uint64_t controls_sent = 0;              // control events published into the engine

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "backstop/margin.hpp"
+#include "marketdata/reader.hpp"
 
 namespace backstop::replay {
 
@@ -78,6 +79,59 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
   report_.var_level = options.var.var_confidence;
   report_.es_level = options.var.es_confidence;
   report_.scenarios = static_cast<std::uint32_t>(scenarios_.size());
+}
+
+bool SizingStage::load_history(const std::vector<ReplayInstrument>& instruments,
+                               std::string& error) {
+  struct Sample {
+    std::int64_t ts_ns;
+    std::uint16_t instrument;
+    std::int64_t ticks;
+  };
+  std::vector<Sample> samples;
+  for (const std::string& path : options_.history_files) {
+    marketdata::MarketReader reader;
+    marketdata::ReadStatus status = reader.try_open(path, marketdata::ReaderOptions{});
+    marketdata::MarketRecord r;
+    while (status == marketdata::ReadStatus::kOk &&
+           (status = reader.next(r)) == marketdata::ReadStatus::kOk) {
+      const bool priced = r.kind == marketdata::RecordKind::kTrade ||
+                          r.kind == marketdata::RecordKind::kMarkPrice ||
+                          r.kind == marketdata::RecordKind::kCandle;
+      if (!priced) continue;
+      for (std::size_t i = 0; i < instruments.size(); ++i) {
+        if (instruments[i].obs.symbol != r.symbol.view()) continue;
+        bool exact = true;
+        const std::int64_t ticks = price_to_ticks(instruments[i].mapped, r.price, exact);
+        // A candle's price is its close, at its close time.
+        const std::int64_t ts =
+            r.kind == marketdata::RecordKind::kCandle && r.aux_ts_ns > 0 ? r.aux_ts_ns : r.ts_ns;
+        if (ticks > 0) samples.push_back({ts, static_cast<std::uint16_t>(i), ticks});
+        break;
+      }
+    }
+    if (status != marketdata::ReadStatus::kEnd) {
+      error = "--history: " + (reader.error().empty()
+                                   ? path + ": " + std::string(marketdata::to_string(status))
+                                   : reader.error());
+      return false;
+    }
+  }
+  if (!options_.history_files.empty() && samples.empty()) {
+    error = "--history: no trade, mark or candle of the replayed instruments in the files";
+    return false;
+  }
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const Sample& a, const Sample& b) { return a.ts_ns < b.ts_ns; });
+  for (const Sample& x : samples) {
+    if (history_.try_add(x.instrument, x.ts_ns, static_cast<double>(x.ticks)) ==
+        sizing::SampleRejection::kNone) {
+      ++report_.history_loaded;
+    } else {
+      ++report_.history_refused;
+    }
+  }
+  return true;
 }
 
 void SizingStage::on_trade_print(std::uint16_t instrument, std::int64_t ticks) {
@@ -178,7 +232,10 @@ void SizingStage::on_output(const OutputEvent& out) {
     const StateRecord& s = out.state;
     if (mirror_.apply(s) != sizing::MirrorError::kNone) ++report_.feed_errors;
     if (s.kind == StateKind::kInstrument && s.marks.mark > 0) {
-      (void)history_.try_add(s.instrument, out.input_time_ns, static_cast<double>(s.marks.mark));
+      if (history_.try_add(s.instrument, out.input_time_ns, static_cast<double>(s.marks.mark)) !=
+          sizing::SampleRejection::kNone) {
+        ++report_.history_refused;
+      }
     }
     return;
   }

@@ -25,6 +25,7 @@
 #include "backstop/events.hpp"
 #include "backstop/risk_config.hpp"
 #include "pipeline/output_event.hpp"
+#include "replay/event_builder.hpp"
 #include "replay/sizing_options.hpp"
 #include "replay/sizing_report.hpp"
 #include "sizing/account_mirror.hpp"
@@ -48,6 +49,11 @@ class SizingStage {
               std::vector<std::string> asset_names, std::vector<std::vector<std::uint64_t>> members,
               std::vector<std::int64_t> contributions);
 
+  // Loads options.history_files into the return history (sizing_options.hpp): each record of a
+  // replayed instrument (by symbol) with a price - a trade, a mark, a candle's close - in time
+  // order, in the instrument's ticks. False with `error` when a file cannot be read or holds no
+  // record of the replayed instruments. Before the replay.
+  bool load_history(const std::vector<ReplayInstrument>& instruments, std::string& error);
   // One engine output, in input order, once the gate hands it over.
   void on_output(const OutputEvent& out);
   // A trade print of `instrument` at `ticks` (real, or synthesized around a candle): the

@@ -95,6 +95,8 @@ std::string risk_report_json(const replay::ReplaySummary& s) {
   add("method", quoted(r.method));
   add("scenarios", fmt::format("{}", r.scenarios));
   add("history_returns", fmt::format("{}", r.history_returns));
+  add("history_loaded", fmt::format("{}", r.history_loaded));
+  add("history_refused", fmt::format("{}", r.history_refused));
   add("controls_sent", fmt::format("{}", r.controls_sent));
   add("contribution_targets_sent", fmt::format("{}", r.contribution_targets_sent));
   add("exposure_cap_hits", fmt::format("{}", r.exposure_cap_hits));

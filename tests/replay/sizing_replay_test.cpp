@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "backstop/risk_engine.hpp"
@@ -173,6 +174,34 @@ TEST(SizingReplay, APriceDeviationHoldsLiquidationsOnTheCrashAndReleasesThem) {
   ASSERT_NE(released, s.sizing.triggers.end()) << "the hold never ended";
   EXPECT_LE(released->time_ns - started->time_ns, 5LL * 60 * 1'000'000'000 + 60'000'000'000);
   EXPECT_EQ(run(with_guard(true)).digest, s.digest);
+}
+
+// The day before the crash as history: its marks are loaded ahead of the replay's own (one more
+// day of returns, nothing refused), and since they only feed the estimates an observing replay's
+// digest stays the same.
+TEST(SizingReplay, HistoryFromTheDayBeforeIsLoadedAheadOfTheReplaysMarks) {
+  const std::string calm =
+      std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-09.csv";
+  if (!std::filesystem::exists(calm)) GTEST_SKIP() << calm << " absent";
+  ReplayOptions o = sized(false, false);
+  o.sizing->history_files = {calm};
+  const ReplaySummary with = run(o);
+  const ReplaySummary without = run(sized(false, false));
+  EXPECT_GE(with.sizing.history_loaded, 1440u);
+  EXPECT_EQ(with.sizing.history_refused, 0u);
+  EXPECT_GE(with.sizing.history_returns, without.sizing.history_returns + 1400);
+  EXPECT_EQ(with.digest, without.digest);
+}
+
+TEST(SizingReplay, AHistoryFileWithoutTheReplayedInstrumentIsRefused) {
+  const std::string other =
+      std::string(BACKSTOP_SHARED_DATA_DIR) + "/gemini_spot_ETHUSD_trades_2025-10-10.csv.gz";
+  if (!std::filesystem::exists(other)) GTEST_SKIP() << other << " absent";
+  ReplayOptions o = sized(false, false);
+  o.sizing->history_files = {other};
+  std::string error;
+  EXPECT_FALSE(run_replay(o, error).has_value());
+  EXPECT_NE(error.find("--history"), std::string::npos) << error;
 }
 
 }  // namespace

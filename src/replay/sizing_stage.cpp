@@ -243,8 +243,11 @@ void SizingStage::on_output(const OutputEvent& out) {
   if (out.kind == OutputKind::kWaterfall && out.waterfall.kind == WaterfallKind::kTakeover) {
     const std::uint8_t a = out.waterfall.asset;
     if (a < tiers_.size()) {
-      const auto r = tiers_[a].observe_liquidation(out.input_time_ns,
-                                                   Money{liquidated_notional(out.waterfall)});
+      // Outputs come through the gate up to a second after the item the stage last sampled at:
+      // a liquidation counts from the later of its own time and that sample's (the tiers' clock
+      // never goes back), so the window holds it no shorter than its time says.
+      const std::int64_t t = std::max(out.input_time_ns, last_sample_ns_);
+      const auto r = tiers_[a].observe_liquidation(t, Money{liquidated_notional(out.waterfall)});
       if (r.change) pending_.push_back({a, *r.change});
     }
   }
@@ -268,6 +271,7 @@ void SizingStage::before_item(std::int64_t time_ns, std::vector<Event>& out) {
 }
 
 void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
+  last_sample_ns_ = std::max(last_sample_ns_, time_ns);
   for (auto& book : books_)
     book->sync();
   mirror_.clear_changes();

@@ -98,6 +98,7 @@ class SizingStage {
   std::int64_t first_time_ns_ = -1;
   std::int64_t next_due_ns_ = -1;
   std::int64_t last_cap_hit_ns_ = -1;
+  std::int64_t last_sample_ns_ = INT64_MIN;  // the tiers' clock: the last coverage sample's time
   std::int64_t next_contribution_ns_ = -1;
   sizing::ContributionCalculator contribution_calc_;
   std::vector<sizing::MemberExposure> exposures_;       // scratch

@@ -204,5 +204,30 @@ TEST(SizingReplay, AHistoryFileWithoutTheReplayedInstrumentIsRefused) {
   EXPECT_NE(error.find("--history"), std::string::npos) << error;
 }
 
+// The liquidation cascade on the crash: more than 50 takeovers within 15 minutes raises the tier
+// by one (cause "cascade"), and it falls back once the window holds 25 or fewer. The coverage
+// thresholds are set out of reach (a ratio below 4e-6), so that the coverage alone stays green
+// and the cascade has a tier to raise (red cannot be raised).
+TEST(SizingReplay, TheLiquidationCascadeRaisesTheTierOnTheCrash) {
+  ReplayOptions o = sized(false, false);
+  o.sizing->tiers.red_enter_ppm = 1;
+  o.sizing->tiers.red_leave_ppm = 2;
+  o.sizing->tiers.amber_enter_ppm = 3;
+  o.sizing->tiers.amber_leave_ppm = 4;
+  o.sizing->tiers.cascade_count_enter = 50;
+  o.sizing->tiers.cascade_count_leave = 25;
+  const ReplaySummary s = run(o);
+  ASSERT_GT(s.sizing.triggers.size(), 0u);
+  const auto raised = std::find_if(s.sizing.triggers.begin(), s.sizing.triggers.end(),
+                                   [](const TriggerChange& t) { return t.trigger == "cascade"; });
+  ASSERT_NE(raised, s.sizing.triggers.end()) << "no cascade on the crash day";
+  EXPECT_GT(raised->value, 50.0);  // the window's liquidations when it fired
+  const auto lowered = std::find_if(
+      raised + 1, s.sizing.triggers.end(),
+      [](const TriggerChange& t) { return t.trigger == "cascade" && t.value <= 25.0; });
+  EXPECT_NE(lowered, s.sizing.triggers.end()) << "the cascade never ended";
+  EXPECT_EQ(count(run(sized(false, false)), "cascade"), 0u);  // the default thresholds: 1,000
+}
+
 }  // namespace
 }  // namespace backstop::replay

@@ -28,6 +28,9 @@ CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& o) {
                   "seconds of event time between return samples and coverage decisions")
       ->check(CLI::Range(1e-3, 86'400.0 * 7));
   cmd->add_option("--method", o.method, "VaR / ES method: historical, filtered, parametric");
+  cmd->add_option("--apc", o.apc,
+                  "anti-procyclicality (EMIR Art. 28): none, buffer (25 %), stressed (25 % weight "
+                  "on the stressed period), floor (the longest lookback's figure)");
   cmd->add_option("--var", o.var_level, "VaR confidence level")->check(CLI::Range(0.5, 0.99999));
   cmd->add_option("--es", o.es_level, "ES confidence level")->check(CLI::Range(0.5, 0.99999));
   cmd->add_option("--mpor-days", o.mpor_days, "margin period of risk, the shortest horizon")
@@ -73,6 +76,18 @@ bool try_sizing_options(const RiskReportCliOptions& o, replay::SizingOptions& s,
     s.method = replay::VarMethod::kParametric;
   } else {
     error = "--method: " + o.method + ": expected historical, filtered or parametric";
+    return false;
+  }
+  if (o.apc == "none") {
+    s.apc.tool = sizing::ApcTool::kNone;
+  } else if (o.apc == "buffer") {
+    s.apc.tool = sizing::ApcTool::kBuffer;
+  } else if (o.apc == "stressed") {
+    s.apc.tool = sizing::ApcTool::kStressedWeight;
+  } else if (o.apc == "floor") {
+    s.apc.tool = sizing::ApcTool::kLookbackFloor;
+  } else {
+    error = "--apc: " + o.apc + ": expected none, buffer, stressed or floor";
     return false;
   }
   s.var.var_confidence = o.var_level;

@@ -15,6 +15,7 @@ struct RiskReportCliOptions {
   ReplayCliOptions replay;  // the options shared with `replay` (--policy, --threaded used)
   double interval_s = 60;
   std::string method = "historical";
+  std::string apc = "none";  // --apc: none, buffer, stressed, floor
   double var_level = 0.99;
   double es_level = 0.975;
   double mpor_days = 2;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sizing/anti_procyclicality.hpp"
 #include "sizing/contributions.hpp"
 #include "sizing/coverage_tiers.hpp"
 #include "sizing/liquidation_horizon.hpp"
@@ -31,6 +32,13 @@ struct SizingOptions {
   std::vector<std::string> history_files;
   VarMethod method = VarMethod::kHistorical;
   sizing::VarEsConfig var;
+  // Anti-procyclicality (EMIR RTS 153/2013 Art. 28; anti_procyclicality.hpp) on the historical and
+  // filtered figures: none unless asked.
+  sizing::ApcConfig apc = [] {
+    sizing::ApcConfig c;
+    c.tool = sizing::ApcTool::kNone;
+    return c;
+  }();
   sizing::EwmaConfig ewma;
   sizing::LiquidationHorizonConfig horizon;
   // Horizon windows the history must hold for overlapping h-interval returns; with fewer, the

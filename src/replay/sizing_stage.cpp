@@ -27,6 +27,7 @@ std::string validated(const SizingOptions& o) {
   if (sizing::validate(o.ewma) != sizing::EwmaConfigError{}) return "invalid EWMA settings";
   if (sizing::validate(o.horizon) != sizing::HorizonConfigError{}) return "invalid horizon";
   if (sizing::validate(o.tiers) != sizing::TriggerConfigError{}) return "invalid tier thresholds";
+  if (sizing::validate(o.apc) != sizing::ApcConfigError{}) return "invalid anti-procyclicality";
   return {};
 }
 
@@ -435,6 +436,20 @@ std::int64_t money_up(double figure) {
 
 }  // namespace
 
+// VaR / ES of a loss sample with the configured anti-procyclicality tool (anti_procyclicality.hpp):
+// none, the stressed-period weight, the long-lookback floor, or the buffer, which in a single
+// end-of-run figure is the calm one - (1 + buffer) x the figure.
+std::optional<sizing::TailFigures> SizingStage::tail_figures(std::vector<double>& losses) const {
+  const sizing::ApcConfig& apc = options_.apc;
+  if (apc.tool == sizing::ApcTool::kNone) return sizing::historical_var_es(losses, options_.var);
+  std::optional<sizing::TailFigures> f = sizing::apc_var_es(losses, apc, options_.var);
+  if (f && apc.tool == sizing::ApcTool::kBuffer) {
+    f->var *= 1 + apc.buffer;
+    f->es *= 1 + apc.buffer;
+  }
+  return f;
+}
+
 // VaR / ES per account over its own horizon, and per asset for the venue: per scenario (each
 // interval's joint return, scaled to each account's horizon), the sum over accounts of what they
 // lose beyond their equity.
@@ -474,10 +489,10 @@ void SizingStage::account_figures(SizingReport& report) {
     } else if (options_.method == VarMethod::kFiltered) {
       const sizing::FilteredReturns filtered(paths, options_.ewma);
       portfolio_losses(portfolio, filtered.joint(), h, options_.min_horizon_windows, losses);
-      f = sizing::historical_var_es(losses, options_.var);
+      f = tail_figures(losses);
     } else {
       portfolio_losses(portfolio, paths, h, options_.min_horizon_windows, losses);
-      f = sizing::historical_var_es(losses, options_.var);
+      f = tail_figures(losses);
     }
     if (asset < venue.size()) {
       // The venue's sample: what each account loses beyond its equity - the loss its collateral
@@ -509,7 +524,7 @@ void SizingStage::account_figures(SizingReport& report) {
   report.top_accounts = std::move(all);
   for (std::size_t a = 0; a < venue.size(); ++a) {
     if (venue[a].empty()) continue;
-    const std::optional<sizing::TailFigures> f = sizing::historical_var_es(venue[a], options_.var);
+    const std::optional<sizing::TailFigures> f = tail_figures(venue[a]);
     if (!f) continue;
     report.assets[a].var = money_up(f->var);
     report.assets[a].es = money_up(f->es);

@@ -82,6 +82,7 @@ class SizingStage {
   void on_change(std::uint8_t asset, const sizing::TierChange& c, std::vector<Event>& out);
   std::int64_t liquidated_notional(const WaterfallRecord& r) const;
   void account_figures(SizingReport& report);
+  std::optional<sizing::TailFigures> tail_figures(std::vector<double>& losses) const;
 
   SizingOptions options_;
   std::vector<std::string> asset_names_;

@@ -229,5 +229,27 @@ TEST(SizingReplay, TheLiquidationCascadeRaisesTheTierOnTheCrash) {
   EXPECT_EQ(count(run(sized(false, false)), "cascade"), 0u);  // the default thresholds: 1,000
 }
 
+// Anti-procyclicality on the end figures: the buffer is the calm requirement, 1.25 x the figure
+// (each rounded up once, so within two units), and the floor never lowers a figure.
+TEST(SizingReplay, AntiProcyclicalityRaisesTheFiguresAsEachToolSays) {
+  const auto with_tool = [](sizing::ApcTool tool) {
+    ReplayOptions o = sized(false, false);
+    o.sizing->apc.tool = tool;
+    return run(o);
+  };
+  const ReplaySummary none = with_tool(sizing::ApcTool::kNone);
+  const ReplaySummary buffer = with_tool(sizing::ApcTool::kBuffer);
+  const ReplaySummary floor = with_tool(sizing::ApcTool::kLookbackFloor);
+  ASSERT_FALSE(none.sizing.assets.empty());
+  for (std::size_t a = 0; a < none.sizing.assets.size(); ++a) {
+    const std::int64_t v = none.sizing.assets[a].var;
+    if (v == 0) continue;
+    EXPECT_NEAR(static_cast<double>(buffer.sizing.assets[a].var), 1.25 * static_cast<double>(v),
+                2.0);
+    EXPECT_GE(floor.sizing.assets[a].var, v);
+  }
+  EXPECT_EQ(buffer.digest, none.digest);  // figures only
+}
+
 }  // namespace
 }  // namespace backstop::replay

@@ -57,7 +57,9 @@ class RiskEngine {
     ledger_.clear_outputs();
     audit_.clear();
     quantiles_.clear();
-    touches_.begin_event();
+    const bool feed = touches_.enabled();  // the account-state feed's bookkeeping, only when on
+    if (feed) [[unlikely]]
+      touches_.begin_event();
     // Fills and marks, which come by the million, are tested first: the switch in apply() compiles
     // to an indirect jump, slower for them than two compares.
     const RejectCode code = !flags_valid(e)                   ? RejectCode::kUnknownFlags
@@ -73,10 +75,12 @@ class RiskEngine {
     }
     ledger_.sort_outputs();
     quantiles_.after_event(e.time_ns);
-    moved_instrument_ = code == RejectCode::kOk && (e.type == EventType::kMarkPrice ||
-                                                    e.type == EventType::kFundingRate)
-                            ? e.instrument
-                            : kNoInstrument;
+    if (feed) [[unlikely]] {
+      moved_instrument_ = code == RejectCode::kOk && (e.type == EventType::kMarkPrice ||
+                                                      e.type == EventType::kFundingRate)
+                              ? e.instrument
+                              : kNoInstrument;
+    }
     return EventResult{code, static_cast<std::uint32_t>(ledger_.outputs().size())};
   }
 

@@ -228,7 +228,6 @@ void SizingStage::engine_trigger(const OutputEvent& out) {
 }
 
 void SizingStage::on_output(const OutputEvent& out) {
-  if (first_time_ns_ < 0) first_time_ns_ = out.input_time_ns;
   if (out.kind == OutputKind::kState) {
     const StateRecord& s = out.state;
     if (mirror_.apply(s) != sizing::MirrorError::kNone) ++report_.feed_errors;

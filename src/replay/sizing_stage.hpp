@@ -96,7 +96,6 @@ class SizingStage {
   std::vector<sizing::PriceDeviationGuard> guards_;           // per instrument, with the guard on
   std::vector<std::int64_t> last_print_;  // per instrument: the last trade print
   std::vector<double> traded_lots_;       // per instrument: Σ lots of the generated fills
-  std::int64_t first_time_ns_ = -1;
   std::int64_t next_due_ns_ = -1;
   std::int64_t last_cap_hit_ns_ = -1;
   std::int64_t last_sample_ns_ = INT64_MIN;  // the tiers' clock: the last coverage sample's time

@@ -43,6 +43,12 @@ CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& o) {
                   "a market-data file of earlier days (the replayed instruments' marks, candles or "
                   "trades) for the return history; repeat for more")
       ->allow_extra_args(false);
+  cmd->add_option("--historical-scenarios", o.historical_per_side,
+                  "worst historical moves over the margin period of risk taken from the --history "
+                  "files, per underlying and side (0: none)")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--no-slippage", o.no_slippage,
+                "leave the book depth's slippage out of the stressed deficits");
   cmd->add_option("--scan-range", o.scan_range, "the stress grid's largest move, both ways")
       ->check(CLI::Range(0.01, 0.99));
   cmd->add_option("--deviation", o.deviation_pct,
@@ -97,6 +103,8 @@ bool try_sizing_options(const RiskReportCliOptions& o, replay::SizingOptions& s,
   s.grid.scan_range = o.scan_range;
   s.send_controls = !o.no_controls;
   s.history_files = o.history;
+  s.historical_per_side = o.historical_per_side;
+  s.depth_slippage = !o.no_slippage;
   if (o.deviation_pct > 0) {
     sizing::PriceDeviationConfig d;
     d.enter_ppm = static_cast<std::int64_t>(std::llround(o.deviation_pct * 1e4));

@@ -20,8 +20,10 @@ struct RiskReportCliOptions {
   double es_level = 0.975;
   double mpor_days = 2;
   double participation = 0.10;
-  std::string scenarios;             // a TOML file of named scenarios
-  std::vector<std::string> history;  // --history FILE: earlier days' marks
+  std::string scenarios;                  // a TOML file of named scenarios
+  std::vector<std::string> history;       // --history FILE: earlier days' marks
+  std::uint32_t historical_per_side = 1;  // worst historical moves per underlying and side
+  bool no_slippage = false;               // the book depth's slippage left out
   double scan_range = 0.50;
   bool no_controls = false;
   double deviation_pct = 0;  // --deviation: the mark's band around the last trade (0: off)

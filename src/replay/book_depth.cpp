@@ -1,6 +1,7 @@
 #include "replay/book_depth.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "backstop/money.hpp"
 
@@ -57,6 +58,23 @@ DepthFill walk_depth(const std::array<std::int64_t, kDepthBands>& c, std::int64_
     ticks = std::min(ticks, limit_ticks);
   }
   return DepthFill{q, std::max<std::int64_t>(1, ticks)};
+}
+
+std::array<std::int64_t, kDepthBands> depth_in_lots(
+    const std::array<double, kDepthBands>& side_notional, const MappedInstrument& m,
+    std::int64_t mark_ticks) noexcept {
+  const InstrumentSpec& spec = m.spec;
+  const double usd_per_lot = spec.kind == ContractKind::kInversePerpetual
+                                 ? static_cast<double>(m.contract_usd)
+                                 : static_cast<double>(mark_ticks) *
+                                       static_cast<double>(spec.multiplier) *
+                                       std::pow(10.0, asset_money_exponent(spec.settlement_asset));
+  std::array<std::int64_t, kDepthBands> lots{};
+  for (std::size_t k = 0; k < kDepthBands; ++k) {
+    const double v = usd_per_lot > 0 ? std::floor(side_notional[k] / usd_per_lot) : 0;
+    lots[k] = std::max(k == 0 ? 0 : lots[k - 1], static_cast<std::int64_t>(std::min(v, 1e15)));
+  }
+  return lots;
 }
 
 }  // namespace backstop::replay

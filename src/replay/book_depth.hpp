@@ -15,6 +15,8 @@
 #include <array>
 #include <cstdint>
 
+#include "replay/instrument_map.hpp"
+
 namespace backstop::replay {
 
 inline constexpr int kDepthBands = 5;
@@ -32,6 +34,13 @@ struct DepthFill {
   std::int64_t lots = 0;   // 0: nothing within the limit
   std::int64_t ticks = 0;  // the volume-weighted fill price
 };
+
+// One side of a snapshot (cumulative USD(T) notional per band) in lots at `mark_ticks`, rounded
+// down (less liquidity: the venue's favour) and non-decreasing. A linear lot is worth mark x
+// multiplier in the USD asset's money units, an inverse one its contract's USD.
+[[nodiscard]] std::array<std::int64_t, kDepthBands> depth_in_lots(
+    const std::array<double, kDepthBands>& side_notional, const MappedInstrument& m,
+    std::int64_t mark_ticks) noexcept;
 
 // `cumulative_lots`: the depth of the side the order takes (bids for a sell), in lots, per band,
 // non-decreasing. `sell`: the order sells (closes a long). Preconditions: mark_ticks > 0,

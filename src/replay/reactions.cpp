@@ -103,19 +103,8 @@ void EventBuilder::answer_order(const PendingOrder& o, std::int64_t ts) {
   const std::int64_t want = std::min(o.lots < 0 ? -o.lots : o.lots, held < 0 ? -held : held);
   const bool sell = o.lots < 0;
   const std::int64_t mark = inst.last_mark;
-  // The snapshot's cumulative notional in lots at the mark, rounded down.
-  // (Linear: a lot is worth mark x multiplier in the USD asset's money units.)
-  const double usd_per_lot = spec.kind == ContractKind::kInversePerpetual
-                                 ? static_cast<double>(inst.mapped.contract_usd)
-                                 : static_cast<double>(mark) *
-                                       static_cast<double>(spec.multiplier) *
-                                       std::pow(10.0, asset_money_exponent(spec.settlement_asset));
-  std::array<std::int64_t, kDepthBands> lots{};
-  const std::array<double, kDepthBands>& side = sell ? d->bid_notional : d->ask_notional;
-  for (std::size_t k = 0; k < kDepthBands; ++k) {
-    const double v = usd_per_lot > 0 ? std::floor(side[k] / usd_per_lot) : 0;
-    lots[k] = std::max(k == 0 ? 0 : lots[k - 1], static_cast<std::int64_t>(std::min(v, 1e15)));
-  }
+  const std::array<std::int64_t, kDepthBands> lots =
+      depth_in_lots(sell ? d->bid_notional : d->ask_notional, inst.mapped, mark);
   std::int64_t& taken = inst.depth_taken[sell ? 0 : 1];
   const DepthFill fill = walk_depth(lots, taken, sell, mark, o.limit, want);
   if (fill.lots <= 0) return;

@@ -218,7 +218,7 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
       error = e.what();
       return std::nullopt;
     }
-    if (!sizing->load_history(builder.instruments(), error)) return std::nullopt;
+    if (!sizing->start(builder.instruments(), error)) return std::nullopt;
     builder.set_sizing(&*sizing);
   }
   ReplayRun run(options, summary, builder, *engine, config.risk.waterfall);

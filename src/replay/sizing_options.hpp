@@ -45,6 +45,13 @@ struct SizingOptions {
   // one-interval returns are scaled by sqrt(h) (the square-root-of-time rule).
   std::size_t min_horizon_windows = 250;
   sizing::GridOptions grid;
+  // The worst historical moves over the margin period of risk in the loaded history
+  // (history_files): per underlying, this many of its largest falls and of its largest rises. 0:
+  // none.
+  std::uint32_t historical_per_side = 1;
+  // Slippage from the book depth in the input (docs/coverage.md): each sample takes the latest
+  // snapshot's curves.
+  bool depth_slippage = true;
   std::string scenarios_toml;  // named scenarios (a TOML document); empty: none
   std::string scenarios_source = "scenarios";
   sizing::CoverageTierConfig tiers;

@@ -52,8 +52,13 @@ struct SizingReport {
   double var_level = 0.99;
   double es_level = 0.975;
   std::uint32_t scenarios = 0;
-  std::uint64_t history_returns = 0;  // returns per instrument in the history used
-  std::uint64_t history_loaded = 0;   // samples loaded from --history files
+  std::uint32_t historical_scenarios = 0;  // of scenarios: worst moves from the loaded history
+  std::vector<std::string> historical_names;  // theirs: underlying, fall or rise, window start
+  std::string historical_note;             // why none were added, when history was loaded
+  std::uint32_t depth_instruments = 0;     // instruments whose book depth gives the slippage
+  std::uint64_t slippage_updates = 0;      // new curves from a newer snapshot
+  std::uint64_t history_returns = 0;       // returns per instrument in the history used
+  std::uint64_t history_loaded = 0;        // samples loaded from --history files
   std::uint64_t history_refused = 0;  // of those and the replay's marks: refused (out of order)
   std::vector<CoverageSample> coverage;
   std::vector<TriggerChange> triggers;
@@ -69,6 +74,7 @@ struct SizingReport {
     std::int64_t es = 0;
     std::int64_t cover1 = 0;
     std::int64_t cover2 = 0;
+    std::string cover2_scenario;  // the scenario that gives Cover-2 (empty when it is 0)
     double coverage_ratio_min = kNoRequirement;
     std::int64_t coverage_ratio_min_time_ns = 0;
   };

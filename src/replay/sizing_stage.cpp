@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 
 #include "backstop/margin.hpp"
 #include "marketdata/reader.hpp"
+#include "replay/depth_slippage.hpp"
 
 namespace backstop::replay {
 
@@ -19,6 +24,14 @@ sizing::ScenarioSet build_scenarios(const std::vector<InstrumentSpec>& instrumen
     error = set.add_toml(o.scenarios_toml, o.scenarios_source, instruments);
   if (!error.empty()) throw std::invalid_argument("sizing: " + error);
   return set;
+}
+
+// "2025-10-09 21:20 UTC +2880 x 1m": a historical window's start and length, for its scenario's
+// name.
+std::string window_label(std::int64_t start_ns, std::size_t h, std::int64_t interval_ns) {
+  const std::time_t seconds = static_cast<std::time_t>(start_ns / 1'000'000'000);
+  return fmt::format("{:%Y-%m-%d %H:%M} UTC +{} x {}s", fmt::gmtime(seconds), h,
+                     interval_ns / 1'000'000'000);
 }
 
 std::string validated(const SizingOptions& o) {
@@ -41,6 +54,7 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
       asset_names_(std::move(asset_names)),
       members_(std::move(members)),
       instruments_(risk.instruments),
+      asset_count_(risk.asset_count),
       mirror_(risk),
       history_(risk.instruments.size(), options.history_capacity, options.interval_ns,
                sizing::WhenFull::kDropOldest),
@@ -50,15 +64,9 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
       replenishment_calc_(kClearingMembersMax, sizing::ReplenishmentCap{}) {
   if (const std::string e = validated(options); !e.empty())
     throw std::invalid_argument("sizing: " + e);
-  for (std::uint32_t a = 0; a < risk.asset_count; ++a) {
-    sizing::CoverageOptions co;
-    co.asset = static_cast<std::uint8_t>(a);
-    co.recentre_band = options.recentre_band;
-    if (const std::string e = sizing::CoverageBook::validate(mirror_, scenarios_, co); !e.empty())
-      throw std::invalid_argument("sizing: " + e);
-    books_.push_back(std::make_unique<sizing::CoverageBook>(mirror_, scenarios_, co));
+  build_books();
+  for (std::uint32_t a = 0; a < risk.asset_count; ++a)
     tiers_.emplace_back(options.tiers);
-  }
   if (options.deviation) {
     if (sizing::validate(*options.deviation) != sizing::TriggerConfigError{})
       throw std::invalid_argument("sizing: invalid price-deviation band");
@@ -79,7 +87,74 @@ SizingStage::SizingStage(const RiskConfig& risk, const SizingOptions& options,
                                                             : "parametric";
   report_.var_level = options.var.var_confidence;
   report_.es_level = options.var.es_confidence;
+}
+
+// One coverage book per settlement asset, over the scenarios as they stand; again when the
+// scenarios grow (before the replay, while the mirror is empty: cheap).
+void SizingStage::build_books() {
+  books_.clear();
+  for (std::uint32_t a = 0; a < asset_count_; ++a) {
+    sizing::CoverageOptions co;
+    co.asset = static_cast<std::uint8_t>(a);
+    co.recentre_band = options_.recentre_band;
+    if (const std::string e = sizing::CoverageBook::validate(mirror_, scenarios_, co); !e.empty())
+      throw std::invalid_argument("sizing: " + e);
+    books_.push_back(std::make_unique<sizing::CoverageBook>(mirror_, scenarios_, co));
+  }
   report_.scenarios = static_cast<std::uint32_t>(scenarios_.size());
+}
+
+bool SizingStage::start(const std::vector<ReplayInstrument>& instruments, std::string& error) {
+  if (!load_history(instruments, error)) return false;
+  if (!options_.history_files.empty() && options_.historical_per_side > 0) {
+    add_historical_scenarios();
+    build_books();
+  }
+  for (std::size_t i = 0; i < instruments.size() && options_.depth_slippage; ++i) {
+    if (instruments[i].depth.empty()) continue;
+    depth_.push_back({static_cast<std::uint16_t>(i), instruments[i].mapped, instruments[i].depth});
+    ++report_.depth_instruments;
+  }
+  return true;
+}
+
+// The worst moves over the margin period of risk (h intervals, overlapping windows) in the loaded
+// history, as simple returns, from where every instrument with history is priced; an instrument
+// without history does not move in them.
+void SizingStage::add_historical_scenarios() {
+  const sizing::JointReturns all = history_.joint();
+  const std::size_t h = static_cast<std::size_t>(
+      sizing::horizon_intervals(options_.horizon.mpor_ns, options_.interval_ns));
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < history_.instruments(); ++i) {
+    const std::size_t first = history_.first_priced_index(i);
+    if (first < all.count()) from = std::max(from, first);
+  }
+  const sizing::JointReturns paths = all.window(from, all.count() - from);
+  const std::size_t windows = paths.horizon_count(h);
+  if (windows == 0) {
+    report_.historical_note = fmt::format(
+        "the history holds {} priced intervals, fewer than the margin period of risk's {}",
+        paths.count(), h);
+    return;
+  }
+  std::vector<std::vector<double>> series(paths.instruments(), std::vector<double>(windows));
+  sizing::HistoricalOptions ho;
+  ho.per_side = options_.historical_per_side;
+  for (std::size_t k = 0; k < windows; ++k) {
+    for (std::size_t i = 0; i < paths.instruments(); ++i)
+      series[i][k] = std::expm1(paths.horizon_return(i, k, h));
+    ho.labels.push_back(window_label(history_.boundary_ns(from + k), h, options_.interval_ns));
+  }
+  const std::vector<std::span<const double>> spans(series.begin(), series.end());
+  const std::size_t before = scenarios_.size();
+  if (const std::string e = scenarios_.add_historical(spans, ho); !e.empty()) {
+    report_.historical_note = e;
+    return;
+  }
+  report_.historical_scenarios = static_cast<std::uint32_t>(scenarios_.size() - before);
+  for (std::size_t s = before; s < scenarios_.size(); ++s)
+    report_.historical_names.push_back(scenarios_.name(s));
 }
 
 bool SizingStage::load_history(const std::vector<ReplayInstrument>& instruments,
@@ -270,8 +345,26 @@ void SizingStage::before_item(std::int64_t time_ns, std::vector<Event>& out) {
   }
 }
 
+// Each instrument's slippage from the latest book-depth snapshot at or before `time_ns`, at the
+// mirror's mark, set on its asset's book when a newer snapshot came (the book recomputes at sync).
+void SizingStage::update_slippage(std::int64_t time_ns) {
+  for (DepthFeed& d : depth_) {
+    const std::size_t before = d.taken;
+    while (d.taken < d.snapshots.size() && d.snapshots[d.taken].ts_ns <= time_ns)
+      ++d.taken;
+    const std::int64_t mark = mirror_.state(d.instrument).mark;
+    const std::uint8_t asset = instruments_[d.instrument].settlement_asset;
+    if (d.taken == before || d.taken == 0 || mark <= 0 || asset >= books_.size()) continue;
+    DepthSlippage s =
+        depth_slippage(d.snapshots[d.taken - 1], d.mapped, mirror_.risk(d.instrument), mark);
+    books_[asset]->set_slippage(d.instrument, std::move(s.sell), std::move(s.buy));
+    ++report_.slippage_updates;
+  }
+}
+
 void SizingStage::sample(std::int64_t time_ns, std::vector<Event>& out) {
   last_sample_ns_ = std::max(last_sample_ns_, time_ns);
+  update_slippage(time_ns);
   for (auto& book : books_)
     book->sync();
   mirror_.clear_changes();
@@ -544,6 +637,8 @@ SizingReport SizingStage::finish(std::int64_t time_ns) {
     };
     f.cover1 = clamp(req.cover1.amount);
     f.cover2 = clamp(req.cover2.amount);
+    if (req.cover2.scenario != sizing::kNoScenario)
+      f.cover2_scenario = scenarios_.name(req.cover2.scenario);
     for (const CoverageSample& s : report.coverage) {
       if (s.asset != a || s.ratio == kNoRequirement) continue;
       if (f.coverage_ratio_min == kNoRequirement || s.ratio < f.coverage_ratio_min) {

@@ -25,7 +25,9 @@
 #include "backstop/events.hpp"
 #include "backstop/risk_config.hpp"
 #include "pipeline/output_event.hpp"
+#include "replay/book_depth.hpp"
 #include "replay/event_builder.hpp"
+#include "replay/instrument_map.hpp"
 #include "replay/sizing_options.hpp"
 #include "replay/sizing_report.hpp"
 #include "sizing/account_mirror.hpp"
@@ -49,11 +51,13 @@ class SizingStage {
               std::vector<std::string> asset_names, std::vector<std::vector<std::uint64_t>> members,
               std::vector<std::int64_t> contributions);
 
-  // Loads options.history_files into the return history (sizing_options.hpp): each record of a
-  // replayed instrument (by symbol) with a price - a trade, a mark, a candle's close - in time
-  // order, in the instrument's ticks. False with `error` when a file cannot be read or holds no
-  // record of the replayed instruments. Before the replay.
-  bool load_history(const std::vector<ReplayInstrument>& instruments, std::string& error);
+  // Before the replay: loads options.history_files into the return history (each record of a
+  // replayed instrument, by symbol, with a price - a trade, a mark, a candle's close - in time
+  // order, in the instrument's ticks), adds the worst historical moves over the margin period of
+  // risk from it to the scenarios, and takes the book depth of the instruments that have it for
+  // the slippage. False with `error` when a file cannot be read or holds no record of the replayed
+  // instruments.
+  bool start(const std::vector<ReplayInstrument>& instruments, std::string& error);
   // One engine output, in input order, once the gate hands it over.
   void on_output(const OutputEvent& out);
   // A trade print of `instrument` at `ticks` (real, or synthesized around a candle): the
@@ -74,6 +78,10 @@ class SizingStage {
   const sizing::AccountMirror& mirror() const noexcept { return mirror_; }
 
  private:
+  bool load_history(const std::vector<ReplayInstrument>& instruments, std::string& error);
+  void add_historical_scenarios();
+  void build_books();
+  void update_slippage(std::int64_t time_ns);
   void sample(std::int64_t time_ns, std::vector<Event>& out);
   void engine_trigger(const OutputEvent& out);
   void contributions(std::uint8_t asset, std::int64_t time_ns, std::vector<Event>& out);
@@ -88,12 +96,21 @@ class SizingStage {
   std::vector<std::string> asset_names_;
   std::vector<std::vector<std::uint64_t>> members_;
   std::vector<InstrumentSpec> instruments_;
+  std::uint32_t asset_count_;
   sizing::AccountMirror mirror_;
   sizing::ReturnHistory history_;
   sizing::ScenarioSet scenarios_;
   std::vector<std::unique_ptr<sizing::CoverageBook>> books_;  // per asset
   std::vector<sizing::CoverageTiers> tiers_;                  // per asset
   std::vector<sizing::PriceDeviationGuard> guards_;           // per instrument, with the guard on
+  // The book depth of the instruments that have it, and the latest snapshot taken (0: none yet).
+  struct DepthFeed {
+    std::uint16_t instrument;
+    MappedInstrument mapped;
+    std::vector<DepthSnapshot> snapshots;
+    std::size_t taken = 0;
+  };
+  std::vector<DepthFeed> depth_;
   std::vector<std::int64_t> last_print_;  // per instrument: the last trade print
   std::vector<double> traded_lots_;       // per instrument: Σ lots of the generated fills
   std::int64_t next_due_ns_ = -1;

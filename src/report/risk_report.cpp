@@ -1,6 +1,7 @@
 #include "report/risk_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "marketdata/decimal.hpp"
 #include "marketdata/text_fields.hpp"
@@ -45,6 +46,19 @@ std::string risk_report_text(const replay::ReplaySummary& s) {
       "risk report: {} VaR {:.1f} % / ES {:.1f} %, {} stress scenarios, {} returns "
       "of history per instrument\n",
       r.method, 100 * r.var_level, 100 * r.es_level, r.scenarios, r.history_returns);
+  if (r.historical_scenarios > 0 || !r.historical_note.empty()) {
+    out += r.historical_scenarios > 0
+               ? fmt::format(
+                     "  {} of the scenarios are the worst historical moves of the loaded "
+                     "history: {}\n",
+                     r.historical_scenarios, fmt::join(r.historical_names, "; "))
+               : fmt::format("  no historical scenarios: {}\n", r.historical_note);
+  }
+  if (r.depth_instruments > 0) {
+    out +=
+        fmt::format("  slippage from the book depth of {} instrument(s), {} snapshot(s) applied\n",
+                    r.depth_instruments, r.slippage_updates);
+  }
   for (const auto& a : r.assets) {
     const std::string name(replay::asset_name(a.asset));
     std::size_t samples = 0;
@@ -52,10 +66,11 @@ std::string risk_report_text(const replay::ReplaySummary& s) {
       samples += c.asset == a.asset ? 1 : 0;
     if (samples == 0) continue;
     out += fmt::format(
-        "  {}: venue VaR {}  ES {}  |  end Cover-1 {}  Cover-2 {}  |  lowest "
+        "  {}: venue VaR {}  ES {}  |  end Cover-1 {}  Cover-2 {}{}  |  lowest "
         "coverage ratio {} ({} samples)\n",
         name, money(a.var, a.asset), money(a.es, a.asset), money(a.cover1, a.asset),
-        money(a.cover2, a.asset), ratio_text(a.coverage_ratio_min), samples);
+        money(a.cover2, a.asset), a.cover2_scenario.empty() ? "" : " (" + a.cover2_scenario + ")",
+        ratio_text(a.coverage_ratio_min), samples);
   }
   out += fmt::format(
       "  trigger changes: {}  (controls sent to the engine: {}; takeovers the "
@@ -93,7 +108,12 @@ std::string risk_report_json(const replay::ReplaySummary& s) {
   add("var_level", fmt::format("{}", r.var_level));
   add("es_level", fmt::format("{}", r.es_level));
   add("method", quoted(r.method));
+  add("cover2_scenario", quoted(p != nullptr ? p->cover2_scenario : ""));
   add("scenarios", fmt::format("{}", r.scenarios));
+  add("historical_scenarios", fmt::format("{}", r.historical_scenarios));
+  add("historical_note", quoted(r.historical_note));
+  add("depth_instruments", fmt::format("{}", r.depth_instruments));
+  add("slippage_updates", fmt::format("{}", r.slippage_updates));
   add("history_returns", fmt::format("{}", r.history_returns));
   add("history_loaded", fmt::format("{}", r.history_loaded));
   add("history_refused", fmt::format("{}", r.history_refused));
@@ -114,10 +134,11 @@ std::string risk_report_json(const replay::ReplaySummary& s) {
   for (const auto& a : r.assets) {
     assets += fmt::format(
         "{}{{\"asset\": {}, \"money_exponent\": {}, \"var\": {}, \"es\": {}, \"cover1\": {}, "
-        "\"cover2\": {}, \"coverage_ratio_min\": {}, \"coverage_ratio_min_time_ns\": {}}}",
+        "\"cover2\": {}, \"cover2_scenario\": {}, \"coverage_ratio_min\": {}, "
+        "\"coverage_ratio_min_time_ns\": {}}}",
         assets.size() > 1 ? ", " : "", quoted(replay::asset_name(a.asset)),
         replay::asset_money_exponent(a.asset), a.var, a.es, a.cover1, a.cover2,
-        ratio_json(a.coverage_ratio_min), a.coverage_ratio_min_time_ns);
+        quoted(a.cover2_scenario), ratio_json(a.coverage_ratio_min), a.coverage_ratio_min_time_ns);
   }
   add("assets", assets + "]");
   std::string coverage = "[";

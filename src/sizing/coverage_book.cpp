@@ -80,7 +80,8 @@ std::string CoverageBook::validate(const AccountMirror& mirror, const ScenarioSe
   if (options.top_k < 3) return "coverage.top_k: must be at least 3";
   if (!std::isfinite(options.recentre_band) || options.recentre_band < 0)
     return "coverage.recentre_band: must be a non-negative fraction";
-  if (options.slippage.size() > mirror.instrument_count())
+  if (options.sell_slippage.size() > mirror.instrument_count() ||
+      options.buy_slippage.size() > mirror.instrument_count())
     return "coverage.slippage: more curves than instruments";
   if (scenarios.instrument_count() != mirror.instrument_count())
     return fmt::format("coverage: scenarios for {} instruments, the mirror has {}",
@@ -94,7 +95,8 @@ CoverageBook::CoverageBook(const AccountMirror& mirror, const ScenarioSet& scena
       scenarios_(&scenarios),
       options_(std::move(options)),
       scenario_count_(scenarios.size()) {
-  options_.slippage.resize(mirror.instrument_count());
+  options_.sell_slippage.resize(mirror.instrument_count());
+  options_.buy_slippage.resize(mirror.instrument_count());
   const std::size_t s = scenario_count_;
   const std::size_t n = mirror.instrument_count();
   reference_.resize(n);
@@ -140,7 +142,7 @@ bool CoverageBook::evaluate_fast(std::uint32_t slot, std::int64_t* out) const no
   Int128 reach = 0;
   for (const Position& p : positions) {
     const InstrumentRisk& r = mirror_->risk(p.instrument);
-    if (options_.slippage[p.instrument]) return false;
+    if (slippage_of(p)) return false;
     const InstrumentState& st = mirror_->state(p.instrument);
     base -= Int128{p.cost} + Int128{p.qty} * (funding_index_for(st, p.qty) - p.funding_snapshot);
     const Int128 qm = abs128(Int128{p.qty} * r.multiplier);
@@ -183,7 +185,7 @@ void CoverageBook::evaluate(std::uint32_t slot, std::int64_t* out,
   std::fill(scratch.begin(), scratch.end(), base);
   for (const Position& p : mirror_->positions(slot)) {
     const InstrumentRisk& r = mirror_->risk(p.instrument);
-    const std::optional<SlippageCurve>& slip = options_.slippage[p.instrument];
+    const std::optional<SlippageCurve>& slip = slippage_of(p);
     const std::int64_t* price =
         (p.qty > 0 ? long_price_.data() : short_price_.data()) + p.instrument * S;
     for (std::size_t s = 0; s < S; ++s) {
@@ -270,6 +272,7 @@ void CoverageBook::rescan(std::size_t s) {
 }
 
 void CoverageBook::recompute() {
+  slippage_changed_ = false;
   set_prices();
   const std::size_t S = scenario_count_;
   account_count_ = mirror_->account_count();
@@ -344,7 +347,18 @@ void CoverageBook::update_account(std::uint32_t slot) {
   }
 }
 
+void CoverageBook::set_slippage(std::uint16_t i, std::optional<SlippageCurve> sell,
+                                std::optional<SlippageCurve> buy) {
+  options_.sell_slippage[i] = std::move(sell);
+  options_.buy_slippage[i] = std::move(buy);
+  slippage_changed_ = true;
+}
+
 bool CoverageBook::sync() {
+  if (slippage_changed_) {
+    recompute();
+    return true;
+  }
   for (const std::uint16_t i : mirror_->changed_instruments()) {
     const InstrumentState& now = mirror_->state(i);
     const InstrumentState& ref = reference_[i];

@@ -55,8 +55,10 @@ struct CoverageOptions {
   std::uint8_t asset = 0;
   std::uint32_t top_k = 8;      // deficits kept per scenario; at least 3
   double recentre_band = 0.01;  // a mark this far (fraction) from its reference re-centres
-  // Per instrument; empty (or shorter than the instrument count) means no slippage.
-  std::vector<std::optional<SlippageCurve>> slippage;
+  // Per instrument, the cost of closing a long (selling into the bids) and a short (buying from the
+  // asks); empty (or shorter than the instrument count) means no slippage.
+  std::vector<std::optional<SlippageCurve>> sell_slippage;
+  std::vector<std::optional<SlippageCurve>> buy_slippage;
 };
 
 inline constexpr std::uint32_t kNoScenario = std::numeric_limits<std::uint32_t>::max();
@@ -101,8 +103,13 @@ class CoverageBook {
   void recompute();
   // Revalues one account (its slot in the mirror) at the fixed scenario prices: O(S x K).
   void update_account(std::uint32_t slot);
+  // New slippage curves for instrument i (the book depth moved): applied by the next sync(), which
+  // then recomputes fully. Precondition: i < the mirror's instrument count.
+  void set_slippage(std::uint16_t i, std::optional<SlippageCurve> sell,
+                    std::optional<SlippageCurve> buy);
   // Applies what the mirror says changed since its last clear_changes(): a full recompute if an
-  // instrument's funding index moved or its mark left the band, else each changed account alone.
+  // instrument's funding index moved, its mark left the band or its slippage changed, else each
+  // changed account alone.
   // Returns whether it recomputed fully. The caller then calls mirror.clear_changes().
   bool sync();
 
@@ -141,6 +148,10 @@ class CoverageBook {
   static std::uint32_t slot_of_key(Key k) noexcept { return ~static_cast<std::uint32_t>(k); }
   void to_ids(Requirements& r) const noexcept;
   void set_prices();
+  // The curve that closing position p pays: selling into the bids for a long, buying for a short.
+  const std::optional<SlippageCurve>& slippage_of(const Position& p) const noexcept {
+    return p.qty > 0 ? options_.sell_slippage[p.instrument] : options_.buy_slippage[p.instrument];
+  }
   void evaluate(std::uint32_t slot, std::int64_t* out, std::vector<Int128>& scratch) const;
   bool evaluate_fast(std::uint32_t slot, std::int64_t* out) const noexcept;
   static void consider(CoverFigure& f, Int128 amount, std::uint32_t s,
@@ -171,6 +182,7 @@ class CoverageBook {
   bool any_dirty_ = false;
   Requirements requirements_;
   bool requirements_stale_ = true;
+  bool slippage_changed_ = false;
   std::uint64_t full_recomputes_ = 0;
   std::uint64_t rescans_ = 0;
 };

@@ -140,8 +140,10 @@ std::string ScenarioSet::add_historical(
         taken[t] = true;
         for (std::size_t i = 0; i < instruments; ++i)
           shock[i] = returns_by_instrument[i][t];
-        push(fmt::format("historical {} {} #{} (t={})", underlyings_.names[u],
-                         falls ? "fall" : "rise", k + 1, t),
+        const std::string when =
+            t < options.labels.size() ? options.labels[t] : fmt::format("t={}", t);
+        push(fmt::format("historical {} {} #{} ({})", underlyings_.names[u],
+                         falls ? "fall" : "rise", k + 1, when),
              shock);
       }
     }

@@ -46,6 +46,9 @@ struct GridOptions {
 // every instrument's return at that time (the joint move, so correlation is kept).
 struct HistoricalOptions {
   std::uint32_t per_side = 1;
+  // labels[t], when given (one per time), names time t in the scenario's name (e.g. its UTC time);
+  // otherwise the name says `t=<index>`.
+  std::vector<std::string> labels;
 };
 
 class ScenarioSet {

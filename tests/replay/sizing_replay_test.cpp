@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "backstop/risk_engine.hpp"
 #include "replay/replay.hpp"
@@ -249,6 +253,111 @@ TEST(SizingReplay, AntiProcyclicalityRaisesTheFiguresAsEachToolSays) {
     EXPECT_GE(floor.sizing.assets[a].var, v);
   }
   EXPECT_EQ(buffer.digest, none.digest);  // figures only
+}
+
+const std::string kCalmDay =
+    std::string(BACKSTOP_SHARED_DATA_DIR) + "/binance_cm_BTCUSD_PERP_markPrice_1m_2025-10-09.csv";
+
+std::string utc_minute(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
+  return text;
+}
+
+// By brute force from the file: the start of the h-minute window with the lowest (falls) or
+// highest (rises) ratio of the price at its end to the price at its start. The history's minute
+// boundary after a candle is its close time + 1 ms, priced at that candle's close; the last
+// candle's boundary is not closed until a later price comes, so it is not in the history.
+std::string worst_window_start(const std::string& path, std::size_t h, bool falls) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::pair<std::int64_t, double>> closes;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');)
+      f.push_back(cell);
+    closes.emplace_back(std::stoll(f[6]) + 1, std::stod(f[4]));
+  }
+  closes.pop_back();
+  std::size_t best = 0;
+  for (std::size_t k = 1; k + h < closes.size(); ++k) {
+    const double r = closes[k + h].second / closes[k].second;
+    const double b = closes[best + h].second / closes[best].second;
+    if (falls ? r < b : r > b) best = k;
+  }
+  return utc_minute(closes[best].first);
+}
+
+// Six hours of margin period of risk over the calm day before the crash: one BTC fall and one rise
+// are added, each named by its window's start, which a brute-force scan of the file finds too.
+TEST(SizingReplay, HistoricalScenariosAreTheWorstWindowsOfTheLoadedHistory) {
+  if (!std::filesystem::exists(kCalmDay)) GTEST_SKIP() << kCalmDay << " absent";
+  ReplayOptions o = sized(false, false);
+  o.sizing->history_files = {kCalmDay};
+  o.sizing->horizon.mpor_ns = 6 * 3'600'000'000'000;
+  const ReplaySummary s = run(o);
+  ASSERT_EQ(s.sizing.historical_scenarios, 2u) << s.sizing.historical_note;
+  ASSERT_EQ(s.sizing.historical_names.size(), 2u);
+  const ReplaySummary plain = run(sized(false, false));
+  EXPECT_EQ(s.sizing.scenarios, plain.sizing.scenarios + 2);
+  const std::string fall = worst_window_start(kCalmDay, 360, true);
+  const std::string rise = worst_window_start(kCalmDay, 360, false);
+  EXPECT_NE(s.sizing.historical_names[0].find("BTC fall #1 (" + fall + " UTC +360"),
+            std::string::npos)
+      << s.sizing.historical_names[0] << " vs " << fall;
+  EXPECT_NE(s.sizing.historical_names[1].find("BTC rise #1 (" + rise + " UTC +360"),
+            std::string::npos)
+      << s.sizing.historical_names[1] << " vs " << rise;
+  EXPECT_EQ(s.digest, plain.digest);  // observing only
+}
+
+// The default two-day margin period of risk is longer than the one day loaded: no historical
+// scenario, and the report says why.
+TEST(SizingReplay, HistoryShorterThanTheHorizonAddsNoHistoricalScenarioAndSaysWhy) {
+  if (!std::filesystem::exists(kCalmDay)) GTEST_SKIP() << kCalmDay << " absent";
+  ReplayOptions o = sized(false, false);
+  o.sizing->history_files = {kCalmDay};
+  const ReplaySummary s = run(o);
+  EXPECT_EQ(s.sizing.historical_scenarios, 0u);
+  EXPECT_NE(s.sizing.historical_note.find("fewer than the margin period of risk's 2880"),
+            std::string::npos)
+      << s.sizing.historical_note;
+}
+
+// The 2025-10-10 BTCUSDT candles with Binance's book depth: every sample takes the latest
+// snapshot's slippage, so that each account's stressed deficit - and so every sample's Cover-2 -
+// is at least what it is without, and above it where a debtor holds a position. Observing only,
+// so that both runs see the same engine state.
+TEST(SizingReplay, BookDepthAddsSlippageToEveryStressedDeficit) {
+  const std::string dir = BACKSTOP_SHARED_DATA_DIR;
+  const std::string candles = dir + "/binance_um_BTCUSDT_priceKline_5m_2025-10-10.csv";
+  const std::string depth = dir + "/binance_um_BTCUSDT_bookDepth_2025-10-10.csv";
+  if (!std::filesystem::exists(candles) || !std::filesystem::exists(depth))
+    GTEST_SKIP() << "the 2025-10-10 BTCUSDT candles or book depth are absent";
+  ReplayOptions o = sized(false, false);
+  o.files = {candles, depth};
+  // New curves re-centre the scenario prices on the marks; without them the book keeps its
+  // reference marks while they stay within the band. Band 0: both re-centre at every move.
+  o.sizing->recentre_band = 0;
+  const ReplaySummary with = run(o);
+  o.sizing->depth_slippage = false;
+  const ReplaySummary without = run(o);
+  EXPECT_EQ(with.digest, without.digest);
+  EXPECT_EQ(with.sizing.depth_instruments, 1u);
+  EXPECT_GT(with.sizing.slippage_updates, 1000u);
+  EXPECT_EQ(without.sizing.slippage_updates, 0u);
+  ASSERT_EQ(with.sizing.coverage.size(), without.sizing.coverage.size());
+  std::size_t above = 0;
+  for (std::size_t k = 0; k < with.sizing.coverage.size(); ++k) {
+    EXPECT_GE(with.sizing.coverage[k].cover2, without.sizing.coverage[k].cover2) << k;
+    above += with.sizing.coverage[k].cover2 > without.sizing.coverage[k].cover2 ? 1 : 0;
+  }
+  EXPECT_GT(above, with.sizing.coverage.size() / 2);
 }
 
 }  // namespace

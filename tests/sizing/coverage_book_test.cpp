@@ -169,12 +169,44 @@ TEST(CoverageBook, SlippageFromTheCurveIsChargedRoundedUp) {
   EXPECT_EQ(static_cast<std::int64_t>(curve.cost(333)), 4);
   EXPECT_EQ(static_cast<std::int64_t>(curve.cost(3000)), 70);
   CoverageOptions options;
-  options.slippage.emplace_back(curve);
+  options.sell_slippage.emplace_back(curve);
   CoverageBook book(mirror, scenarios, options);
   EXPECT_EQ(book.stressed_equity(0, 0), 900 - 1000 - 9);
   EXPECT_EQ(book.stressed_equity(0, 1), 1500 - 1000 - 25);
   EXPECT_NE(SlippageCurve::validate({{1000, 10}, {1000, 40}}), "");
   EXPECT_NE(SlippageCurve::validate({{1000, 10}, {2000, 5}}), "");
+}
+
+// A long closes into the bids (the sell curve), a short into the asks (the buy curve); new curves
+// apply at the next sync, which recomputes. Short 10 from 100: +100 at 90, -500 at 150; the buy
+// curve (1000, 100) charges 10 % of the closed notional: 90 at 90, 150 at 150.
+TEST(CoverageBook, EachSideClosesIntoItsOwnCurveAndNewCurvesApplyAtTheNextSync) {
+  const RiskConfig config =
+      venue_of({simple_spec("BTCUSDT", ContractKind::kLinearPerpetual, 1, 100)});
+  AccountMirror mirror(config);
+  feed(mirror, account_group(1, 0, {{0, 10, 1000}}));
+  feed(mirror, account_group(2, 0, {{0, -10, -1000}}));
+  mirror.clear_changes();
+  ScenarioSet scenarios(underlyings_by_base_asset(config.instruments));
+  ASSERT_EQ(scenarios.add("down 10", std::vector<double>{-0.10}), "");
+  ASSERT_EQ(scenarios.add("up 50", std::vector<double>{0.50}), "");
+  CoverageOptions options;
+  options.sell_slippage.emplace_back(SlippageCurve({{1000, 10}, {2000, 40}}));
+  options.buy_slippage.emplace_back(SlippageCurve({{1000, 100}}));
+  CoverageBook book(mirror, scenarios, options);
+  EXPECT_EQ(book.stressed_equity(0, 0), 900 - 1000 - 9);
+  EXPECT_EQ(book.stressed_equity(1, 0), 1000 - 900 - 90);
+  EXPECT_EQ(book.stressed_equity(1, 1), 1000 - 1500 - 150);
+  expect_figure(book.requirements().cover2, 650, 1, {2}, {650});
+
+  book.set_slippage(0, std::nullopt, SlippageCurve({{1000, 10}}));
+  EXPECT_EQ(book.stressed_equity(1, 1), 1000 - 1500 - 150);  // not before the sync
+  EXPECT_TRUE(book.sync());
+  EXPECT_EQ(book.stressed_equity(0, 0), 900 - 1000);
+  EXPECT_EQ(book.stressed_equity(1, 1), 1000 - 1500 - 15);
+  expect_figure(book.requirements().cover2, 515, 1, {2}, {515});
+  expect_figure(book.verify_requirements().cover2, 515, 1, {2}, {515});
+  EXPECT_FALSE(book.sync());  // nothing changed since
 }
 
 TEST(CoverageBook, NoDeficitMeansNoRequirementAndAnInfiniteRatio) {

@@ -52,13 +52,17 @@ struct SizingReport {
   double var_level = 0.99;
   double es_level = 0.975;
   std::uint32_t scenarios = 0;
-  std::uint32_t historical_scenarios = 0;  // of scenarios: worst moves from the loaded history
+  std::uint32_t historical_scenarios = 0;     // of scenarios: worst moves from the loaded history
   std::vector<std::string> historical_names;  // theirs: underlying, fall or rise, window start
-  std::string historical_note;             // why none were added, when history was loaded
-  std::uint32_t depth_instruments = 0;     // instruments whose book depth gives the slippage
-  std::uint64_t slippage_updates = 0;      // new curves from a newer snapshot
-  std::uint64_t history_returns = 0;       // returns per instrument in the history used
-  std::uint64_t history_loaded = 0;        // samples loaded from --history files
+  std::string historical_note;                // why none were added, when history was loaded
+  std::uint32_t depth_instruments = 0;        // instruments whose book depth gives the slippage
+  std::uint64_t slippage_updates = 0;         // new curves from a newer snapshot
+  std::uint64_t history_returns = 0;          // returns per instrument in the history used
+  // The longest horizon (intervals) whose figures were scaled from one-interval returns by
+  // sqrt(h) because the history held fewer than SizingOptions::min_horizon_windows windows of it;
+  // 0 when none was. The square-root-of-time rule overstates the tail on a crash's minutes.
+  std::uint64_t sqrt_time_horizon = 0;
+  std::uint64_t history_loaded = 0;   // samples loaded from --history files
   std::uint64_t history_refused = 0;  // of those and the replay's marks: refused (out of order)
   std::vector<CoverageSample> coverage;
   std::vector<TriggerChange> triggers;

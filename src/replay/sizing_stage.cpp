@@ -506,12 +506,13 @@ namespace {
 
 // The scenario losses of one portfolio: overlapping h-interval returns when the history holds at
 // least `min_windows` of them, else the one-interval returns scaled by sqrt(h).
-void portfolio_losses(std::span<const sizing::Exposure> p, const sizing::JointReturns& paths,
+// Returns whether it scaled.
+bool portfolio_losses(std::span<const sizing::Exposure> p, const sizing::JointReturns& paths,
                       std::size_t h, std::size_t min_windows, std::vector<double>& losses) {
   if (paths.horizon_count(h) >= min_windows) {
     losses.assign(paths.horizon_count(h), 0.0);
     sizing::add_scenario_losses(p, paths, h, losses);
-    return;
+    return false;
   }
   const double scale = std::sqrt(static_cast<double>(h));
   losses.assign(paths.count(), 0.0);
@@ -519,6 +520,7 @@ void portfolio_losses(std::span<const sizing::Exposure> p, const sizing::JointRe
     for (const sizing::Exposure& e : p)
       losses[k] += sizing::exposure_loss(e, paths.log_return(e.instrument, k) * scale);
   }
+  return true;
 }
 
 std::int64_t money_up(double figure) {
@@ -527,6 +529,52 @@ std::int64_t money_up(double figure) {
 }
 
 }  // namespace
+
+// Account `slot`'s positions as exposures at the mirror's marks, into `portfolio`; returns its
+// liquidation horizon in intervals (0 when it holds nothing): the longest of its positions'.
+std::size_t SizingStage::portfolio_of(std::uint32_t slot, double elapsed_days,
+                                      std::vector<sizing::Exposure>& portfolio) const {
+  portfolio.clear();
+  double horizon_ns = 0;
+  for (const Position& p : mirror_.positions(slot)) {
+    const InstrumentRisk& r = mirror_.risk(p.instrument);
+    const std::int64_t mark = mirror_.state(p.instrument).mark;
+    portfolio.push_back({p.instrument, r.kind,
+                         sizing::exposure_value(r.kind, Qty{p.qty}, Price{mark}, r.multiplier)});
+    const double adv = traded_lots_[p.instrument] / elapsed_days;
+    horizon_ns = std::max<double>(
+        horizon_ns, static_cast<double>(sizing::liquidation_horizon_ns(
+                        options_.horizon, std::fabs(static_cast<double>(p.qty)), adv)));
+  }
+  if (portfolio.empty()) return 0;
+  return static_cast<std::size_t>(
+      sizing::horizon_intervals(static_cast<std::int64_t>(horizon_ns), options_.interval_ns));
+}
+
+// Adds to the venue's sample what one account loses beyond its equity (the loss its collateral
+// does not cover, which falls to the funds), scenario by scenario. (The accounts' plain losses
+// would net to the venue's own book: every long has a short.) Scenario k is the window starting
+// at interval k, each account over its own horizon h, when the history holds enough windows of
+// the longest horizon `venue_h`; otherwise interval k's return scaled by sqrt(h) (returns false).
+bool SizingStage::add_venue_losses(std::span<const sizing::Exposure> portfolio, Int128 equity,
+                                   const sizing::JointReturns& paths, std::size_t h,
+                                   std::size_t venue_h, std::vector<double>& sample) const {
+  const std::size_t windows = paths.horizon_count(venue_h);
+  const bool overlapping = windows >= options_.min_horizon_windows;
+  const std::size_t n = overlapping ? windows : paths.count();
+  const double scale = std::sqrt(static_cast<double>(h));
+  sample.resize(std::max(sample.size(), n), 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    double loss = 0;
+    for (const sizing::Exposure& e : portfolio) {
+      const double r = overlapping ? paths.horizon_return(e.instrument, k, h)
+                                   : paths.log_return(e.instrument, k) * scale;
+      loss += sizing::exposure_loss(e, r);
+    }
+    sample[k] += std::max(0.0, loss - static_cast<double>(equity));
+  }
+  return overlapping;
+}
 
 // VaR / ES of a loss sample with the configured anti-procyclicality tool (anti_procyclicality.hpp):
 // none, the stressed-period weight, the long-lookback floor, or the buffer, which in a single
@@ -553,26 +601,23 @@ void SizingStage::account_figures(SizingReport& report) {
       1.0 / 1440,
       static_cast<double>(std::max<std::int64_t>(1, history_.count() * options_.interval_ns)) /
           86'400e9);
-  std::vector<std::vector<double>> venue(books_.size());
+  // Each account's horizon first: the venue's scenarios are windows long enough for every
+  // account of the asset.
   std::vector<sizing::Exposure> portfolio;
+  std::vector<std::size_t> horizons(mirror_.account_count(), 0);
+  std::vector<std::size_t> venue_horizon(books_.size(), 0);
+  for (std::uint32_t slot = 0; slot < mirror_.account_count(); ++slot) {
+    horizons[slot] = portfolio_of(slot, elapsed_days, portfolio);
+    const std::uint8_t asset = mirror_.asset(slot);
+    if (asset < venue_horizon.size())
+      venue_horizon[asset] = std::max(venue_horizon[asset], horizons[slot]);
+  }
+  std::vector<std::vector<double>> venue(books_.size());
   std::vector<double> losses;
   std::vector<AccountRisk> all;
   for (std::uint32_t slot = 0; slot < mirror_.account_count(); ++slot) {
-    portfolio.clear();
-    double horizon_ns = 0;
-    for (const Position& p : mirror_.positions(slot)) {
-      const InstrumentRisk& r = mirror_.risk(p.instrument);
-      const std::int64_t mark = mirror_.state(p.instrument).mark;
-      portfolio.push_back({p.instrument, r.kind,
-                           sizing::exposure_value(r.kind, Qty{p.qty}, Price{mark}, r.multiplier)});
-      const double adv = traded_lots_[p.instrument] / elapsed_days;
-      horizon_ns = std::max<double>(
-          horizon_ns, static_cast<double>(sizing::liquidation_horizon_ns(
-                          options_.horizon, std::fabs(static_cast<double>(p.qty)), adv)));
-    }
+    const std::size_t h = portfolio_of(slot, elapsed_days, portfolio);
     if (portfolio.empty()) continue;
-    const std::size_t h = static_cast<std::size_t>(
-        sizing::horizon_intervals(static_cast<std::int64_t>(horizon_ns), options_.interval_ns));
     const std::uint8_t asset = mirror_.asset(slot);
     std::optional<sizing::TailFigures> f;
     if (options_.method == VarMethod::kParametric) {
@@ -580,24 +625,18 @@ void SizingStage::account_figures(SizingReport& report) {
       f = sizing::parametric_var_es(portfolio, cov, h, options_.var);
     } else if (options_.method == VarMethod::kFiltered) {
       const sizing::FilteredReturns filtered(paths, options_.ewma);
-      portfolio_losses(portfolio, filtered.joint(), h, options_.min_horizon_windows, losses);
+      if (portfolio_losses(portfolio, filtered.joint(), h, options_.min_horizon_windows, losses))
+        report.sqrt_time_horizon = std::max<std::uint64_t>(report.sqrt_time_horizon, h);
       f = tail_figures(losses);
     } else {
-      portfolio_losses(portfolio, paths, h, options_.min_horizon_windows, losses);
+      if (portfolio_losses(portfolio, paths, h, options_.min_horizon_windows, losses))
+        report.sqrt_time_horizon = std::max<std::uint64_t>(report.sqrt_time_horizon, h);
       f = tail_figures(losses);
     }
     if (asset < venue.size()) {
-      // The venue's sample: what each account loses beyond its equity - the loss its collateral
-      // does not cover, which falls to the funds - added scenario by scenario. (The accounts'
-      // plain losses would net to the venue's own book: every long has a short.)
-      const double scale = std::sqrt(static_cast<double>(h));
-      const double equity = static_cast<double>(mirror_.equity(slot));
-      venue[asset].resize(std::max(venue[asset].size(), paths.count()), 0.0);
-      for (std::size_t k = 0; k < paths.count(); ++k) {
-        double loss = 0;
-        for (const sizing::Exposure& e : portfolio)
-          loss += sizing::exposure_loss(e, paths.log_return(e.instrument, k) * scale);
-        venue[asset][k] += std::max(0.0, loss - equity);
+      if (!add_venue_losses(portfolio, mirror_.equity(slot), paths, h, venue_horizon[asset],
+                            venue[asset])) {
+        report.sqrt_time_horizon = std::max<std::uint64_t>(report.sqrt_time_horizon, h);
       }
     }
     if (!f) continue;
@@ -606,7 +645,7 @@ void SizingStage::account_figures(SizingReport& report) {
     a.asset = asset;
     a.var = money_up(f->var);
     a.es = money_up(f->es);
-    a.horizon_days = horizon_ns / 86'400e9;
+    a.horizon_days = static_cast<double>(h * options_.interval_ns) / 86'400e9;
     all.push_back(a);
   }
   std::sort(all.begin(), all.end(), [](const AccountRisk& x, const AccountRisk& y) {

@@ -90,6 +90,11 @@ class SizingStage {
   void on_change(std::uint8_t asset, const sizing::TierChange& c, std::vector<Event>& out);
   std::int64_t liquidated_notional(const WaterfallRecord& r) const;
   void account_figures(SizingReport& report);
+  std::size_t portfolio_of(std::uint32_t slot, double elapsed_days,
+                           std::vector<sizing::Exposure>& portfolio) const;
+  bool add_venue_losses(std::span<const sizing::Exposure> portfolio, Int128 equity,
+                        const sizing::JointReturns& paths, std::size_t h, std::size_t venue_h,
+                        std::vector<double>& sample) const;
   std::optional<sizing::TailFigures> tail_figures(std::vector<double>& losses) const;
 
   SizingOptions options_;

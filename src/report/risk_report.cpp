@@ -54,6 +54,13 @@ std::string risk_report_text(const replay::ReplaySummary& s) {
                      r.historical_scenarios, fmt::join(r.historical_names, "; "))
                : fmt::format("  no historical scenarios: {}\n", r.historical_note);
   }
+  if (r.sqrt_time_horizon > 0) {
+    out += fmt::format(
+        "  note: the history holds too few windows of the {}-interval horizon, so one-interval "
+        "returns were scaled by its square root, which overstates the tail of a crash's minutes: "
+        "load earlier days with --history\n",
+        r.sqrt_time_horizon);
+  }
   if (r.depth_instruments > 0) {
     out +=
         fmt::format("  slippage from the book depth of {} instrument(s), {} snapshot(s) applied\n",
@@ -115,6 +122,7 @@ std::string risk_report_json(const replay::ReplaySummary& s) {
   add("depth_instruments", fmt::format("{}", r.depth_instruments));
   add("slippage_updates", fmt::format("{}", r.slippage_updates));
   add("history_returns", fmt::format("{}", r.history_returns));
+  add("sqrt_time_horizon", fmt::format("{}", r.sqrt_time_horizon));
   add("history_loaded", fmt::format("{}", r.history_loaded));
   add("history_refused", fmt::format("{}", r.history_refused));
   add("controls_sent", fmt::format("{}", r.controls_sent));

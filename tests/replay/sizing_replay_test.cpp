@@ -195,6 +195,8 @@ TEST(SizingReplay, HistoryFromTheDayBeforeIsLoadedAheadOfTheReplaysMarks) {
   EXPECT_EQ(with.sizing.history_refused, 0u);
   EXPECT_GE(with.sizing.history_returns, without.sizing.history_returns + 1400);
   EXPECT_EQ(with.digest, without.digest);
+  // One day against the 2-day margin period of risk: the figures had to be scaled, and say so.
+  EXPECT_GE(without.sizing.sqrt_time_horizon, 2880u);
 }
 
 TEST(SizingReplay, AHistoryFileWithoutTheReplayedInstrumentIsRefused) {
@@ -314,6 +316,8 @@ TEST(SizingReplay, HistoricalScenariosAreTheWorstWindowsOfTheLoadedHistory) {
             std::string::npos)
       << s.sizing.historical_names[1] << " vs " << rise;
   EXPECT_EQ(s.digest, plain.digest);  // observing only
+  // Two days of history hold enough 6-hour windows for every account: nothing was scaled.
+  EXPECT_EQ(s.sizing.sqrt_time_horizon, 0u);
 }
 
 // The default two-day margin period of risk is longer than the one day loaded: no historical

@@ -193,22 +193,44 @@ inline void take_over(WaterfallContext& ctx, std::uint32_t slot, std::uint32_t b
 
 // Carries out a partial plan: the backstop takes the planned lots over at the mark, each move
 // paying its fee (never more than the equity left) to the insurance fund; no surplus transfer.
-// True when the account is healthy afterwards.
+// Lots that would take the backstop's exposure beyond the cap (risk_controls.hpp) are closed
+// against the opposite side at the mark, as a full liquidation's are. True when the account is
+// healthy afterwards.
 inline bool reduce_partially(WaterfallContext& ctx, std::uint32_t slot) noexcept {
   PartialPlan plan;
   if (!plan_partial(ctx, slot, plan)) return false;
   Ledger& ledger = ctx.ledger;
-  const std::uint32_t backstop = ctx.backstop_slot(ledger.account(slot).asset);
+  const std::uint8_t asset = ledger.account(slot).asset;
+  const std::uint32_t backstop = ctx.backstop_slot(asset);
+  const bool capped = ctx.config.exposure_cap_ppm != 0 && backstop != kNoSlot;
+  Int128 exposure = capped ? backstop_exposure(ctx, backstop) : 0;
+  const Int128 cap = capped ? exposure_cap(ctx, asset) : 0;
   // Last slot first: a position closed whole is the last one, so no other position moves.
   for (std::uint32_t j = ledger.account(slot).position_count; j-- > 0;) {
     if (plan.lots[j] == 0) continue;
     const Position p = ledger.positions(slot)[j];
-    take_over(ctx, slot, backstop, p.instrument, p.qty > 0 ? plan.lots[j] : -plan.lots[j]);
+    const std::int64_t lots = p.qty > 0 ? plan.lots[j] : -plan.lots[j];
+    bool over_cap = false;
+    if (capped) {
+      const InstrumentRisk& r = ledger.risk(p.instrument);
+      const Int128 v = value_down(r, lots, ledger.state(p.instrument).mark);
+      const Int128 notional = v < 0 ? -v : v;
+      over_cap = exposure + notional > cap;
+      if (over_cap) {
+        ctx.record(WaterfallKind::kExposureCap, 0, WaterfallReason::kControl, asset, p.instrument,
+                   ledger.account(slot).id, static_cast<std::int64_t>(notional),
+                   static_cast<std::int64_t>(exposure), static_cast<std::int64_t>(cap));
+      } else {
+        exposure += notional;
+      }
+    }
+    take_over(ctx, slot, backstop, p.instrument, lots);
     // The transfer's rounding dust (a unit or two) may leave less equity than planned.
     const auto fee = static_cast<std::int64_t>(
         std::max<Int128>(0, std::min<Int128>(plan.fee[j], ledger.margin(slot).equity)));
     if (fee > 0)
       ctx.to_insurance(slot, fee, WaterfallKind::kLiquidationFee, 0, WaterfallReason::kFee);
+    if (over_cap) close_over_cap(ctx, slot, backstop, TakenPosition{p.instrument, lots, 0, true});
   }
   ctx.refresh(slot);
   if (backstop != kNoSlot) ctx.refresh(backstop);

@@ -218,6 +218,31 @@ TEST(PartialLiquidation, ShortPositionIsBoughtBackPartially) {
   v.expect_restored(kA);
 }
 
+// The exposure cap (risk_controls.hpp) holds for a partial takeover too: with a fund of 1,000
+// and a cap of 100 % of it, the 6 lots of the worked example above (55,500 at 9,250) go beyond
+// it, so the backstop closes them against B at the mark and ends flat; A keeps 4 lots, healthy,
+// and its fee (278) is the fund's.
+TEST(PartialLiquidation, LotsBeyondTheExposureCapAreClosedAgainstTheOppositeSide) {
+  RiskConfig c = partial_config();
+  c.waterfall.policy = AdlPolicy::kRanked;
+  c.waterfall.exposure_cap_ppm = 1'000'000;
+  Venue v(c);
+  long_ten(v);
+  v.ok(make_fund_deposit(FundKind::kInsurance, 0, Money{1'000}));
+  v.mark(0, 9'250);
+  const auto cap = v.of(WaterfallKind::kExposureCap);
+  ASSERT_EQ(cap.size(), 1u);
+  EXPECT_EQ(cap[0].account, kA);
+  EXPECT_EQ(cap[0].amount, 55'500);
+  EXPECT_EQ(cap[0].before, 0);
+  EXPECT_EQ(cap[0].after, 1'000);
+  EXPECT_EQ(v.qty(kBackstop), 0);
+  EXPECT_EQ(v.qty(kA), 4);
+  EXPECT_EQ(v.qty(kB), -4);
+  EXPECT_EQ(v.insurance(), 1'000 + 278);
+  v.expect_restored(kA);
+}
+
 TEST(PartialLiquidation, FeeRateAtOrAboveInitialMarginIsRefused) {
   RiskConfig c = partial_config();
   c.waterfall.liquidation_fee_rate = 100'000;  // = IM 10 %: reducing could never help

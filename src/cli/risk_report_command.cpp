@@ -63,8 +63,8 @@ CLI::App* add_risk_report_command(CLI::App& app, RiskReportCliOptions& o) {
   cmd->add_flag("--no-controls", o.no_controls,
                 "observe only: send no tier decision to the engine");
   cmd->add_option("--report", o.replay.report,
-                  "write the self-contained HTML report, with the live coverage and the trigger "
-                  "changes (synchronous mode)");
+                  "write the self-contained HTML report, with the live coverage, the fund against "
+                  "the drawdown trigger's level and the trigger changes (synchronous mode)");
   cmd->add_flag("--json", o.json, "print one JSON object instead of the text");
   return cmd;
 }

@@ -228,7 +228,11 @@ std::optional<ReplaySummary> run_replay(const ReplayOptions& options, std::strin
     run.run_synchronous();
   }
   run.finish();
-  if (sizing) summary.sizing = sizing->finish(builder.last_event_time());
+  if (sizing) {
+    summary.sizing = sizing->finish(builder.last_event_time());
+    summary.sizing.drawdown_ppm = config.risk.waterfall.drawdown_ppm;
+    summary.sizing.drawdown_window_ns = config.risk.waterfall.drawdown_window_ns;
+  }
   const Clock::time_point finished = Clock::now();
   run.summarize();
   summary.parse_s = seconds_between(start, parsed);

@@ -70,6 +70,10 @@ struct SizingReport {
   std::uint64_t contribution_targets_sent = 0;  // of controls_sent: members' new contributions
   std::uint64_t exposure_cap_hits = 0;          // takeovers the engine's exposure cap sent to ADL
   std::uint64_t feed_errors = 0;  // state records the mirror refused (0 unless a defect)
+  // The engine's fund-drawdown trigger as the replay ran it (WaterfallConfig; docs/waterfall.md),
+  // for the report's fund chart: drawdown_ppm 0 when it was off.
+  std::int64_t drawdown_ppm = 0;
+  std::int64_t drawdown_window_ns = 0;
   // Per asset at the end: the venue's VaR / ES (its accounts' losses summed per scenario), the
   // requirement and the lowest coverage ratio seen.
   struct AssetFigures {

@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "replay/instrument_map.hpp"
+#include "report/drawdown_level.hpp"
 #include "report/html_style.hpp"
 #include "report/html_text.hpp"
 #include "report/loss_tables.hpp"
@@ -173,9 +175,93 @@ std::string funds(const Frame& frame, const ReportData& data,
   return o;
 }
 
+// The trigger changes drawn on an asset's charts: those whose subject is the asset (coverage,
+// cascade, drawdown, exposure cap), and each price-deviation hold - whose subject is an instrument
+// - on the charts of that instrument's settlement asset; on every asset's when the symbol is not
+// among the replay's instruments.
+std::vector<TimelineMarker> trigger_markers(const ReplaySummary& s, std::string_view asset) {
+  std::vector<TimelineMarker> out;
+  for (const replay::TriggerChange& t : s.sizing.triggers) {
+    bool here = t.subject == asset;
+    if (t.trigger == "deviation") {
+      const auto it =
+          std::find_if(s.instruments.begin(), s.instruments.end(),
+                       [&](const InstrumentSummary& n) { return n.symbol == t.subject; });
+      here = it == s.instruments.end() || it->asset == asset;
+    }
+    if (!here) continue;
+    TimelineMarker m;
+    m.time_ns = t.time_ns;
+    m.css = t.trigger;
+    m.label = fmt::format("{}: {}\u2192{}", t.trigger, t.from, t.to);
+    m.title = fmt::format("{} UTC: {} {}, {} \u2192 {} (value {:.4f}, threshold {:.4f}; {})",
+                          format_utc(t.time_ns), t.trigger, t.subject, t.from, t.to, t.value,
+                          t.threshold, t.detail);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// The asset's insurance fund at each sizing sample against the drawdown trigger's level
+// (drawdown_level.hpp), both bucketed: the fund's band and last sample, and the level's highest in
+// the bucket; the fund alone when the replay ran without the trigger.
+std::string fund_against_drawdown(const Frame& frame, const replay::SizingReport& r,
+                                  std::uint8_t asset, const std::vector<TimelineMarker>& markers) {
+  std::vector<FundSample> samples;
+  for (const replay::CoverageSample& c : r.coverage) {
+    if (c.asset == asset) samples.push_back({c.time_ns, c.insurance});
+  }
+  if (samples.empty()) return {};
+  const bool trigger = r.drawdown_ppm > 0;
+  const std::vector<std::int64_t> levels =
+      trigger ? drawdown_levels(samples, r.drawdown_ppm, r.drawdown_window_ns)
+              : std::vector<std::int64_t>{};
+  std::vector<Extent> fund(frame.buckets);
+  std::vector<Extent> level(frame.buckets);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (samples[i].time_ns < frame.origin_ns) continue;
+    const auto b =
+        static_cast<std::size_t>((samples[i].time_ns - frame.origin_ns) / frame.width_ns);
+    if (b >= frame.buckets) continue;
+    fund[b].add(samples[i].fund);
+    if (trigger) level[b].add(levels[i]);
+  }
+  const std::string name(asset_name(asset));
+  std::string o;
+  if (trigger) {
+    o += fmt::format("<h3>Insurance fund against the drawdown trigger &mdash; {}</h3>\n",
+                     html_escape(name));
+    o += legend({{"fund", "insurance fund at the sizing samples"},
+                 {"level", "drawdown trigger's level"},
+                 {"trig", "trigger changes (hover for the numbers)"}});
+  } else {
+    o += fmt::format("<h3>Insurance fund &mdash; {}</h3>\n", html_escape(name));
+    o += legend({{"fund", "insurance fund at the sizing samples"},
+                 {"trig", "trigger changes (hover for the numbers)"}});
+  }
+  o += fund_level_chart(frame, fmt::format("chart-fund-drawdown-{}", asset),
+                        (trigger ? "insurance fund and drawdown level " : "insurance fund ") + name,
+                        fund, level, asset_money_exponent(asset), markers);
+  if (!trigger) {
+    return o +
+           "<p class=\"muted\">No drawdown trigger was set for this replay "
+           "(<code>--drawdown PCT</code>): the fund alone.</p>\n";
+  }
+  return o + fmt::format(
+                 "<p class=\"muted\">The drawdown trigger keeps the fund's draws above its level, "
+                 "(1 &minus; {} %) &times; the fund's highest level within the trailing {}, and "
+                 "switches the asset to ADL when the fund reaches it with a loss left or ends an "
+                 "event below it. The level drawn here, rounded up to the unit as the engine "
+                 "rounds it (the highest level in each bucket), is computed from the per-interval "
+                 "samples, while the engine evaluates it at every event: between samples the fund "
+                 "may have stood higher, and the engine's level with it.</p>\n",
+                 format_decimal(r.drawdown_ppm, -4, true), duration_text(r.drawdown_window_ns));
+}
+
 // Fund sizing's live coverage (docs/sizing.md), when the replay ran with it: per asset the
 // coverage ratio against the live Cover-2, bucketed (the lowest sample of each bucket), its tier
-// bands, and every trigger change on the timeline with its numbers.
+// bands, the insurance fund against the drawdown trigger, every trigger change on the charts'
+// timeline, and all of them in a table with their numbers.
 std::string sizing_section(const Frame& frame, const ReplaySummary& s) {
   const replay::SizingReport& r = s.sizing;
   if (!r.enabled) return {};
@@ -185,6 +271,8 @@ std::string sizing_section(const Frame& frame, const ReplaySummary& s) {
       "({}). Tier changes were sent to the engine as risk controls ({} in all).</p>\n",
       r.scenarios, 100 * r.var_level, 100 * r.es_level, html_escape(r.method), r.controls_sent);
   for (const replay::SizingReport::AssetFigures& a : r.assets) {
+    const std::string name(asset_name(a.asset));
+    const std::vector<TimelineMarker> markers = trigger_markers(s, name);
     std::vector<Extent> ppm(frame.buckets);
     std::size_t samples = 0;
     for (const replay::CoverageSample& c : r.coverage) {
@@ -195,15 +283,18 @@ std::string sizing_section(const Frame& frame, const ReplaySummary& s) {
       ppm[b].add(static_cast<std::int64_t>(std::min(c.ratio, 1e6) * 1e6));
       ++samples;
     }
-    if (samples == 0) continue;
-    const std::string name(asset_name(a.asset));
-    o += fmt::format(
-        "<h3>Live coverage ratio &mdash; {} (insurance fund + default fund) &divide; "
-        "Cover-2</h3>\n",
-        html_escape(name));
-    o += legend({{"coverage", "lowest coverage in the bucket"}, {"bk", "below 1: red tier"}});
-    o += coverage_chart(frame, fmt::format("chart-live-coverage-{}", a.asset),
-                        "live coverage ratio " + name, ppm);
+    if (samples != 0) {
+      o += fmt::format(
+          "<h3>Live coverage ratio &mdash; {} (insurance fund + default fund) &divide; "
+          "Cover-2</h3>\n",
+          html_escape(name));
+      o += legend({{"coverage", "lowest coverage in the bucket"},
+                   {"bk", "below 1: red tier"},
+                   {"trig", "trigger changes (hover for the numbers)"}});
+      o += coverage_chart(frame, fmt::format("chart-live-coverage-{}", a.asset),
+                          "live coverage ratio " + name, ppm, markers);
+    }
+    o += fund_against_drawdown(frame, r, a.asset, markers);
   }
   o += "<h3>Trigger changes</h3>\n";
   if (r.triggers.empty()) return o + "<p class=\"muted\">none</p>\n</section>\n";

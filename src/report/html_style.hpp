@@ -34,6 +34,15 @@ svg.chart{width:100%;height:auto;display:block}
 .oi.band,.oi.dot{fill:#7a4fd6}.oi.line{stroke:#7a4fd6}
 .fund.band,.fund.dot{fill:#1b7f3b}.fund.line{stroke:#1b7f3b}
 .coverage.band,.coverage.dot{fill:#b5651d}.coverage.line{stroke:#b5651d}
+.level.line{stroke:#b3261e;stroke-dasharray:6 4}.level.dot{fill:#b3261e}
+.trigger .hit{stroke:transparent;stroke-width:8}
+.trigger .rule{stroke-width:1.4;stroke-dasharray:3 3}
+.tlab{font-size:11px}
+.trigger.coverage .rule{stroke:#b5651d}.trigger.coverage .tlab{fill:#b5651d}
+.trigger.drawdown .rule{stroke:#b3261e}.trigger.drawdown .tlab{fill:#b3261e}
+.trigger.cascade .rule{stroke:#7a4fd6}.trigger.cascade .tlab{fill:#7a4fd6}
+.trigger.exposure_cap .rule{stroke:#2f6fdb}.trigger.exposure_cap .tlab{fill:#2f6fdb}
+.trigger.deviation .rule{stroke:#555}.trigger.deviation .tlab{fill:#555}
 .red-zone{fill:#b3261e;opacity:.06}
 .one{stroke:#b3261e;stroke-dasharray:6 4}
 .bar{shape-rendering:crispEdges}.bar.liq{fill:#e8a33d}.bar.bk{fill:#b3261e}
@@ -41,7 +50,7 @@ svg.chart{width:100%;height:auto;display:block}
 .legend{display:flex;gap:16px;color:var(--muted);font-size:12px;margin:2px 0 6px}
 .sw{display:inline-block;width:12px;height:10px;margin-right:5px;vertical-align:middle}
 .sw.mark{background:#2f6fdb}.sw.oi{background:#7a4fd6}.sw.fund{background:#1b7f3b}
-.sw.coverage{background:#b5651d}.sw.liq{background:#e8a33d}.sw.bk{background:#b3261e}
+.sw.coverage{background:#b5651d}.sw.level{background:#b3261e}.sw.trig{background:#555}.sw.liq{background:#e8a33d}.sw.bk{background:#b3261e}
 .sw.adl{background:#7a4fd6}.sw.draw{background:#2f6fdb}.sw.soc{background:#222}.sw.band{background:#2f6fdb;opacity:.25}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}

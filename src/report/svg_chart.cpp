@@ -1,6 +1,7 @@
 // The HTML report's charts, drawn as inline SVG from the bucketed series: the axes with exact
-// labels, a series' min-to-max band and its last-value line, the coverage ratio against 1, and
-// the liquidation and waterfall counts as bars and markers.
+// labels, a series' min-to-max band and its last-value line, the coverage ratio against 1, the
+// fund against a level, the liquidation and waterfall counts as bars and markers, and trigger
+// changes as vertical lines.
 #include "report/svg_chart.hpp"
 
 #include <fmt/format.h>
@@ -158,6 +159,61 @@ std::string band_and_line(const Frame& f, const Axis& a, const std::vector<Exten
   return o;
 }
 
+// A line through each bucket's highest value (a level the series must stay above).
+std::string max_line(const Frame& f, const Axis& a, const std::vector<Extent>& v,
+                     std::string_view css) {
+  std::string o;
+  for_each_run(v, f.buckets, [&](std::size_t i, std::size_t j) {
+    std::string line;
+    for (std::size_t k = i; k < j; ++k)
+      line += fmt::format("{:.1f},{:.1f} ", f.x_of_bucket(k), y_of(a, v[k].max));
+    line.pop_back();
+    if (j - i == 1) {
+      o += fmt::format("<circle class=\"dot {}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\"/>\n", css,
+                       f.x_of_bucket(i), y_of(a, v[i].max));
+    } else {
+      o += fmt::format("<polyline class=\"line {}\" points=\"{}\"/>\n", css, line);
+    }
+  });
+  return o;
+}
+
+// Trigger changes as vertical lines over the plot, in time order. Each label goes in the first
+// of kMarkerRows rows along the top edge where it clears the previous one; with none free, only
+// the tooltip tells it (the line is always drawn). A wide transparent line under each makes the
+// tooltip easy to reach.
+std::string timeline_markers(const Frame& f, const std::vector<TimelineMarker>& markers) {
+  constexpr std::size_t kMarkerRows = 3;
+  constexpr double kCharWidth = 6.2;  // of the 11px label font, generously
+  const std::int64_t end_ns = f.origin_ns + f.width_ns * static_cast<std::int64_t>(f.buckets);
+  std::array<double, kMarkerRows> row_free{};
+  row_free.fill(kPlotLeft);
+  std::string o;
+  for (const TimelineMarker& m : markers) {
+    if (m.time_ns < f.origin_ns || m.time_ns > end_ns) continue;
+    const double x = f.x_of_time(m.time_ns);
+    o += fmt::format(
+        "<g class=\"trigger {}\"><title>{}</title>"
+        "<line class=\"hit\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\"/>"
+        "<line class=\"rule\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\"/>",
+        html_escape(m.css), html_escape(m.title), x, x, kPlotTop, kPlotTop + kPlotHeight, x, x,
+        kPlotTop, kPlotTop + kPlotHeight);
+    // Labels run right of their line; one that would leave the plot runs left of it.
+    const double width = kCharWidth * static_cast<double>(m.label.size());
+    const bool leftward = x + 3 + width > kPlotLeft + kPlotWidth;
+    const double from = leftward ? x - 3 - width : x + 3;
+    for (std::size_t r = 0; r < kMarkerRows; ++r) {
+      if (from < row_free[r]) continue;
+      o += fmt::format("<text class=\"tlab\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", from,
+                       kPlotTop + 11 + 12 * static_cast<double>(r), html_escape(m.label));
+      row_free[r] = from + width + 4;
+      break;
+    }
+    o += "</g>\n";
+  }
+  return o;
+}
+
 bool range_of(const std::vector<Extent>& v, std::size_t n, std::int64_t& min, std::int64_t& max) {
   bool any = false;
   for (std::size_t k = 0; k < n; ++k) {
@@ -234,7 +290,8 @@ std::string series_chart(const Frame& f, std::string_view id, std::string_view l
 }
 
 std::string coverage_chart(const Frame& f, std::string_view id, std::string_view label,
-                           const std::vector<Extent>& v) {
+                           const std::vector<Extent>& v,
+                           const std::vector<TimelineMarker>& markers) {
   std::int64_t min = 0;
   std::int64_t max = 0;
   if (!range_of(v, f.buckets, min, max)) {
@@ -251,7 +308,24 @@ std::string coverage_chart(const Frame& f, std::string_view id, std::string_view
       kPlotLeft, y1, kPlotWidth, kPlotTop + kPlotHeight - y1, kPlotLeft, kPlotLeft + kPlotWidth, y1,
       y1, kPlotLeft + kPlotWidth - 190, y1 - 5);
   o += band_and_line(f, a, v, "coverage", a.hi);
-  return o + "</svg>\n";
+  return o + timeline_markers(f, markers) + "</svg>\n";
+}
+
+std::string fund_level_chart(const Frame& f, std::string_view id, std::string_view label,
+                             const std::vector<Extent>& fund, const std::vector<Extent>& level,
+                             int exponent, const std::vector<TimelineMarker>& markers) {
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  if (!range_of(fund, f.buckets, min, max)) return empty_chart(id, label, "no fund sample");
+  std::int64_t level_min = 0;
+  std::int64_t level_max = 0;
+  if (range_of(level, f.buckets, level_min, level_max)) {
+    min = std::min(min, level_min);
+    max = std::max(max, level_max);
+  }
+  const Axis a = make_axis(min, max);
+  return svg_open(id, label) + axes(f, a, exponent) + band_and_line(f, a, fund, "fund") +
+         max_line(f, a, level, "level") + timeline_markers(f, markers) + "</svg>\n";
 }
 
 std::string events_chart(const Frame& f, const std::vector<EventCounts>& counts) {

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -122,6 +123,114 @@ TEST(HtmlReport, FundSizingAddsTheLiveCoverageAndEveryTriggerChange) {
     EXPECT_EQ(count(p, std::string("<") + tag + ">") + count(p, std::string("<") + tag + " "),
               count(p, std::string("</") + tag + ">"));
   }
+}
+
+// The part of the page from the element with id `id` to the end of its <svg>.
+std::string chart(const std::string& page, const std::string& id) {
+  const std::size_t at = page.find("id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  return page.substr(at, page.find("</svg>", at) - at);
+}
+
+// A trigger change's tooltip on the charts, as the page writes it.
+std::string marker_title(const replay::TriggerChange& t) {
+  return "<title>" + format_utc(t.time_ns) + " UTC: " + t.trigger + " " + t.subject + ", ";
+}
+
+// A thin fund on the crash day with sizing and Bybit's drawdown trigger (30 % in 8 h): the fund
+// chart draws the trigger's level, and every trigger change of the asset is a marker on its
+// coverage chart and on its fund chart. Without the trigger the fund is drawn alone, and the
+// caption says no drawdown trigger was set.
+TEST(HtmlReport, FundChartDrawsTheDrawdownLevelAndTriggerMarkers) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
+  ReplayOptions o;
+  o.accounts = 500;
+  o.files = {kCrashFile};
+  o.insurance_fund_ppm = replay::kThinFundPpm;
+  o.default_fund_ppm = 0;
+  o.sizing = replay::SizingOptions{};
+  o.drawdown_ppm = 300'000;
+  Rendered r;
+  ASSERT_NO_FATAL_FAILURE(render(o, r));
+  EXPECT_EQ(r.summary.sizing.drawdown_ppm, 300'000);
+  EXPECT_EQ(r.summary.sizing.drawdown_window_ns, o.drawdown_window_ns);
+  const std::string& p = r.page;
+  const std::string fund = chart(p, "chart-fund-drawdown-1");
+  const std::string coverage = chart(p, "chart-live-coverage-1");
+  ASSERT_FALSE(fund.empty());
+  ASSERT_FALSE(coverage.empty());
+  EXPECT_NE(fund.find("<polyline class=\"line level\""), std::string::npos);
+  EXPECT_NE(p.find("computed from the per-interval samples, while the engine evaluates it at "
+                   "every event"),
+            std::string::npos);
+  EXPECT_EQ(p.find("No drawdown trigger was set"), std::string::npos);
+  const auto& triggers = r.summary.sizing.triggers;
+  ASSERT_TRUE(std::any_of(triggers.begin(), triggers.end(), [](const replay::TriggerChange& t) {
+    return t.trigger == "drawdown";
+  })) << "the crash day's thin fund loses 30 % of its high";
+  for (const replay::TriggerChange& t : triggers) {
+    SCOPED_TRACE(t.trigger + " at " + format_utc(t.time_ns));
+    EXPECT_EQ(count(fund, marker_title(t)), 1u);
+    EXPECT_EQ(count(coverage, marker_title(t)), 1u);
+  }
+  EXPECT_EQ(count(fund, "<g class=\"trigger "), triggers.size());
+  EXPECT_EQ(count(coverage, "<g class=\"trigger drawdown\">"),
+            static_cast<std::size_t>(std::count_if(
+                triggers.begin(), triggers.end(),
+                [](const replay::TriggerChange& t) { return t.trigger == "drawdown"; })));
+
+  o.drawdown_ppm = 0;
+  Rendered without;
+  ASSERT_NO_FATAL_FAILURE(render(o, without));
+  const std::string alone = chart(without.page, "chart-fund-drawdown-1");
+  ASSERT_FALSE(alone.empty());
+  EXPECT_NE(alone.find("<polyline class=\"line fund\""), std::string::npos);
+  EXPECT_EQ(alone.find(" level\""), std::string::npos) << "no level line or dot";
+  EXPECT_NE(without.page.find("No drawdown trigger was set"), std::string::npos);
+  EXPECT_EQ(without.page.find("computed from the per-interval samples"), std::string::npos);
+}
+
+// A price-deviation hold names an instrument: its marker goes on the charts of that instrument's
+// settlement asset only; one naming a symbol the replay does not know goes on every asset's.
+TEST(HtmlReport, DeviationMarkersGoToTheirInstrumentsAsset) {
+  if (!std::filesystem::exists(kCrashFile)) GTEST_SKIP() << kCrashFile << " absent";
+  ReplayOptions o;
+  o.accounts = 300;
+  o.files = {kCrashFile};
+  o.sizing = replay::SizingOptions{};
+  Rendered r;
+  ASSERT_NO_FATAL_FAILURE(render(o, r));
+  ReplaySummary s = r.summary;
+  ASSERT_FALSE(s.sizing.coverage.empty());
+  ASSERT_EQ(s.instruments[0].asset, "BTC");
+  // A second asset (index 0) with fund samples of its own.
+  replay::SizingReport::AssetFigures other;
+  other.asset = 0;
+  s.sizing.assets.push_back(other);
+  for (const replay::CoverageSample& c : std::vector<replay::CoverageSample>(s.sizing.coverage)) {
+    replay::CoverageSample copy = c;
+    copy.asset = 0;
+    s.sizing.coverage.push_back(copy);
+  }
+  const std::int64_t at = s.sizing.coverage.front().time_ns + 1;
+  replay::TriggerChange known;
+  known.time_ns = at;
+  known.trigger = "deviation";
+  known.subject = s.instruments[0].symbol;
+  known.from = "free";
+  known.to = "hold";
+  replay::TriggerChange unknown = known;
+  unknown.subject = "NOTREPLAYED";
+  s.sizing.triggers = {known, unknown};
+  const std::string p = render_html_report(r.data, s);
+  const std::string btc = chart(p, "chart-fund-drawdown-1");
+  const std::string other_asset = chart(p, "chart-fund-drawdown-0");
+  ASSERT_FALSE(btc.empty());
+  ASSERT_FALSE(other_asset.empty());
+  EXPECT_EQ(count(btc, marker_title(known)), 1u);
+  EXPECT_EQ(count(btc, marker_title(unknown)), 1u);
+  EXPECT_EQ(count(other_asset, marker_title(known)), 0u);
+  EXPECT_EQ(count(other_asset, marker_title(unknown)), 1u);
 }
 
 TEST(HtmlReport, PageHasEveryChartAndTableAndNoScriptOrNetwork) {

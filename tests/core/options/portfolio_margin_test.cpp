@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "backstop/options/standard_margin.hpp"
+
 namespace backstop {
 namespace {
 
@@ -209,6 +211,16 @@ TEST(PortfolioMargin, DocsWorkedExampleInverseShortStraddle) {
   EXPECT_EQ(r.result.contingency, 2'000'000);
   EXPECT_EQ(r.result.maintenance, 63'842'375);
   EXPECT_EQ(r.result.initial, 82'995'088);
+  // Standard margin of each leg: at the money OTM = 0, IM = 0.15 coin per coin of contract (1 BTC:
+  // 15,000,000 sats) + the premium owed, 2,577.10 / 60,000 x 1e8 = 4,295,170.6 -> 4,295,171.
+  const OptionUnits units{OptionSettlement::kInverse, kInverseLot};
+  const OptionMarkInputs call{OptionRight::kCall, 60000, 60000, days14, 550'000, 0};
+  const OptionMoney premium = option_value_from_volatility(units, -10, call);
+  ASSERT_EQ(premium.value, -4'295'171);
+  const OptionMargin standard =
+      standard_option_margin(units, {OptionRight::kCall, -10, 60000, 60000, premium.value});
+  EXPECT_EQ(standard.initial, 19'295'171);
+  EXPECT_EQ(standard.maintenance, 11'795'171);
 }
 
 TEST(PortfolioMargin, RefusalsAreTyped) {

@@ -169,6 +169,44 @@ TEST(PortfolioMargin, InverseFutureLossIsRoundedAgainstTheAccount) {
   EXPECT_EQ(r.result.maintenance, 3'176);
 }
 
+TEST(PortfolioMargin, VolatilityShocksScaleWithTimeToExpiry) {
+  const PortfolioMarginConfig c;
+  // At the 30-day reference the shocks are nominal: 60 % -> 90 % up, 45 % down.
+  const detail::ShockedVolatilities at30 = detail::shocked_volatilities(c, 0.6, 30.0);
+  EXPECT_DOUBLE_EQ(at30.up, 0.9);
+  EXPECT_DOUBLE_EQ(at30.unchanged, 0.6);
+  EXPECT_DOUBLE_EQ(at30.down, 0.45);
+  // Shorter tenors shock more, with p = 0.3: 7.5 days -> (30 / 7.5)^0.3 = 4^0.3 = 1.5157.
+  const detail::ShockedVolatilities short_term = detail::shocked_volatilities(c, 0.6, 7.5);
+  EXPECT_NEAR(short_term.up, 0.6 * (1 + 0.5 * 1.515716566510398), 1e-12);
+  EXPECT_NEAR(short_term.down, 0.6 * (1 - 0.25 * 1.515716566510398), 1e-12);
+  // Longer ones less, with p = 0.13: 120 days -> 0.25^0.13 = 0.8351.
+  const detail::ShockedVolatilities long_term = detail::shocked_volatilities(c, 0.6, 120.0);
+  EXPECT_NEAR(long_term.up, 0.6 * (1 + 0.5 * 0.8350879194283694), 1e-12);
+  // The up shock never leaves the volatility below 50 %; the down shock never below 0.
+  EXPECT_DOUBLE_EQ(detail::shocked_volatilities(c, 0.2, 30.0).up, 0.5);
+  EXPECT_DOUBLE_EQ(detail::shocked_volatilities(c, 0.6, 0.01).down, 0.0);
+}
+
+TEST(PortfolioMargin, CalendarSpreadHandComputed) {
+  // Short 1 call expiring in 7 days on a forward of 60,000, long 1 call expiring in 60 days on a
+  // forward of 60,600 (contango), both K = 60,000, volatility 0 (intrinsic values): now 0 and 600.
+  // At -4 % .. -16 % both forwards fall below the strike: the long call loses its 600 -> 6,000,000.
+  // At +16 % the short loses 9,600, the long gains 70,296 - 60,000 - 600 = 9,696: a gain of 96 x
+  // 10,000. Extended -66 %: 6,000,000 x 0.333333 = 1,999,998; +500 %: a gain. Worst 6,000,000;
+  // the expiries do not net, so 1 lot x 60,000 x 10,000 x 1 % = 6,000,000 of contingency.
+  const GridRun r = run({option(OptionRight::kCall, 60000, -1, 0, 7 * kNanosPerDay, 60000),
+                         option(OptionRight::kCall, 60000, 1, 0, 60 * kNanosPerDay, 60600)},
+                        {}, intrinsic_config());
+  ASSERT_TRUE(r.result.ok());
+  EXPECT_EQ(r.losses[grid_index(8, VolatilityShock::kUp)], -960'000);
+  EXPECT_EQ(r.losses[kExtendedMinus66], 1'999'998);
+  EXPECT_EQ(r.result.worst_loss, 6'000'000);
+  EXPECT_EQ(r.result.worst_scenario, grid_index(0, VolatilityShock::kUp));
+  EXPECT_EQ(r.result.contingency, 6'000'000);
+  EXPECT_EQ(r.result.maintenance, 12'000'000);
+}
+
 TEST(PortfolioMargin, CalendarSpreadWithVolatilityMatchesTheReference) {
   // Short 5 lots of a 7-day call and long 5 lots of a 60-day call, K = 62,000, forwards 60,000 and
   // 60,300, 60 % and 55 %, Deribit's default grid. Expected values from

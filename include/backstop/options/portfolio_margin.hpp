@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 
 #include "backstop/money.hpp"
@@ -75,6 +76,7 @@ inline PortfolioMarginResult portfolio_error(OptionStatus s) noexcept {
 inline OptionMoney model_value(OptionSettlement settlement, std::int64_t multiplier,
                                std::int64_t qty, double premium_ticks, std::int64_t underlying,
                                bool round_up) noexcept {
+  if (qty == std::numeric_limits<std::int64_t>::min()) return {OptionStatus::kOutOfRange, 0};
   if (!round_up) {
     return option_value_from_model(OptionUnits{settlement, multiplier}, qty, premium_ticks,
                                    underlying);
@@ -150,12 +152,16 @@ inline OptionStatus add_future_losses(const PortfolioBook& book, const Portfolio
   if (f.multiplier <= 0) return OptionStatus::kMultiplierNotPositive;
   if (f.mark_ticks <= 0) return OptionStatus::kForwardNotPositive;
   const bool linear = book.settlement == OptionSettlement::kLinear;
+  // Each value fits Money (checked), so the sums over positions cannot overflow 128 bits.
   const Int128 qm = Int128{f.qty} * f.multiplier;
+  if (!fits_int64(qm)) return OptionStatus::kOutOfRange;
   const Int128 value_now = linear ? qm * f.mark_ticks : div_round_up(-qm, f.mark_ticks);
+  if (!fits_int64(value_now)) return OptionStatus::kOutOfRange;
   const std::uint32_t count = scenario_count(c);
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::int64_t m = shocked_price(f.mark_ticks, portfolio_scenario(c, i).move_ppm);
     const Int128 value = linear ? qm * m : div_round_down(-qm, m);
+    if (!fits_int64(value)) return OptionStatus::kOutOfRange;
     losses[i] += value_now - value;
   }
   return OptionStatus::kOk;

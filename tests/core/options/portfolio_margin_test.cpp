@@ -280,6 +280,9 @@ TEST(PortfolioMargin, RefusalsAreTyped) {
   const std::vector<PortfolioOption> no_strike{option(OptionRight::kPut, 0, 1)};
   EXPECT_EQ(portfolio_margin({OptionSettlement::kLinear, 0, no_strike, {}}, {}, losses).status,
             OptionStatus::kStrikeNotPositive);
+  const std::vector<PortfolioFuture> huge{PortfolioFuture{std::int64_t{1} << 40, 1 << 20, 60000}};
+  EXPECT_EQ(portfolio_margin({OptionSettlement::kLinear, 0, {}, huge}, {}, losses).status,
+            OptionStatus::kOutOfRange);
   const std::vector<PortfolioFuture> no_mark{PortfolioFuture{1, 1, 0}};
   EXPECT_EQ(portfolio_margin({OptionSettlement::kLinear, 0, {}, no_mark}, {}, losses).status,
             OptionStatus::kForwardNotPositive);

@@ -1,6 +1,7 @@
-// An option position's value in money: from the venue's mark price (in the quote or in the coin)
-// and from a mark implied volatility priced with Black-76. Header-only, callable from any thread.
-// Cost: a few 128-bit multiplies and at most one division; from a volatility, one Black-76 price.
+// An option position's value in money: from the venue's mark price (in the quote or in the coin),
+// from a mark implied volatility priced with Black-76, and its cash settlement at expiry.
+// Header-only, callable from any thread. Cost: a few 128-bit multiplies and at most one division;
+// from a volatility, one Black-76 price.
 //
 // Units follow money.hpp: prices (forward, strike, underlying, a premium in the quote) are integer
 // ticks of the underlying's quote, sizes integer lots, money integer smallest units of the
@@ -123,6 +124,22 @@ inline OptionMoney option_value_from_model(const OptionUnits& u, std::int64_t qt
     return detail::option_money_error(OptionStatus::kOutOfRange);
   }
   return OptionMoney{OptionStatus::kOk, static_cast<Int128>(static_cast<std::int64_t>(down))};
+}
+
+// Cash settlement at expiry: q lots pay out their intrinsic value at the settlement price, call
+// max(S - K, 0), put max(K - S, 0) quote ticks, converted as option_value_from_quote_price converts
+// a premium (an inverse payout is in coin: over S). The long receives the value rounded down, the
+// short pays it rounded up, so a matched pair never creates money; the difference (< 1 unit a
+// side) stays with the venue. Refuses strike or settlement price <= 0.
+inline OptionMoney option_settlement_value(const OptionUnits& u, OptionRight right,
+                                           std::int64_t qty, std::int64_t strike_ticks,
+                                           std::int64_t settlement_ticks) noexcept {
+  if (strike_ticks <= 0) return detail::option_money_error(OptionStatus::kStrikeNotPositive);
+  if (settlement_ticks <= 0) return detail::option_money_error(OptionStatus::kForwardNotPositive);
+  const std::int64_t in_the_money = right == OptionRight::kCall ? settlement_ticks - strike_ticks
+                                                                : strike_ticks - settlement_ticks;
+  return option_value_from_quote_price(u, qty, in_the_money > 0 ? in_the_money : 0,
+                                       settlement_ticks);
 }
 
 // What prices an option from a mark implied volatility. Integers, as events carry them; doubles

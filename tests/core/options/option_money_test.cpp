@@ -72,6 +72,43 @@ TEST(OptionMoney, PropertyLongRoundsDownShortRoundsUpWithinOneUnit) {
   }
 }
 
+TEST(OptionMoney, ExpirySettlementPaysIntrinsicValueToTheUnit) {
+  // Linear: a call K = 60,000 settling at 61,234 pays 1,234 USD a unit: 3 lots x 1,234 x 10,000.
+  EXPECT_EQ(option_settlement_value(kLinear, OptionRight::kCall, 3, 60000, 61234).value,
+            37'020'000);
+  EXPECT_EQ(option_settlement_value(kLinear, OptionRight::kPut, 3, 60000, 61234).value, 0);
+  // Inverse: 1,234 / 61,234 BTC per BTC on a 0.1 BTC lot = 201,522.03 sats: the long receives
+  // 201,522, the short pays 201,523. A put K = 62,000: 766 / 61,234 x 1e7 = 125,093.9 -> 125,093
+  // and 125,094.
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kCall, 1, 60000, 61234).value, 201'522);
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kCall, -1, 60000, 61234).value,
+            -201'523);
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kPut, 1, 62000, 61234).value, 125'093);
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kPut, -1, 62000, 61234).value, -125'094);
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kPut, 1, 0, 61234).status,
+            OptionStatus::kStrikeNotPositive);
+  EXPECT_EQ(option_settlement_value(kInverse, OptionRight::kPut, 1, 62000, 0).status,
+            OptionStatus::kForwardNotPositive);
+}
+
+TEST(OptionMoney, PropertySettlementOfAMatchedPairNeverCreatesMoney) {
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 20000; ++i) {
+    const OptionUnits u{i % 2 ? OptionSettlement::kInverse : OptionSettlement::kLinear,
+                        static_cast<std::int64_t>(rng() % 10'000'000) + 1};
+    const OptionRight right = rng() % 2 ? OptionRight::kCall : OptionRight::kPut;
+    const std::int64_t q = static_cast<std::int64_t>(rng() % 100) + 1;
+    const std::int64_t k = static_cast<std::int64_t>(rng() % 100000) + 1;
+    const std::int64_t s = static_cast<std::int64_t>(rng() % 100000) + 1;
+    const OptionMoney received = option_settlement_value(u, right, q, k, s);
+    const OptionMoney paid = option_settlement_value(u, right, -q, k, s);
+    ASSERT_TRUE(received.ok() && paid.ok());
+    ASSERT_GE(received.value, 0);
+    ASSERT_LE(received.value + paid.value, 0);   // the short pays at least what the long gets
+    ASSERT_GE(received.value + paid.value, -1);  // and at most one unit more
+  }
+}
+
 TEST(OptionMoney, RefusalsAreTyped) {
   EXPECT_EQ(option_value_from_quote_price({OptionSettlement::kLinear, 0}, 1, 10, 10).status,
             OptionStatus::kMultiplierNotPositive);

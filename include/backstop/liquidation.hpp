@@ -202,28 +202,13 @@ inline bool reduce_partially(WaterfallContext& ctx, std::uint32_t slot) noexcept
   Ledger& ledger = ctx.ledger;
   const std::uint8_t asset = ledger.account(slot).asset;
   const std::uint32_t backstop = ctx.backstop_slot(asset);
-  const bool capped = ctx.config.exposure_cap_ppm != 0 && backstop != kNoSlot;
-  Int128 exposure = capped ? backstop_exposure(ctx, backstop) : 0;
-  const Int128 cap = capped ? exposure_cap(ctx, asset) : 0;
+  ExposureCapCheck cap(ctx, asset, backstop);
   // Last slot first: a position closed whole is the last one, so no other position moves.
   for (std::uint32_t j = ledger.account(slot).position_count; j-- > 0;) {
     if (plan.lots[j] == 0) continue;
     const Position p = ledger.positions(slot)[j];
     const std::int64_t lots = p.qty > 0 ? plan.lots[j] : -plan.lots[j];
-    bool over_cap = false;
-    if (capped) {
-      const InstrumentRisk& r = ledger.risk(p.instrument);
-      const Int128 v = value_down(r, lots, ledger.state(p.instrument).mark);
-      const Int128 notional = v < 0 ? -v : v;
-      over_cap = exposure + notional > cap;
-      if (over_cap) {
-        ctx.record(WaterfallKind::kExposureCap, 0, WaterfallReason::kControl, asset, p.instrument,
-                   ledger.account(slot).id, static_cast<std::int64_t>(notional),
-                   static_cast<std::int64_t>(exposure), static_cast<std::int64_t>(cap));
-      } else {
-        exposure += notional;
-      }
-    }
+    const bool over_cap = !cap.admit(ctx, ledger.account(slot).id, p.instrument, lots);
     take_over(ctx, slot, backstop, p.instrument, lots);
     // The transfer's rounding dust (a unit or two) may leave less equity than planned.
     const auto fee = static_cast<std::int64_t>(
@@ -274,9 +259,7 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
   const std::uint32_t backstop = ctx.backstop_slot(asset);
   // The exposure cap (risk_controls.hpp): each position is checked against the backstop's
   // taken-over notional so far, the ones within it counted in.
-  const bool capped = ctx.config.exposure_cap_ppm != 0 && backstop != kNoSlot;
-  Int128 exposure = capped ? backstop_exposure(ctx, backstop) : 0;
-  const Int128 cap = capped ? exposure_cap(ctx, asset) : 0;
+  ExposureCapCheck cap(ctx, asset, backstop);
   bool any_over_cap = false;
   while (ledger.account(slot).position_count > 0) {
     const Position p = ledger.positions(slot).back();
@@ -288,16 +271,8 @@ inline void liquidate(WaterfallContext& ctx, std::uint32_t slot, std::int64_t ti
     basis.add(r, notional);
     TakenPosition& t = taken[taken_count++];
     t = TakenPosition{p.instrument, p.qty, pr.contribution < 0 ? -pr.contribution : 0};
-    if (capped) {
-      if (exposure + notional > cap) {
-        t.over_cap = any_over_cap = true;
-        ctx.record(WaterfallKind::kExposureCap, 0, WaterfallReason::kControl, asset, p.instrument,
-                   ledger.account(slot).id, static_cast<std::int64_t>(notional),
-                   static_cast<std::int64_t>(exposure), static_cast<std::int64_t>(cap));
-      } else {
-        exposure += notional;
-      }
-    }
+    if (!cap.admit(ctx, ledger.account(slot).id, p.instrument, p.qty))
+      t.over_cap = any_over_cap = true;
     take_over(ctx, slot, backstop, p.instrument, p.qty);
   }
   const std::int64_t equity = ledger.account(slot).balance;

@@ -157,6 +157,41 @@ inline Int128 exposure_cap(const WaterfallContext& ctx, std::uint8_t asset) noex
   return div_round_down(fund * ctx.config.exposure_cap_ppm, kRateScale);
 }
 
+// The cap's running check over one liquidation's takeovers: each takeover's notional at the mark
+// is admitted (counted in) while the backstop's exposure stays within the cap, else recorded as
+// kExposureCap and refused (the caller closes it against the opposite side).
+class ExposureCapCheck {
+ public:
+  ExposureCapCheck(const WaterfallContext& ctx, std::uint8_t asset, std::uint32_t backstop) noexcept
+      : capped_(ctx.config.exposure_cap_ppm != 0 && backstop != kNoSlot),
+        exposure_(capped_ ? backstop_exposure(ctx, backstop) : 0),
+        cap_(capped_ ? exposure_cap(ctx, asset) : 0),
+        asset_(asset) {}
+
+  // Whether taking `lots` of `instrument` from the account `id` over stays within the cap.
+  bool admit(WaterfallContext& ctx, std::uint64_t id, std::uint16_t instrument,
+             std::int64_t lots) noexcept {
+    if (!capped_) return true;
+    const Int128 v =
+        value_down(ctx.ledger.risk(instrument), lots, ctx.ledger.state(instrument).mark);
+    const Int128 notional = v < 0 ? -v : v;
+    if (exposure_ + notional <= cap_) {
+      exposure_ += notional;
+      return true;
+    }
+    ctx.record(WaterfallKind::kExposureCap, 0, WaterfallReason::kControl, asset_, instrument, id,
+               static_cast<std::int64_t>(notional), static_cast<std::int64_t>(exposure_),
+               static_cast<std::int64_t>(cap_));
+    return false;
+  }
+
+ private:
+  bool capped_;
+  Int128 exposure_;
+  Int128 cap_;
+  std::uint8_t asset_;
+};
+
 // A position that went over the cap: taken over at the mark like any, its deficit share through
 // tier 6 first (deficit_adl_mode); what the backstop still holds of it afterwards is closed against
 // the opposite side at the mark, paying nothing (by the instrument's pro-rata policy, else ranked).

@@ -85,6 +85,12 @@ TEST(DatedFutureState, TheDigestCoversTheSettlementOnlyOnceThereIsOne) {
   run(b, {make_settlement(0, Price{10'000}, kExpiry)});
   EXPECT_NE(pipeline::state_digest(a), pipeline::state_digest(b));
   EXPECT_NE(pipeline::state_digest(a), pipeline::state_digest(perpetual));
+  // A book without positions settled at its own mark moves nothing but the settled flag: the
+  // digest still tells it from the unsettled one.
+  RiskEngine empty(config());
+  RiskEngine settled(config());
+  run(settled, {make_settlement(0, Price{settled.instrument_state(0).mark}, kExpiry)});
+  EXPECT_NE(pipeline::state_digest(settled), pipeline::state_digest(empty));
 }
 
 // A snapshot with a settled instrument restored into an engine where it is a perpetual is refused.

@@ -271,6 +271,18 @@ TEST(Settlement, RefusalsAreTypedAndChangeNothing) {
   EXPECT_EQ(to_string(RejectCode::kFundingNotApplicable), "funding_not_applicable");
 }
 
+// The pre-trade check refuses any order on a settled future; it reads no time, so before the
+// settlement it answers as for a perpetual (the fill itself is refused after the expiry).
+TEST(Settlement, ThePreTradeCheckRefusesOrdersOnASettledFuture) {
+  RiskEngine e(linear_config());
+  run(e, open_funded(0, 100'000, {1}));
+  EXPECT_EQ(e.check_order(1, 0, Side::kBuy, Qty{1}, Price{10'000}).code, RejectCode::kOk);
+  ASSERT_EQ(e.process(make_settlement(0, Price{10'000}, kExpiry)).code, RejectCode::kOk);
+  EXPECT_EQ(e.check_order(1, 0, Side::kBuy, Qty{1}, Price{10'000}).code,
+            RejectCode::kInstrumentSettled);
+  EXPECT_EQ(e.check_order(1, 1, Side::kBuy, Qty{1}, Price{10'000}).code, RejectCode::kOk);
+}
+
 // An instrument without holders settles too (nothing to close), and only once.
 TEST(Settlement, AnEmptyBookSettlesOnce) {
   RiskEngine e(linear_config());

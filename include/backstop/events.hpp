@@ -25,6 +25,7 @@ enum class EventType : std::uint8_t {
   kInstrumentConfig = 7,  // move an instrument's price band and position limit
   kFundDeposit = 8,       // money into a waterfall fund (waterfall.hpp)
   kRiskControl = 9,       // a decision of the sizing layer (risk_controls.hpp)
+  kSettlement = 10,       // a dated future's settlement price: every position closed at it
 };
 
 enum class Side : std::uint8_t {
@@ -104,6 +105,10 @@ struct InstrumentConfigPayload {
   Price max_price;
   Qty max_position;
 };
+// A dated future's settlement (docs/futures.md): at or after its expiry, once.
+struct SettlementPayload {
+  Price price;  // within the instrument's price band
+};
 
 // Event::flags bits. Other bits are reserved: builders leave them zero, and an event with one set
 // (or with a fill's bit on another event type) is rejected (kUnknownFlags, flags_valid below). A
@@ -129,6 +134,7 @@ struct Event {
     InstrumentConfigPayload instrument_config;
     FundDepositPayload fund;
     RiskControlPayload control;
+    SettlementPayload settlement;
   };
 };
 static_assert(sizeof(Event) == 64);
@@ -210,6 +216,13 @@ inline Event make_instrument_config(std::uint16_t instrument, Price min_price, P
                                     Qty max_position, std::int64_t time_ns = 0) noexcept {
   Event e = blank_event(EventType::kInstrumentConfig, instrument, time_ns);
   e.instrument_config = InstrumentConfigPayload{min_price, max_price, max_position};
+  return e;
+}
+// Settles the dated future `instrument` at `price`: every open position is closed at it and its
+// PnL realized (docs/futures.md). `time_ns` must be at or after the instrument's expiry.
+inline Event make_settlement(std::uint16_t instrument, Price price, std::int64_t time_ns) noexcept {
+  Event e = blank_event(EventType::kSettlement, instrument, time_ns);
+  e.settlement.price = price;
   return e;
 }
 

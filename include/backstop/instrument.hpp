@@ -11,6 +11,9 @@
 //                                             q*mult*(1/entry - 1/mark) as BitMEX XBTUSD / Binance
 //                                             COIN-M
 // Both are increasing in m, so a long always loses when the mark falls and a short when it rises.
+//
+// Either kind may be a dated future (InstrumentSpec::expiry_ns != 0): valued the same way, no
+// funding, and closed once for all by a settlement event at or after its expiry (docs/futures.md).
 #pragma once
 
 #include <array>
@@ -54,6 +57,8 @@ struct InstrumentSpec {
   std::vector<MarginBracket> brackets;
   // This instrument's conventions where they differ from the venue's (RiskConfig::venue).
   std::optional<VenueConventions> conventions;
+  // A dated future's expiry, ns since the epoch (event time); 0: a perpetual (docs/futures.md).
+  std::int64_t expiry_ns = 0;
 };
 
 // A bracket with its continuity amounts. cum_* are scaled by kRateScale so that they stay integers:
@@ -77,18 +82,25 @@ struct InstrumentRisk {
   std::int64_t max_position;
   std::array<BracketParams, kMaxBrackets> brackets;
   VenueConventions conventions;  // resolved: the instrument's own, else the venue's
+  std::int64_t expiry_ns;        // a dated future's expiry; 0: a perpetual
 };
 
 // What events move: the mark and the cumulative funding indices (Money per lot, integer). Longs pay
 // `long_funding_index` deltas, shorts receive `short_funding_index` deltas; the long index is
 // rounded up and the short index down at each funding event, and the difference times open interest
-// goes to the insurance fund then (docs/design.md §2: remainders to the insurance fund).
+// goes to the insurance fund then (docs/design.md §2: remainders to the insurance fund). A dated
+// future, once settled, keeps its settlement price (and that as its mark) and no position.
 struct InstrumentState {
   std::int64_t mark;
   std::int64_t long_funding_index;
   std::int64_t short_funding_index;
-  std::int64_t open_interest;  // Σ of long positions' lots (= Σ of short lots)
+  std::int64_t open_interest;     // Σ of long positions' lots (= Σ of short lots)
+  std::int64_t settlement_price;  // a dated future's, once settled (prices are >= 1); 0 before
 };
+
+inline constexpr bool is_settled(const InstrumentState& s) noexcept {
+  return s.settlement_price != 0;
+}
 
 inline constexpr std::int64_t funding_index_for(const InstrumentState& s,
                                                 std::int64_t qty) noexcept {

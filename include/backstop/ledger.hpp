@@ -325,6 +325,47 @@ class Ledger {
     }
   }
 
+  // ---- Dated futures (docs/futures.md) ----
+  // The accounts holding `instrument`, each once, in ascending account id (so that a settlement's
+  // records come in the same order after a restore, whose heaps differ). The healthy holders are
+  // exactly the instrument's trigger-heap entries and the others are in the flagged list, so no
+  // account is scanned that does not hold it: O(h log h + f), h holders, f flagged accounts. The
+  // span is the ledger's scratch list: valid until the next mark tick or funding refresh.
+  std::span<const std::uint32_t> holders(std::uint16_t instrument) noexcept {
+    const LiquidationIndex& idx = index_[instrument];
+    std::uint32_t n = 0;
+    for (HeapSide side : {HeapSide::kLong, HeapSide::kShort}) {
+      const std::uint32_t count = side == HeapSide::kLong ? idx.long_count() : idx.short_count();
+      for (std::uint32_t k = 0; k < count; ++k) {
+        scratch_[n++] = idx.entry(side, k).position / positions_per_account_;
+      }
+    }
+    for (std::uint32_t k = 0; k < flagged_count_; ++k) {
+      if (find_position(flagged_[k], instrument) != kNoSlot) scratch_[n++] = flagged_[k];
+    }
+    std::sort(scratch_.get(), scratch_.get() + n, [this](std::uint32_t a, std::uint32_t b) {
+      return accounts_[a].id < accounts_[b].id;
+    });
+    return {scratch_.get(), n};
+  }
+  // Closes `slot`'s whole position in `instrument` at `price` without a counterparty: the close of
+  // apply_trade (accrued funding settled, the realized PnL value_down(q, price) - cost into the
+  // balance, the position and its trigger removed, open interest reduced). `side` gets what it
+  // moved. Returns the close's effect on Σ(balance - cost), value_down(q, price): over every
+  // holder of a matched book it sums to at most 0 (exactly 0 for a linear contract), and its
+  // negation is the settlement's rounding dust, which the caller gives the insurance fund.
+  // Precondition: the account holds the instrument. Follow with refresh().
+  Int128 settle_position(std::uint32_t slot, std::uint16_t instrument, std::int64_t price,
+                         TradeSide& side) noexcept {
+    side = TradeSide{slot, 0, 0, 0};
+    return trade_side(slot, instrument, -position_qty(slot, instrument), price, side);
+  }
+  // The instrument is settled at `price`, which is also its last mark.
+  void mark_settled(std::uint16_t instrument, std::int64_t price) noexcept {
+    state_[instrument].settlement_price = price;
+    state_[instrument].mark = price;
+  }
+
   // ---- Status outputs of the current event ----
   void clear_outputs() noexcept { output_count_ = 0; }
   std::span<const RiskOutput> outputs() const noexcept { return {outputs_.get(), output_count_}; }
@@ -411,6 +452,7 @@ class Ledger {
   //   v(AccountRecord{slot}, id, balance, asset, mode, status, position_count)
   //   v(PositionRecord{slot, j}, instrument, qty, cost, funding_snapshot)
   //   v(FundsRecord{asset}, insurance, fee_pool, net_deposits)
+  //   v(SettlementRecord{i}, settlement_price)        per instrument (0: not a settled future)
   //   v(StatisticRecord{}, triggers_fired)
   // with references (const for visit_state, mutable for restore_state).
   template <class V>
@@ -579,6 +621,10 @@ class Ledger {
     for (std::uint32_t k = 0; k < self.asset_count_; ++k) {
       v(FundsRecord{static_cast<std::uint8_t>(k)}, self.insurance_[k], self.fee_pool_[k],
         self.net_deposits_[k]);
+    }
+    for (std::uint32_t i = 0; i < self.instrument_count_; ++i) {
+      v(SettlementRecord{static_cast<std::uint16_t>(i)},
+        as_self<Self>(self.state_[i]).settlement_price);
     }
     v(StatisticRecord{}, self.triggers_fired_);
   }

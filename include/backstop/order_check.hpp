@@ -1,6 +1,8 @@
 // Pre-trade check (exchange-core's risk hold is the model): could an account afford buying or
 // selling `size` lots of an instrument at `price`? Evaluated at the current marks, as if filled;
-// an order that only reduces the position is always affordable. Changes nothing. The risk engine
+// an order that only reduces the position is always affordable; none is for a settled dated future
+// (it reads no time: the matching engine stops a future's book at its expiry, docs/futures.md).
+// Changes nothing. The risk engine
 // thread's (it reads the ledger). Cost: O(the account's positions).
 #pragma once
 
@@ -24,6 +26,7 @@ inline OrderCheck check_order(const Ledger& ledger, std::uint64_t account, std::
   const std::uint32_t slot = ledger.find_slot(account);
   if (slot == kNoSlot) return {RejectCode::kUnknownAccount, 0};
   if (instrument >= ledger.instrument_count()) return {RejectCode::kUnknownInstrument, 0};
+  if (is_settled(ledger.state(instrument))) return {RejectCode::kInstrumentSettled, 0};
   if (side != Side::kBuy && side != Side::kSell) return {RejectCode::kInvalidSide, 0};
   if (size.raw() <= 0) return {RejectCode::kNonPositiveQty, 0};
   if (price.raw() <= 0) return {RejectCode::kNonPositivePrice, 0};

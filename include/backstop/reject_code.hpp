@@ -43,6 +43,16 @@ enum class RejectCode : std::uint16_t {
   // the instrument (not in order mode, not under liquidation, no position there), or one that
   // would not reduce the position (the wrong side, or more lots than it holds).
   kNotUnderLiquidation = 204,
+  // Dated futures (docs/futures.md): a FundingRate for one (it has no funding);
+  kFundingNotApplicable = 205,
+  // a fill, mark or settlement for one already settled;
+  kInstrumentSettled = 206,
+  // a fill at or after its expiry, before its settlement;
+  kInstrumentExpired = 207,
+  // a Settlement for a perpetual;
+  kNotDatedFuture = 208,
+  // a Settlement before the instrument's expiry.
+  kNotExpired = 209,
 
   // 300-399: a capacity fixed at construction is exhausted; nothing was applied.
   kAccountCapacity = 300,
@@ -104,6 +114,16 @@ inline constexpr std::string_view to_string(RejectCode code) noexcept {
       return "deficit_unresolved";
     case RejectCode::kNotUnderLiquidation:
       return "not_under_liquidation";
+    case RejectCode::kFundingNotApplicable:
+      return "funding_not_applicable";
+    case RejectCode::kInstrumentSettled:
+      return "instrument_settled";
+    case RejectCode::kInstrumentExpired:
+      return "instrument_expired";
+    case RejectCode::kNotDatedFuture:
+      return "not_dated_future";
+    case RejectCode::kNotExpired:
+      return "not_expired";
     case RejectCode::kAccountCapacity:
       return "account_capacity";
     case RejectCode::kPositionCapacity:

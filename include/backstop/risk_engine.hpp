@@ -1,5 +1,6 @@
 // The risk core: the single writer of all risk state. Applies one event at a time (MarkPrice, Fill,
-// Deposit, Withdraw, FundingRate, AccountConfig, InstrumentConfig, FundDeposit, RiskControl) to the
+// Deposit, Withdraw, FundingRate, AccountConfig, InstrumentConfig, FundDeposit, RiskControl,
+// Settlement) to the
 // ledger (ledger.hpp: accounts, positions, funds, margin, triggers), then hands the flagged
 // accounts to the loss waterfall (waterfall.hpp), and publishes the periodic ADL quantiles
 // (adl_quantiles.hpp). Owned by the risk engine thread (one writer, no locks). Every table is
@@ -14,6 +15,9 @@
 //                                  (docs/design.md §4 allows this; funding comes every 1-8 hours).
 //                                  Receivers keep theirs.
 //   a liquidation                  as liquidation.hpp and funding_tiers.hpp say
+//   Settlement                     O(h log h + f + h * P log n), h = the dated future's holders
+//                                  (its trigger-heap entries and flagged holders: no scan of the
+//                                  accounts), f = flagged accounts (settlement.hpp)
 //   an event reaching a due time of the periodic ADL-quantile output (off by default): one ADL
 //                                  ranking rebuild, O(n log n), and O(accounts x instruments).
 #pragma once
@@ -33,6 +37,7 @@
 #include "backstop/order_check.hpp"
 #include "backstop/reject_code.hpp"
 #include "backstop/risk_config.hpp"
+#include "backstop/settlement.hpp"
 #include "backstop/state_feed.hpp"
 #include "backstop/waterfall.hpp"
 #include "backstop/waterfall_context.hpp"
@@ -77,7 +82,8 @@ class RiskEngine {
     quantiles_.after_event(e.time_ns);
     if (feed) [[unlikely]] {
       moved_instrument_ = code == RejectCode::kOk && (e.type == EventType::kMarkPrice ||
-                                                      e.type == EventType::kFundingRate)
+                                                      e.type == EventType::kFundingRate ||
+                                                      e.type == EventType::kSettlement)
                               ? e.instrument
                               : kNoInstrument;
     }
@@ -297,6 +303,8 @@ class RiskEngine {
         return on_fund_deposit(e);
       case EventType::kRiskControl:
         return on_risk_control(e);
+      case EventType::kSettlement:
+        return on_settlement(e);
       case EventType::kNone:
         break;
     }
@@ -312,6 +320,11 @@ class RiskEngine {
     const std::int64_t mark = e.mark.mark.raw();
     if (mark <= 0) return RejectCode::kNonPositivePrice;
     const InstrumentRisk& r = ledger_.risk(e.instrument);
+    // A settled future's value is its settlement price for good (docs/futures.md); an expired one
+    // still takes marks until it settles.
+    if (r.expiry_ns != 0 && is_settled(ledger_.state(e.instrument))) [[unlikely]] {
+      return RejectCode::kInstrumentSettled;
+    }
     if (mark < r.min_price || mark > r.max_price) return RejectCode::kPriceOutOfBand;
     ledger_.on_mark(e.instrument, mark, waterfall_);
     return RejectCode::kOk;
@@ -334,13 +347,19 @@ class RiskEngine {
     return pool_ok && balance_ok(taker, f.taker_fee.raw()) && balance_ok(maker, f.maker_fee.raw());
   }
 
-  // A fill's validation, in order: instrument, side, price, size, fees, accounts, asset, the fees'
-  // bounds, position slots and limits. Nothing is changed before all of it passed.
+  // A fill's validation, in order: instrument, a dated future's expiry, side, price, size, fees,
+  // accounts, asset, the fees' bounds, position slots and limits. Nothing is changed before all of
+  // it passed.
   RejectCode check_fill(const Event& e, std::uint32_t& taker, std::uint32_t& maker) const noexcept {
     if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
+    const InstrumentRisk& r = ledger_.risk(e.instrument);
+    // A dated future trades until its expiry, liquidation fills included (docs/futures.md).
+    if (r.expiry_ns != 0) [[unlikely]] {
+      if (is_settled(ledger_.state(e.instrument))) return RejectCode::kInstrumentSettled;
+      if (e.time_ns >= r.expiry_ns) return RejectCode::kInstrumentExpired;
+    }
     if (e.side != Side::kBuy && e.side != Side::kSell) return RejectCode::kInvalidSide;
     const FillPayload& f = e.fill;
-    const InstrumentRisk& r = ledger_.risk(e.instrument);
     if (f.price.raw() <= 0) return RejectCode::kNonPositivePrice;
     if (f.price.raw() < r.min_price || f.price.raw() > r.max_price) {
       return RejectCode::kPriceOutOfBand;
@@ -447,6 +466,7 @@ class RiskEngine {
   RejectCode on_instrument_config(const Event& e) noexcept;
   RejectCode on_fund_deposit(const Event& e) noexcept;
   RejectCode on_risk_control(const Event& e) noexcept;  // risk_controls.hpp
+  RejectCode on_settlement(const Event& e) noexcept;    // settlement.hpp
 
   template <class Sink>
   void emit_account(std::uint32_t slot, Sink& sink) const noexcept {

@@ -62,6 +62,10 @@ struct DrawdownSampleRecord {
 struct ControlInstrumentRecord {
   std::uint16_t instrument;
 };
+// A dated future's settlement price (0: not settled; docs/futures.md), per instrument.
+struct SettlementRecord {
+  std::uint16_t instrument;
+};
 // Counters kept across a restore but not part of what a digest compares.
 struct StatisticRecord {};
 

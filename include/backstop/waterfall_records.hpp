@@ -67,6 +67,16 @@ enum class WaterfallKind : std::uint8_t {
                           // backstop's taken-over notional, after = the cap
   kLiquidationHold = 33,  // a RiskControl hold: instrument; amount = the HoldMode, before = the
                           // end of the hold it replaces (0: none), after = its end (0: released)
+  // A dated future's settlement (docs/futures.md).
+  kSettlement = 34,  // the event itself, always written: instrument; amount = the open
+                     // interest settled (lots per side), before = the settlement price,
+                     // after = the positions closed
+  // Written only with WaterfallConfig::audit_balances, as a trade's legs (the accrued funding
+  // settled is a kFundingSettled leg):
+  kSettlementPnl = 35,   // a position's realized PnL at the settlement price: positions <->
+                         // account; before/after: the balance
+  kSettlementDust = 36,  // the rounding remainder of the settlement: positions -> insurance;
+                         // before/after: the fund
 };
 
 // Who holds money, as the audit sees it (docs/audit.md). Every party has a holding; the holdings

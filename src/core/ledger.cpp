@@ -21,7 +21,7 @@ Ledger::Ledger(const RiskConfig& config)
   index_ = std::make_unique<LiquidationIndex[]>(instrument_count_);
   for (std::uint32_t i = 0; i < instrument_count_; ++i) {
     risk_[i] = make_instrument_risk(config.instruments[i], config.venue);
-    state_[i] = InstrumentState{config.instruments[i].initial_mark.raw(), 0, 0, 0};
+    state_[i] = InstrumentState{config.instruments[i].initial_mark.raw(), 0, 0, 0, 0};
     index_[i] = LiquidationIndex(triggers_.get() + std::size_t{i} * max_accounts_, max_accounts_,
                                  positions_.get());
   }
@@ -69,6 +69,12 @@ std::string Ledger::index_restored_accounts() {
         !within(st.short_funding_index, kMaxNotional)) {
       return "instrument " + std::to_string(i) + " state is out of range";
     }
+    // Only a dated future is ever settled, at a valid price, and then holds no position.
+    if (st.settlement_price != 0 &&
+        (risk_[i].expiry_ns == 0 || st.settlement_price < 1 ||
+         st.settlement_price > kMaxPriceTicks || st.open_interest != 0)) {
+      return "instrument " + std::to_string(i) + " settlement is inconsistent";
+    }
   }
   for (std::uint32_t a = 0; a < account_count_; ++a) {
     Account& acct = accounts_[a];
@@ -77,7 +83,7 @@ std::string Ledger::index_restored_accounts() {
       return "account " + std::to_string(acct.id) + " is inconsistent";
     }
     for (const Position& p : positions(a)) {
-      if (p.instrument >= instrument_count_ || p.qty == 0 ||
+      if (p.instrument >= instrument_count_ || p.qty == 0 || is_settled(state_[p.instrument]) ||
           !within(p.qty, risk_[p.instrument].max_position) ||
           !within(p.cost, kMaxNotional + kMaxAmount) || !within(p.funding_snapshot, kMaxNotional)) {
         return "a position of account " + std::to_string(acct.id) + " is inconsistent";

@@ -58,6 +58,7 @@ std::string check_instrument(const InstrumentSpec& s, const std::string& key,
   }
   if (s.settlement_asset >= asset_count) return key + ".settlement_asset: beyond asset_count";
   if (s.multiplier <= 0) return key + ".multiplier: must be > 0";
+  if (s.expiry_ns < 0) return key + ".expiry: must be >= 0 (ns since the epoch; 0: perpetual)";
   if (s.min_price.raw() < 1) return key + ".min_price: must be >= 1 tick";
   if (s.max_price < s.min_price) return key + ".max_price: below min_price";
   if (s.initial_mark < s.min_price || s.initial_mark > s.max_price) {
@@ -242,6 +243,7 @@ InstrumentRisk make_instrument_risk(const InstrumentSpec& spec, const VenueConve
   r.min_price = spec.min_price.raw();
   r.max_price = spec.max_price.raw();
   r.max_position = spec.max_position.raw();
+  r.expiry_ns = spec.expiry_ns;
   // cum_b = cum_{b-1} + cap_{b-1} * (rate_b - rate_{b-1}): MM continuous at every cap, kept scaled
   // by kRateScale so that it is exact.
   for (std::size_t b = 0; b < spec.brackets.size(); ++b) {

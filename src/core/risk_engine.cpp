@@ -7,10 +7,17 @@
 namespace backstop {
 namespace {
 
-// Audit records one event may write: with liquidation off only fund deposits write any.
+// Audit records one event may write: with liquidation off only fund deposits write any, and a
+// settlement with the balance legs (two per holder).
 std::size_t audit_capacity(const RiskConfig& config) {
   const WaterfallConfig& w = config.waterfall;
-  if (w.mode == LiquidationMode::kOff) return 256;
+  if (w.mode == LiquidationMode::kOff) {
+    bool dated = false;
+    for (const InstrumentSpec& s : config.instruments)
+      dated = dated || s.expiry_ns != 0;
+    if (!dated || !w.audit_balances) return 256;
+    return w.audit_capacity != 0 ? w.audit_capacity : 2 * std::size_t{config.max_accounts} + 256;
+  }
   if (w.audit_capacity != 0) return w.audit_capacity;
   // With the balance legs a liquidation writes about four times the records: each position moved
   // has up to seven legs.
@@ -97,10 +104,11 @@ RejectCode RiskEngine::on_withdraw(const Event& e) noexcept {
 RejectCode RiskEngine::on_funding(const Event& e) noexcept {
   if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
   const std::int64_t rate = e.funding.rate_e8;
+  const InstrumentRisk& r = ledger_.risk(e.instrument);
+  if (r.expiry_ns != 0) return RejectCode::kFundingNotApplicable;  // docs/futures.md
   if (rate > max_abs_funding_rate_e8_ || rate < -max_abs_funding_rate_e8_) {
     return RejectCode::kFundingRateOutOfRange;
   }
-  const InstrumentRisk& r = ledger_.risk(e.instrument);
   const InstrumentState& s = ledger_.state(e.instrument);
   // Funding per lot, x = w-value of one lot at the mark * rate: longs pay ceil(x), shorts receive
   // floor(x) (for either sign of x), and the spread times open interest goes to the insurance
@@ -160,6 +168,20 @@ RejectCode RiskEngine::on_fund_deposit(const Event& e) noexcept {
 
 RejectCode RiskEngine::on_risk_control(const Event& e) noexcept {
   return apply_risk_control(waterfall_, e);
+}
+
+// Checks, in order: instrument, a dated future, not settled yet, expired, the price.
+RejectCode RiskEngine::on_settlement(const Event& e) noexcept {
+  if (e.instrument >= ledger_.instrument_count()) return RejectCode::kUnknownInstrument;
+  const InstrumentRisk& r = ledger_.risk(e.instrument);
+  if (r.expiry_ns == 0) return RejectCode::kNotDatedFuture;
+  if (is_settled(ledger_.state(e.instrument))) return RejectCode::kInstrumentSettled;
+  if (e.time_ns < r.expiry_ns) return RejectCode::kNotExpired;
+  const std::int64_t price = e.settlement.price.raw();
+  if (price <= 0) return RejectCode::kNonPositivePrice;
+  if (price < r.min_price || price > r.max_price) return RejectCode::kPriceOutOfBand;
+  settle_dated_future(waterfall_, e.instrument, price);
+  return RejectCode::kOk;
 }
 
 std::string RiskEngine::finish_restore() {

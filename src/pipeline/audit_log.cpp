@@ -78,6 +78,12 @@ std::string_view to_string(WaterfallKind kind) noexcept {
       return "exposure_cap";
     case WaterfallKind::kLiquidationHold:
       return "liquidation_hold";
+    case WaterfallKind::kSettlement:
+      return "settlement";
+    case WaterfallKind::kSettlementPnl:
+      return "settlement_pnl";
+    case WaterfallKind::kSettlementDust:
+      return "settlement_dust";
   }
   return "unknown";
 }

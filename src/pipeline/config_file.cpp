@@ -75,6 +75,56 @@ class TableReader {
 
 constexpr std::int64_t kMax = INT64_MAX;
 
+// Days from 1970-01-01 to a proleptic Gregorian date (the civil-from-days inverse of H. Hinnant's
+// chrono algorithms): exact for every date toml++ accepts.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// A point in time: an RFC 3339 date-time with its offset (TOML's own `2025-12-26T08:00:00Z`, or
+// the same text quoted), or an integer of ns since the epoch. Times before the epoch, local times
+// without an offset and times past 2262 (beyond int64 ns) are refused.
+void read_time_ns(TableReader& r, std::string_view name, std::int64_t& out) {
+  const toml::node* node = r.raw(name);
+  if (node == nullptr) return;
+  if (node->is_integer()) {
+    const std::int64_t value = node->as_integer()->get();
+    if (value < 0) return r.fail(name, "must be >= 0 (ns since the epoch)");
+    out = value;
+    return;
+  }
+  std::optional<toml::date_time> when;
+  if (const toml::date_time* dt = node->as_date_time() ? &node->as_date_time()->get() : nullptr) {
+    when = *dt;
+  } else if (node->is_string()) {
+    try {
+      const toml::table t = toml::parse("v = " + *node->value<std::string>());
+      if (const toml::node* v = t.get("v"); v != nullptr && v->is_date_time()) {
+        when = v->as_date_time()->get();
+      }
+    } catch (const toml::parse_error&) {
+    }
+  }
+  const char* expected =
+      "must be an RFC 3339 UTC date-time (2025-12-26T08:00:00Z) or an integer of ns since the "
+      "epoch";
+  if (!when) return r.fail(name, expected);
+  if (!when->offset) return r.fail(name, "a date-time needs its UTC offset (Z or +hh:mm)");
+  const std::int64_t days = days_from_civil(when->date.year, when->date.month, when->date.day);
+  const std::int64_t seconds = days * 86'400 + when->time.hour * 3'600 + when->time.minute * 60 +
+                               when->time.second - std::int64_t{when->offset->minutes} * 60;
+  // int64 ns reach 2262-04-11; the bound keeps the product below in range.
+  if (seconds < 0 || seconds > kMax / 1'000'000'000 - 1) {
+    return r.fail(name, "must lie between 1970 and 2262");
+  }
+  out = seconds * 1'000'000'000 + when->time.nanosecond;
+}
+
 // An enum read by name: `out` becomes the value paired with the name given; absent keeps it.
 template <class Enum>
 void read_choice(TableReader& r, std::string_view name, Enum& out,
@@ -153,6 +203,7 @@ void read_instrument(const toml::table& t, std::size_t index,
   r.integer("max_price", max_price, 1, kMax);
   r.integer("initial_mark", initial_mark, 1, kMax);
   r.integer("max_position", max_position, 1, kMax);
+  read_time_ns(r, "expiry", s.expiry_ns);
   s.min_price = Price{min_price};
   s.max_price = Price{max_price};
   s.initial_mark = Price{initial_mark};

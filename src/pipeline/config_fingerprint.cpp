@@ -84,6 +84,9 @@ void add_instrument(Lines& lines, std::size_t index, const InstrumentSpec& s) {
     lines.add(k + "venue", 1);  // its own set, even when equal to the defaults
     add_conventions(lines, k + "venue.", *s.conventions);
   }
+  // A dated future's expiry only when set, so that perpetuals keep the fingerprints written
+  // before expiries existed.
+  if (s.expiry_ns != 0) lines.add(k + "expiry_ns", s.expiry_ns);
 }
 
 // The waterfall's settings that decide what a liquidation does. Left out: adl_band_ppm,

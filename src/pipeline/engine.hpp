@@ -99,6 +99,8 @@ class Engine {
         return e.fund.amount.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositiveAmount;
       case EventType::kRiskControl:
         return control_kind_known(e) ? RejectCode::kOk : RejectCode::kUnknownControl;
+      case EventType::kSettlement:
+        return e.settlement.price.raw() > 0 ? RejectCode::kOk : RejectCode::kNonPositivePrice;
       case EventType::kFundingRate:
       case EventType::kAccountConfig:
       case EventType::kInstrumentConfig:

@@ -18,8 +18,9 @@ struct RiskStateIo {
   // 2: the waterfall's state; 3: committed shares; 4: the partial-liquidation count; 5: the
   // periodic ADL-quantile output's clock and last published quantiles; 6: per instrument the
   // socialized charges per side (were per-lot indices); 7: the risk controls' state and the
-  // drawdown window (control_state.hpp). An older format is refused ("format N unknown").
-  static constexpr std::uint32_t kFormat = 7;
+  // drawdown window (control_state.hpp); 8: per instrument a dated future's settlement price
+  // (docs/futures.md). An older format is refused ("format N unknown").
+  static constexpr std::uint32_t kFormat = 8;
 
   static void save(const RiskEngine& risk, std::vector<std::byte>& out);
 

@@ -111,6 +111,12 @@ struct DigestVisitor {
     h.add(std::uint64_t{adl_mode} | std::uint64_t{hold_mode} << 8);
     h.add(hold_until_ns);
   }
+  // Left out while 0 (no dated future settled), so that the digests of earlier runs stay the same.
+  void operator()(SettlementRecord r, const I64& settlement_price) {
+    if (settlement_price == 0) return;
+    h.add(std::uint64_t{r.instrument} | std::uint64_t{0xC2} << 16);
+    h.add(settlement_price);
+  }
   template <class... Field>
   void operator()(StatisticRecord, const Field&...) {}
   void operator()(MemberCountRecord, const std::uint32_t&) {}

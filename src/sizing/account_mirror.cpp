@@ -37,7 +37,7 @@ std::string_view to_string(MirrorError e) noexcept {
 AccountMirror::AccountMirror(const RiskConfig& config) : capacity_(config.positions_per_account) {
   for (const InstrumentSpec& spec : config.instruments) {
     risk_.push_back(make_instrument_risk(spec, config.venue));
-    states_.push_back(InstrumentState{spec.initial_mark.raw(), 0, 0, 0});
+    states_.push_back(InstrumentState{spec.initial_mark.raw(), 0, 0, 0, 0});
   }
   instrument_changed_.assign(risk_.size(), false);
   funds_.assign(config.asset_count, FundLevels{0, 0, 0});

@@ -1,8 +1,8 @@
 // Zero allocation on the hot path: this binary replaces the global operator new/delete and the C
 // allocator (malloc, calloc, realloc, aligned variants) with counting versions, builds a risk
 // engine and its population (start-up may allocate), then processes 1,000,000 events - marks with
-// crashes, fills, deposits, withdrawals, funding, invalid input, pre-trade checks, liquidations -
-// and expects the counter not to move.
+// crashes, fills, deposits, withdrawals, funding, invalid input, pre-trade checks, liquidations, a
+// dated future's settlement - and expects the counter not to move.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -191,6 +191,51 @@ TEST(RiskEngineAllocation, BalanceAuditRecordsAllocateNothing) {
 
 TEST(RiskEngineAllocation, RiskControlsAndFundTriggersAllocateNothing) {
   run_waterfall_without_allocation(false, true, true);
+}
+
+// A dated future in steady state (docs/futures.md): instrument 0 expires at event time 100,000 and
+// settles at its mark at 150,000, with the waterfall and the balance legs on; the stream goes on
+// after it (its fills, marks and funding for the settled future refused). Nothing allocates, the
+// settlement included.
+TEST(RiskEngineAllocation, DatedFutureSettlementAllocatesNothing) {
+  test::StreamGenerator gen(93, 3, 2000);
+  RiskConfig config = gen.config();
+  config.positions_per_account = std::max<std::uint32_t>(config.positions_per_account, 3);
+  const std::vector<Event> setup = gen.setup();
+  test::first_accounts_as_backstops(config.waterfall, setup);
+  config.waterfall.mode = LiquidationMode::kTakeover;
+  config.waterfall.audit_balances = true;
+  config.instruments[0].expiry_ns = 100'000;
+  RiskEngine engine(config);
+  for (const Event& e : setup)
+    ASSERT_EQ(engine.process(e).code, RejectCode::kOk);
+  for (std::uint8_t a = 0; a < 2; ++a) {
+    ASSERT_EQ(engine
+                  .process(make_deposit(config.waterfall.backstop_accounts[a],
+                                        Money{std::int64_t{1} << 55}))
+                  .code,
+              RejectCode::kOk);
+  }
+  engine.refresh_adl_ranking();
+  std::int64_t open_interest_settled = -1;
+  std::uint64_t refused_after = 0;
+  const std::uint64_t before = allocation_count();
+  for (std::uint32_t k = 0; k < 300'000; ++k) {
+    const Event e = gen.next();
+    const RejectCode code = engine.process(e).code;
+    refused_after +=
+        open_interest_settled >= 0 && e.instrument == 0 && code == RejectCode::kInstrumentSettled;
+    if (open_interest_settled < 0 && e.time_ns >= 150'000) {
+      open_interest_settled = engine.instrument_state(0).open_interest;
+      const Event s = make_settlement(0, Price{engine.instrument_state(0).mark}, e.time_ns);
+      ASSERT_EQ(engine.process(s).code, RejectCode::kOk);
+    }
+  }
+  EXPECT_EQ(allocation_count() - before, 0u);
+  EXPECT_GT(open_interest_settled, 0) << "the settlement must close open positions";
+  EXPECT_TRUE(is_settled(engine.instrument_state(0)));
+  EXPECT_GT(refused_after, 0u);
+  EXPECT_TRUE(checks::verify_index(engine));
 }
 
 }  // namespace

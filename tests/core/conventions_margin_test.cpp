@@ -21,7 +21,7 @@ InstrumentRisk risk_of(const InstrumentSpec& spec, const VenueConventions& c) {
 
 Position opened(const InstrumentRisk& r, std::int64_t q, std::int64_t price) {
   Position p{0, 0, 0, 0, kNoSlot, 0, HeapSide::kNone, 0};
-  apply_trade(r, InstrumentState{price, 0, 0, 0}, p, q, price);
+  apply_trade(r, InstrumentState{price, 0, 0, 0, 0}, p, q, price);
   return p;
 }
 
@@ -36,13 +36,13 @@ TEST(ConventionsMargin, EntryValueMarginStaysWhileTheMarkMoves) {
   ASSERT_EQ(p.cost, 60'000'000'000);
   // 60,000 x 0.5 % - (50,000 x (0.5 % - 0.4 %)) = 300 - 50 = 250 USDT, at any mark.
   for (const std::int64_t mark : {300'000, 600'000, 1'200'000}) {
-    EXPECT_EQ(evaluate_position(r, InstrumentState{mark, 0, 0, 0}, p).maintenance,
+    EXPECT_EQ(evaluate_position(r, InstrumentState{mark, 0, 0, 0, 0}, p).maintenance,
               Int128{250'000'000})
         << mark;
   }
   // On the mark value it moves: at 30,000 USDT the notional is in the first bracket, 0.4 %.
   const InstrumentRisk on_mark = risk_of(presets::btcusdt_linear(), VenueConventions{});
-  EXPECT_EQ(evaluate_position(on_mark, InstrumentState{300'000, 0, 0, 0}, p).maintenance,
+  EXPECT_EQ(evaluate_position(on_mark, InstrumentState{300'000, 0, 0, 0, 0}, p).maintenance,
             Int128{120'000'000});
 }
 
@@ -53,7 +53,7 @@ TEST(ConventionsMargin, WholePositionTierHasNoContinuityDeduction) {
   const InstrumentRisk whole = risk_of(presets::btcusdt_linear(), c);
   c.tiers = TierRule::kContinuous;
   const InstrumentRisk continuous = risk_of(presets::btcusdt_linear(), c);
-  const InstrumentState s{600'000, 0, 0, 0};
+  const InstrumentState s{600'000, 0, 0, 0, 0};
   // 60,000 USDT: the whole position at 0.5 % = 300 USDT (continuous: 250).
   const Position p = opened(whole, 1000, 600'000);
   EXPECT_EQ(evaluate_position(whole, s, p).maintenance, Int128{300'000'000});
@@ -80,7 +80,7 @@ TEST(ConventionsMargin, ClosingFeeIsPartOfTheRequirement) {
   c.closing_fee_rate = 550;  // 0.055 %
   const InstrumentRisk r = risk_of(presets::btcusdt_linear(), c);
   const Position p = opened(r, 1000, 600'000);
-  const PositionRisk pr = evaluate_position(r, InstrumentState{600'000, 0, 0, 0}, p);
+  const PositionRisk pr = evaluate_position(r, InstrumentState{600'000, 0, 0, 0, 0}, p);
   // 250 USDT maintenance + 60,000 x 0.055 % = 33 USDT; initial 0.5 %... 60,000 x 1 % - 100 = 500
   // + 33.
   EXPECT_EQ(pr.maintenance, Int128{283'000'000});
@@ -95,7 +95,8 @@ TEST(ConventionsMargin, InverseEntryValueIsTheCostInCoin) {
   const Position p = opened(r, 100, 500'000);
   ASSERT_EQ(p.cost, -20'000'000);
   for (const std::int64_t mark : {250'000, 500'000, 1'000'000}) {
-    EXPECT_EQ(evaluate_position(r, InstrumentState{mark, 0, 0, 0}, p).maintenance, Int128{50'000})
+    EXPECT_EQ(evaluate_position(r, InstrumentState{mark, 0, 0, 0, 0}, p).maintenance,
+              Int128{50'000})
         << mark;
   }
 }
@@ -127,7 +128,7 @@ TEST(ConventionsMargin, PropertyTriggerNeverLateUnderEveryConvention) {
         if (rng() % 2) q = -q;
         const Position p = opened(r, q, m0 + static_cast<std::int64_t>(rng() % 20'001) - 10'000);
         auto g = [&](std::int64_t m) {
-          const PositionRisk pr = evaluate_position(r, InstrumentState{m, 0, 0, 0}, p);
+          const PositionRisk pr = evaluate_position(r, InstrumentState{m, 0, 0, 0, 0}, p);
           return pr.contribution - pr.maintenance;
         };
         const Int128 g0 = g(m0);

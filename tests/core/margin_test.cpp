@@ -39,7 +39,7 @@ TEST(Margin, MaintenanceIsContinuousAtEveryCap) {
 
 TEST(Margin, InversePnlIsInTheBaseCoin) {
   const InstrumentRisk r = make_instrument_risk(test::inverse_btcusd());
-  InstrumentState s{500'000, 0, 0, 0};
+  InstrumentState s{500'000, 0, 0, 0, 0};
   Position p{0, 0, 0, 0, kNoSlot, 1, HeapSide::kNone, 0};
   // Long 10 contracts (1,000 USD) at 50,000 USD: worth 0.02 BTC.
   apply_trade(r, s, p, 10, 500'000);
@@ -53,7 +53,7 @@ TEST(Margin, InversePnlIsInTheBaseCoin) {
 
 TEST(Margin, TradeLifecycleOpenAddReduceCloseFlip) {
   const InstrumentRisk r = make_instrument_risk(test::linear_btcusdt());
-  const InstrumentState s{600'000, 0, 0, 0};
+  const InstrumentState s{600'000, 0, 0, 0, 0};
   Position p{0, 0, 0, 0, kNoSlot, 0, HeapSide::kNone, 0};
   TradeOutcome t = apply_trade(r, s, p, 1000, 600'000);  // open 1 BTC at 60,000
   EXPECT_EQ(p.qty, 1000);
@@ -77,7 +77,7 @@ TEST(Margin, TradeLifecycleOpenAddReduceCloseFlip) {
 
 TEST(Margin, RoundingNeverCreatesMoneyAcrossBothSides) {
   const InstrumentRisk r = make_instrument_risk(test::inverse_btcusd());
-  const InstrumentState s{500'000, 0, 0, 0};
+  const InstrumentState s{500'000, 0, 0, 0, 0};
   std::mt19937_64 rng(7);
   Position a{0, 0, 0, 0, kNoSlot, 1, HeapSide::kNone, 0};
   Position b{0, 0, 0, 0, kNoSlot, 1, HeapSide::kNone, 0};
@@ -105,11 +105,11 @@ TEST(Margin, PropertyTriggerNeverLate) {
       const std::int64_t m0 = 100'000 + static_cast<std::int64_t>(rng() % 1'000'000);
       std::int64_t q = 1 + static_cast<std::int64_t>(rng() % 5000);
       if (rng() % 2) q = -q;
-      const InstrumentState s0{m0, 0, 0, 0};
+      const InstrumentState s0{m0, 0, 0, 0, 0};
       Position p{0, 0, 0, 0, kNoSlot, 0, HeapSide::kNone, 0};
       apply_trade(r, s0, p, q, m0 + static_cast<std::int64_t>(rng() % 20001) - 10000);
       auto g = [&](std::int64_t m) {
-        const InstrumentState s{m, 0, 0, 0};
+        const InstrumentState s{m, 0, 0, 0, 0};
         const PositionRisk pr = evaluate_position(r, s, p);
         return pr.contribution - pr.maintenance;
       };

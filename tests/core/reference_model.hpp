@@ -2,8 +2,10 @@
 // index at all. Every query recomputes from scratch; funding is applied eagerly to every position
 // at each funding event (O(positions)) instead of through lazy indices; maintenance margin is
 // computed from the marginal-rate form Σ_b rate_b * (the part of N inside bracket b) instead of the
-// engine's `cum` form. Slow and obviously correct: the oracle of the differential tests and nothing
-// else.
+// engine's `cum` form; a dated future's settlement visits every account and closes its position at
+// the settlement price by the closed form (value at the price - cost - accrued funding), the
+// values' rounding to the insurance fund. Slow and obviously correct: the oracle of the
+// differential tests and nothing else.
 #pragma once
 
 #include <algorithm>
@@ -38,6 +40,7 @@ class ReferenceModel {
   struct Instr {
     InstrumentSpec spec;
     std::int64_t mark = 0;
+    std::int64_t settlement = 0;  // a dated future's settlement price once settled
   };
   struct Margin {
     Int128 equity = 0;
@@ -47,7 +50,7 @@ class ReferenceModel {
 
   explicit ReferenceModel(const RiskConfig& c) : config_(c) {
     for (const InstrumentSpec& s : c.instruments)
-      instruments_.push_back(Instr{s, s.initial_mark.raw()});
+      instruments_.push_back(Instr{s, s.initial_mark.raw(), 0});
     insurance_.assign(c.asset_count, 0);
     fees_.assign(c.asset_count, 0);
     net_deposits_.assign(c.asset_count, 0);
@@ -141,6 +144,7 @@ class ReferenceModel {
         if (e.instrument >= instruments_.size()) return RejectCode::kUnknownInstrument;
         const std::int64_t m = e.mark.mark.raw();
         if (m <= 0) return RejectCode::kNonPositivePrice;
+        if (instruments_[e.instrument].settlement != 0) return RejectCode::kInstrumentSettled;
         if (m < instruments_[e.instrument].spec.min_price.raw() ||
             m > instruments_[e.instrument].spec.max_price.raw()) {
           return RejectCode::kPriceOutOfBand;
@@ -172,6 +176,8 @@ class ReferenceModel {
       }
       case EventType::kFundingRate:
         return funding(e);
+      case EventType::kSettlement:
+        return settle(e);
       case EventType::kAccountConfig: {
         if (e.account.asset >= config_.asset_count) return RejectCode::kInvalidConfig;
         if (find(e.account.account) != nullptr) return RejectCode::kDuplicateAccount;
@@ -261,6 +267,10 @@ class ReferenceModel {
   RejectCode fill(const Event& e) {
     if (e.instrument >= instruments_.size()) return RejectCode::kUnknownInstrument;
     const InstrumentSpec& s = instruments_[e.instrument].spec;
+    if (s.expiry_ns != 0 && instruments_[e.instrument].settlement != 0) {
+      return RejectCode::kInstrumentSettled;
+    }
+    if (s.expiry_ns != 0 && e.time_ns >= s.expiry_ns) return RejectCode::kInstrumentExpired;
     const FillPayload& f = e.fill;
     const std::int64_t price = f.price.raw();
     if (price <= 0) return RejectCode::kNonPositivePrice;
@@ -296,6 +306,7 @@ class ReferenceModel {
 
   RejectCode funding(const Event& e) {
     if (e.instrument >= instruments_.size()) return RejectCode::kUnknownInstrument;
+    if (instruments_[e.instrument].spec.expiry_ns != 0) return RejectCode::kFundingNotApplicable;
     const std::int64_t rate = e.funding.rate_e8;
     if (rate > config_.max_abs_funding_rate_e8 || rate < -config_.max_abs_funding_rate_e8) {
       return RejectCode::kFundingRateOutOfRange;
@@ -314,6 +325,39 @@ class ReferenceModel {
       p.accrued += Int128{p.qty} * (p.qty > 0 ? pay : receive);
       if (p.qty > 0) insurance_[in.spec.settlement_asset] += Int128{p.qty} * (pay - receive);
     }
+    return RejectCode::kOk;
+  }
+
+  // Every account holding the instrument is paid its position's value at the settlement price
+  // (rounded down) less its cost and accrued funding, and the position is gone; the values sum to
+  // at most 0 (exactly 0 when linear), and the insurance fund gets what rounding kept.
+  RejectCode settle(const Event& e) {
+    if (e.instrument >= instruments_.size()) return RejectCode::kUnknownInstrument;
+    Instr& in = instruments_[e.instrument];
+    if (in.spec.expiry_ns == 0) return RejectCode::kNotDatedFuture;
+    if (in.settlement != 0) return RejectCode::kInstrumentSettled;
+    if (e.time_ns < in.spec.expiry_ns) return RejectCode::kNotExpired;
+    const std::int64_t price = e.settlement.price.raw();
+    if (price <= 0) return RejectCode::kNonPositivePrice;
+    if (price < in.spec.min_price.raw() || price > in.spec.max_price.raw()) {
+      return RejectCode::kPriceOutOfBand;
+    }
+    Int128 values = 0;
+    for (Acct& a : accounts_) {
+      auto it = a.positions.find(e.instrument);
+      if (it == a.positions.end()) continue;
+      const Pos& p = it->second;
+      const Int128 value = value_floor(in.spec, p.qty, price);
+      a.balance = static_cast<std::int64_t>(a.balance + value - p.cost - p.accrued);
+      values += value;
+      a.positions.erase(it);
+      auto o = std::find(a.order.begin(), a.order.end(), e.instrument);
+      *o = a.order.back();
+      a.order.pop_back();
+    }
+    insurance_[in.spec.settlement_asset] -= values;
+    in.settlement = price;
+    in.mark = price;
     return RejectCode::kOk;
   }
 

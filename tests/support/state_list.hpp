@@ -67,6 +67,9 @@ class StateLister {
   static std::string name(ControlInstrumentRecord r) {
     return "controls instrument " + std::to_string(r.instrument);
   }
+  static std::string name(SettlementRecord r) {
+    return "settlement " + std::to_string(r.instrument);
+  }
   static std::string name(StatisticRecord) { return "statistics"; }
 };
 

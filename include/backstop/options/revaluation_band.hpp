@@ -362,17 +362,27 @@ inline std::int64_t certified_reach(const BandSetup& b, int side, std::int64_t x
   return reach;
 }
 
-// The band's extent on one side: the largest x <= cap with certified_reach(x) >= x. A distance y
-// returned by certified_reach(z) with y <= z is itself certified (its bound was computed over a
-// larger interval), so `low` only ever holds certified distances; `high` bounds the answer.
+// The band's extent on one side: the largest x <= cap with certified_reach(x) >= x. Since
+// certified_reach (g) does not increase with x, g(z) <= z certifies g(z) (its bound was computed
+// over the larger interval [0, z]), and a certified z bounds the answer by g(z). `low` only ever
+// holds certified distances and `high` bounds the answer; each step probes `high` (g(high) is
+// certified when high is beyond the answer) and, when that makes no progress, the midpoint.
 inline std::int64_t band_extent(const BandSetup& b, int side, std::int64_t cap,
                                 std::span<RevaluationBandTerm> terms) noexcept {
   if (cap <= 0) return 0;
   std::int64_t reach = certified_reach(b, side, cap, cap, terms);
   if (reach >= cap) return cap;
   std::int64_t low = reach;
-  std::int64_t high = cap - 1;
+  std::int64_t high = std::min(cap - 1, certified_reach(b, side, low, cap, terms));
   for (int step = 0; step < 64 && low < high; ++step) {
+    reach = certified_reach(b, side, high, cap, terms);
+    if (reach >= high) return high;
+    const bool progress = reach > low;
+    low = std::max(low, reach);
+    if (progress) {
+      high = std::min(high - 1, certified_reach(b, side, low, cap, terms));
+      continue;
+    }
     const std::int64_t mid = low + (high - low + 1) / 2;
     reach = certified_reach(b, side, mid, cap, terms);
     if (reach >= mid) {

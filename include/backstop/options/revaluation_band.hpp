@@ -28,6 +28,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -126,6 +127,15 @@ inline double worst_spread(const BandSetup& b, const PortfolioOption& o, bool sh
   return o.qty > 0 ? r.low : r.high;
 }
 
+// worst_spread under each scenario shock (up, unchanged, down), indexed by VolatilityShock.
+inline std::array<double, 3> worst_shocked_spreads(const BandSetup& b,
+                                                   const PortfolioOption& o) noexcept {
+  std::array<double, 3> spreads{};
+  for (int s = 0; s < 3; ++s)
+    spreads[s] = worst_spread(b, o, true, static_cast<VolatilityShock>(s));
+  return spreads;
+}
+
 // The maintenance coefficient of a short option under standard margin: its charge is this x S
 // (linear) or this (inverse, coin per coin).
 inline double standard_option_charge(const BandSetup& b, const PortfolioOption& o) noexcept {
@@ -182,9 +192,7 @@ inline bool band_levels(const BandSetup& b, std::span<RevaluationBandTerm> terms
       continue;
     }
     add_level(terms[0], 1.0, value, slope);
-    double spreads[3];
-    for (int s = 0; s < 3; ++s)
-      spreads[s] = worst_spread(b, o, true, static_cast<VolatilityShock>(s));
+    const std::array<double, 3> spreads = worst_shocked_spreads(b, o);
     for (std::uint32_t j = 0; j < b.scenarios; ++j) {
       const PortfolioScenario scenario = portfolio_scenario(c, j);
       const double growth = scenario_growth(c, j);
@@ -272,9 +280,7 @@ inline void band_curvatures(const BandSetup& b, int side, std::int64_t x,
       continue;
     }
     add_curvature(terms[0], 1.0, own_curvature, own_slack);
-    double spreads[3];
-    for (int s = 0; s < 3; ++s)
-      spreads[s] = worst_spread(b, o, true, static_cast<VolatilityShock>(s));
+    const std::array<double, 3> spreads = worst_shocked_spreads(b, o);
     for (std::uint32_t j = 0; j < b.scenarios; ++j) {
       const PortfolioScenario scenario = portfolio_scenario(c, j);
       const double growth = scenario_growth(c, j);
